@@ -1,0 +1,116 @@
+import { z } from "zod";
+import { CheckIn } from "./checkin.js";
+import { DOOR_EVENT_TYPE } from "./cloudevents.js";
+import { DoorEvent } from "./door-event.js";
+import { RejectionReason } from "./normalize.js";
+import { Topics } from "./topics.js";
+
+/** JSON Schema (draft 2020-12) of DoorEvent v1, generated from the zod source. */
+export function doorEventJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://parakey-bridge.dev/schemas/door-event.v1.json",
+    title: "DoorEvent",
+    ...z.toJSONSchema(DoorEvent, { target: "draft-2020-12" }),
+  };
+}
+
+/** JSON Schema of CheckIn v1. */
+export function checkInJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://parakey-bridge.dev/schemas/check-in.v1.json",
+    title: "CheckIn",
+    ...z.toJSONSchema(CheckIn, { target: "draft-2020-12" }),
+  };
+}
+
+const cloudEventHeaders = (type: string, partitionKey: string) => ({
+  type: "object",
+  required: ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type", "ce_partitionkey"],
+  properties: {
+    ce_specversion: { type: "string", const: "1.0" },
+    ce_id: { type: "string", description: "Event log id: the dedupe key (the topic is at-least-once)" },
+    ce_source: { type: "string", description: "/parakey/domains/{domainId}" },
+    ce_type: { type: "string", const: type },
+    ce_time: { type: "string", format: "date-time" },
+    ce_subject: { type: "string" },
+    ce_partitionkey: { type: "string", description: partitionKey },
+    "content-type": { type: "string", const: "application/json" },
+    traceparent: { type: "string", description: "W3C trace context of the producing request" },
+  },
+});
+
+/**
+ * The AsyncAPI 3.0 document of the topics the bridge writes, generated from the contract so it can
+ * never drift from the code.
+ */
+export function asyncApiDocument(): Record<string, unknown> {
+  const { $id: _doorId, ...doorEvent } = doorEventJsonSchema();
+  const { $id: _checkInId, ...checkIn } = checkInJsonSchema();
+  return {
+    asyncapi: "3.0.0",
+    info: {
+      title: "parakey-bridge",
+      version: "1.0.0",
+      description:
+        "Parakey smart-lock event logs as a Kafka stream. Topics are at-least-once: dedupe on the ce_id header.",
+    },
+    defaultContentType: "application/json",
+    channels: {
+      eventLogs: {
+        address: Topics.eventLogs,
+        description: "Normalized door events, keyed by device id so each door's events stay in order.",
+        messages: { doorEvent: { $ref: "#/components/messages/DoorEvent" } },
+      },
+      rejected: {
+        address: Topics.rejected,
+        description: "Payloads that could not be normalized: exact received bytes, reason in pb-reject-reason.",
+        messages: { rejectedEventLog: { $ref: "#/components/messages/RejectedEventLog" } },
+      },
+      checkins: {
+        address: Topics.checkins,
+        description: "Check-ins keyed by domain id; act only on live ones for notifications.",
+        messages: { checkIn: { $ref: "#/components/messages/CheckIn" } },
+      },
+    },
+    operations: {
+      publishDoorEvent: { action: "send", channel: { $ref: "#/channels/eventLogs" } },
+      publishRejected: { action: "send", channel: { $ref: "#/channels/rejected" } },
+      publishCheckIn: { action: "send", channel: { $ref: "#/channels/checkins" } },
+    },
+    components: {
+      messages: {
+        DoorEvent: {
+          name: "DoorEvent",
+          contentType: "application/json",
+          headers: cloudEventHeaders(DOOR_EVENT_TYPE, "Device id (also the record key)"),
+          payload: doorEvent,
+          bindings: { kafka: { key: { type: "string", description: "Device id" }, bindingVersion: "0.5.0" } },
+        },
+        RejectedEventLog: {
+          name: "RejectedEventLog",
+          contentType: "application/octet-stream",
+          headers: {
+            type: "object",
+            required: ["pb-reject-reason", "pb-reject-detail", "pb-via", "pb-received-at"],
+            properties: {
+              "pb-reject-reason": { type: "string", enum: RejectionReason.options },
+              "pb-reject-detail": { type: "string" },
+              "pb-via": { type: "string", enum: ["webhook", "poll"] },
+              "pb-received-at": { type: "string", format: "date-time" },
+              "pb-event-log-id": { type: "string" },
+              "pb-device-id": { type: "string" },
+              "pb-request-id": { type: "string" },
+            },
+          },
+          payload: { type: "string", format: "binary", description: "The payload exactly as received" },
+        },
+        CheckIn: {
+          name: "CheckIn",
+          contentType: "application/json",
+          headers: cloudEventHeaders("co.parakey.bridge.check-in.v1", "Domain id (also the record key)"),
+          payload: checkIn,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,29 @@
+export { asyncApiDocument, checkInJsonSchema, doorEventJsonSchema } from "./asyncapi.js";
+export { CHECKIN_TYPE, CheckIn } from "./checkin.js";
+export {
+  type CloudEventHeaders,
+  cloudEventSource,
+  DOOR_EVENT_TYPE,
+  doorEventHeaders,
+  readCloudEventHeaders,
+} from "./cloudevents.js";
+export { type Decoded, DoorEvent, decodeDoorEvent, encodeDoorEvent, Via } from "./door-event.js";
+export {
+  type Normalized,
+  type NormalizeContext,
+  normalizeEventLog,
+  normalizeEventLogText,
+  type Rejection,
+  RejectionReason,
+} from "./normalize.js";
+export {
+  deviceIdOf,
+  domainIdOf,
+  OriginalEventLog,
+  PARAKEY_PAYLOAD_VERSION,
+  ParakeyEventLog,
+  parseInstant,
+  userIdOf,
+} from "./parakey-event-log.js";
+export { type RejectedMetadata, rejectedRecordHeaders, rejectedRecordKey } from "./rejected.js";
+export { deadLetterTopic, Topics } from "./topics.js";

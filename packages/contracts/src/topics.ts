@@ -1,0 +1,16 @@
+/** Kafka topic names shared by every service; consumers of other teams read the same names. */
+export const Topics = {
+  /** Normalized DoorEvent v1, keyed by device id. At-least-once: dedupe on `ce_id`. */
+  eventLogs: "parakey.event-logs.v1",
+  /** Webhook/poll payloads that could not be normalized: exact bytes as value, reason in headers. */
+  rejected: "parakey.event-logs.rejected.v1",
+  /** CheckIn v1, keyed by domain id. */
+  checkins: "parakey.checkins.v1",
+  /** Compacted: the poller's checkpoint per integration. */
+  pollerState: "parakey-bridge.poller-state",
+} as const;
+
+/** The dead-letter topic of one consumer group: records that group could not process. */
+export function deadLetterTopic(group: string): string {
+  return `${Topics.eventLogs}.${group}.dlq`;
+}
