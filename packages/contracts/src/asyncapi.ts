@@ -63,7 +63,8 @@ export function asyncApiDocument(): Record<string, unknown> {
       },
       rejected: {
         address: Topics.rejected,
-        description: "Payloads that could not be normalized: exact received bytes, reason in pb-reject-reason.",
+        description:
+          "Payloads that could not be normalized: exact received bytes, reason in pb-reject-reason.",
         messages: { rejectedEventLog: { $ref: "#/components/messages/RejectedEventLog" } },
       },
       checkins: {

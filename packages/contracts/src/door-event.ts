@@ -21,7 +21,9 @@ export const DoorEvent = z
     domainId: z.string().min(1).nullable().describe("The place (customer site)"),
     userId: z.string().min(1).nullable().describe("The person; null for failed or anonymised unlocks"),
     success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
-    occurredAt: z.iso.datetime().describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
+    occurredAt: z.iso
+      .datetime()
+      .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
     recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
     receivedAt: z.iso.datetime().describe("When the bridge received it"),
     delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
@@ -50,5 +52,7 @@ export function decodeDoorEvent(value: Buffer | null): Decoded<DoorEvent> {
     return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
   }
   const parsed = DoorEvent.safeParse(json);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, reason: z.prettifyError(parsed.error) };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: z.prettifyError(parsed.error) };
 }

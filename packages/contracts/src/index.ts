@@ -9,8 +9,8 @@ export {
 } from "./cloudevents.js";
 export { type Decoded, DoorEvent, decodeDoorEvent, encodeDoorEvent, Via } from "./door-event.js";
 export {
-  type Normalized,
   type NormalizeContext,
+  type Normalized,
   normalizeEventLog,
   normalizeEventLogText,
   type Rejection,

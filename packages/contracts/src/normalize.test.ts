@@ -87,10 +87,22 @@ describe("normalizeEventLog", () => {
     ["null", null, "not_an_object"],
     ["no id", { ...eventLogFixture(), id: undefined }, "missing_id"],
     ["an empty id", { ...eventLogFixture(), id: "" }, "missing_id"],
-    ["no device", { id: "el", timestamp: "2026-11-23T08:00:00Z", createdAt: "2026-11-23T08:00:00Z" }, "missing_device_id"],
-    ["a null device id", { id: "el", deviceId: null, timestamp: "2026-11-23T08:00:00Z", createdAt: "2026-11-23T08:00:00Z" }, "missing_device_id"],
+    [
+      "no device",
+      { id: "el", timestamp: "2026-11-23T08:00:00Z", createdAt: "2026-11-23T08:00:00Z" },
+      "missing_device_id",
+    ],
+    [
+      "a null device id",
+      { id: "el", deviceId: null, timestamp: "2026-11-23T08:00:00Z", createdAt: "2026-11-23T08:00:00Z" },
+      "missing_device_id",
+    ],
     ["no timestamp", { ...eventLogFixture(), timestamp: undefined }, "invalid_timestamp"],
-    ["a timestamp without zone", { ...eventLogFixture(), timestamp: "2026-11-23T08:00:00" }, "invalid_timestamp"],
+    [
+      "a timestamp without zone",
+      { ...eventLogFixture(), timestamp: "2026-11-23T08:00:00" },
+      "invalid_timestamp",
+    ],
     ["a nonsense timestamp", { ...eventLogFixture(), timestamp: "yesterday" }, "invalid_timestamp"],
     ["a numeric createdAt", { ...eventLogFixture(), createdAt: 1_700_000_000 }, "invalid_created_at"],
     ["no createdAt", { ...eventLogFixture(), createdAt: undefined }, "invalid_created_at"],
@@ -117,7 +129,12 @@ describe("normalizeEventLog", () => {
 describe("doorEventHeaders", () => {
   it("maps a DoorEvent onto CloudEvents binary-mode headers", () => {
     const result = normalizeEventLog(
-      eventLogFixture({ id: "el_h", deviceId: "dev/h", domainId: "dom h", timestamp: new Date("2026-11-23T08:00:00Z") }),
+      eventLogFixture({
+        id: "el_h",
+        deviceId: "dev/h",
+        domainId: "dom h",
+        timestamp: new Date("2026-11-23T08:00:00Z"),
+      }),
       ctx,
     );
     if (!result.ok) throw new Error("fixture must normalize");

@@ -3,8 +3,8 @@ import type { DoorEvent, Via } from "./door-event.js";
 import {
   deviceIdOf,
   domainIdOf,
-  PARAKEY_PAYLOAD_VERSION,
   type OriginalEventLog,
+  PARAKEY_PAYLOAD_VERSION,
   ParakeyEventLog,
   parseInstant,
   successOf,
@@ -76,7 +76,10 @@ export function normalizeEventLog(input: unknown, context: NormalizeContext): No
   }
   const recordedAt = parseInstant(log.createdAt);
   if (recordedAt === undefined) {
-    return reject("invalid_created_at", describeInstant("createdAt", log.createdAt), { eventLogId, deviceId });
+    return reject("invalid_created_at", describeInstant("createdAt", log.createdAt), {
+      eventLogId,
+      deviceId,
+    });
   }
   return {
     ok: true,

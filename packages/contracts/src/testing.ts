@@ -19,7 +19,9 @@ export interface EventLogFixtureOptions {
  * @example
  * const body = eventLogFixture({ deviceId: "lock-1", timestamp: new Date("2026-11-23T08:00:00Z") });
  */
-export function eventLogFixture(options: EventLogFixtureOptions = {}): OriginalEventLog & Record<string, unknown> {
+export function eventLogFixture(
+  options: EventLogFixtureOptions = {},
+): OriginalEventLog & Record<string, unknown> {
   const timestamp = options.timestamp ?? new Date();
   const createdAt = options.createdAt ?? new Date(timestamp.getTime() + 1000);
   const deviceId = options.deviceId ?? "dev_front_door";

@@ -1,0 +1,51 @@
+import { type Context, context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import { extractTraceContext, injectTraceContext, tracer } from "@parakey-bridge/telemetry";
+import type { IHeaders } from "kafkajs";
+
+/**
+ * Messaging semantic-convention attributes (OpenTelemetry semconv for Kafka), kept in one place so
+ * producer and consumer spans agree.
+ */
+export function messagingAttributes(
+  operation: "send" | "process" | "receive",
+  topic: string,
+  extra: Record<string, string | number> = {},
+) {
+  return {
+    "messaging.system": "kafka",
+    "messaging.operation.type": operation,
+    "messaging.operation.name": operation,
+    "messaging.destination.name": topic,
+    ...extra,
+  };
+}
+
+/**
+ * Starts a PRODUCER span for one record under the caller's active context and writes its W3C trace
+ * context (`traceparent`) into the record headers, so the consumer's span continues the same trace.
+ */
+export function startProducerSpan(topic: string, key: string | null, headers: Record<string, string>): Span {
+  const attributes = messagingAttributes(
+    "send",
+    topic,
+    key === null ? {} : { "messaging.kafka.message.key": key },
+  );
+  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
+  injectTraceContext(headers, trace.setSpan(context.active(), span));
+  return span;
+}
+
+/** Decodes kafkajs record headers (Buffers) into strings. */
+export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value !== undefined) out[name] = value.toString();
+  }
+  return out;
+}
+
+/** The producer's trace context carried by a record, to parent the consumer span on. */
+export function contextFromHeaders(headers: IHeaders | undefined): Context {
+  return extractTraceContext(headersToStrings(headers));
+}

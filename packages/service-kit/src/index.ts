@@ -1,0 +1,13 @@
+export { type AdminAppDeps, createAdminApp } from "./admin-server.js";
+export { type Clock, systemClock } from "./clock.js";
+export { BridgeError, isRetryable, NotFoundError, UnavailableError, ValidationError } from "./errors.js";
+export { type HealthCheck, type HealthReport, liveness, readiness } from "./health.js";
+export {
+  createErrorHandler,
+  type ErrorBody,
+  errorResponse,
+  notFoundHandler,
+  requestIdOf,
+} from "./http-errors.js";
+export { HttpServer, type HttpServerOptions } from "./http-server.js";
+export { type Component, Lifecycle, type LifecycleOptions } from "./lifecycle.js";

@@ -1,0 +1,32 @@
+import type { Clock } from "./clock.js";
+
+/**
+ * A clock tests move by hand.
+ *
+ * @example
+ * const clock = new ManualClock(new Date("2026-11-23T08:00:00Z"));
+ * clock.advance(60_000);
+ */
+export class ManualClock implements Clock {
+  private current: number;
+
+  constructor(start: Date = new Date("2026-11-23T08:00:00.000Z")) {
+    this.current = start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  nowMs(): number {
+    return this.current;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  set(date: Date): void {
+    this.current = date.getTime();
+  }
+}

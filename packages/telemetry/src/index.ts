@@ -1,0 +1,11 @@
+export { createLogger, type Logger, type LoggerOptions, REDACTED_PATHS } from "./logger.js";
+export { createMetricsRegistry } from "./metrics.js";
+export {
+  extractTraceContext,
+  injectTraceContext,
+  shutdownTelemetry,
+  startTelemetry,
+  type TelemetryOptions,
+  tracer,
+  withSpan,
+} from "./tracing.js";

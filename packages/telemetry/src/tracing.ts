@@ -1,0 +1,101 @@
+import { context, propagation, type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** OTLP/HTTP endpoint (e.g. http://collector:4318). Without one, spans are created but not exported. */
+  otlpEndpoint?: string;
+  /** Extra processors (tests use an in-memory exporter). */
+  spanProcessors?: SpanProcessor[];
+}
+
+let sdk: NodeSDK | undefined;
+
+/**
+ * Starts OpenTelemetry tracing for the process. Idempotent: the `--import` preload and the
+ * composition root may both call it. A tracer provider always runs, even without an exporter,
+ * because the W3C trace context written into Kafka headers needs real span contexts.
+ * The project instruments its own HTTP, Kafka and database edges (see `withSpan`), so no
+ * auto-instrumentation is loaded: traces do not depend on module-loading hooks working under ESM.
+ *
+ * @example
+ * startTelemetry({ serviceName: "ingress", otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+ */
+export function startTelemetry(options: TelemetryOptions): void {
+  if (sdk !== undefined) return;
+  const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
+  if (options.otlpEndpoint) {
+    const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
+    processors.push(
+      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1_000 }),
+    );
+  }
+  // NodeSDK installs no tracer provider without a processor; spans must still carry real contexts.
+  if (processors.length === 0) processors.push(new NoopSpanProcessor());
+  sdk = new NodeSDK({
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
+    spanProcessors: processors,
+    textMapPropagator: new W3CTraceContextPropagator(),
+    instrumentations: [],
+    // Metrics are exposed by prom-client on /metrics; OTel metrics and logs stay off.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+}
+
+/** Flushes and stops tracing: the last step of a graceful shutdown. */
+export async function shutdownTelemetry(): Promise<void> {
+  const current = sdk;
+  sdk = undefined;
+  await current?.shutdown();
+}
+
+/** The project's tracer. */
+export function tracer(): Tracer {
+  return trace.getTracer("parakey-bridge");
+}
+
+/**
+ * Runs `fn` inside an active span, records an exception and error status when it throws, and ends
+ * the span either way.
+ *
+ * @example
+ * await withSpan("audit insert", { attributes: { "db.system.name": "postgresql" } }, () => pool.query(sql));
+ */
+export async function withSpan<T>(
+  name: string,
+  options: Parameters<Tracer["startActiveSpan"]>[1],
+  fn: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer().startActiveSpan(name, options, async (span) => {
+    try {
+      return await fn(span);
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Writes the active trace context into a carrier (Kafka headers, HTTP headers). */
+export function injectTraceContext(
+  carrier: Record<string, string>,
+  ctx = context.active(),
+): Record<string, string> {
+  propagation.inject(ctx, carrier);
+  return carrier;
+}
+
+/** Reads a trace context from a carrier (e.g. Kafka record headers already decoded to strings). */
+export function extractTraceContext(carrier: Record<string, string>) {
+  return propagation.extract(context.active(), carrier);
+}

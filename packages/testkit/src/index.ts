@@ -1,0 +1,5 @@
+export { dockerAvailable } from "./docker.js";
+export { createTestDatabase, testDatabaseUrl, testKafkaBrokers, uniqueName } from "./isolation.js";
+export { LocalKafka } from "./local-kafka.js";
+export { ensureSharedPostgres, PrivatePostgres } from "./local-postgres.js";
+export { kafkaLauncher, repoRoot } from "./paths.js";

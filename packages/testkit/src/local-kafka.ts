@@ -1,0 +1,56 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { kafkaLauncher } from "./paths.js";
+
+const run = promisify(execFile);
+
+/**
+ * A real single-node Kafka broker started by the project's launcher (deploy/kafka-local). Tests that
+ * stop and restart a broker (outage tests) start a private one on their own port so they never
+ * disturb the shared broker other tests use.
+ *
+ * @example
+ * const kafka = new LocalKafka(19192);
+ * await kafka.start(); await kafka.stop(); await kafka.start(); // same data, like a broker restart
+ */
+export class LocalKafka {
+  constructor(
+    readonly port: number,
+    private readonly env: Record<string, string> = {},
+  ) {}
+
+  get brokers(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start(options: { fresh?: boolean } = {}): Promise<string> {
+    await run("bash", [kafkaLauncher, "start"], {
+      env: {
+        ...process.env,
+        ...this.env,
+        KAFKA_PORT: String(this.port),
+        KAFKA_LOCAL_FRESH: options.fresh ? "1" : "0",
+      },
+      timeout: 180_000,
+    });
+    return this.brokers;
+  }
+
+  async stop(): Promise<void> {
+    await run("bash", [kafkaLauncher, "stop"], {
+      env: { ...process.env, ...this.env, KAFKA_PORT: String(this.port) },
+      timeout: 90_000,
+    });
+  }
+
+  async isRunning(): Promise<boolean> {
+    try {
+      await run("bash", [kafkaLauncher, "status"], {
+        env: { ...process.env, KAFKA_PORT: String(this.port) },
+      });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

@@ -1,0 +1,79 @@
+import { execFile } from "node:child_process";
+import { chmodSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { postgresScript } from "./paths.js";
+
+const run = promisify(execFile);
+
+/** The shared PostgreSQL for tests: $DATABASE_URL, or Debian's server started by scripts/postgres.sh. */
+export async function ensureSharedPostgres(): Promise<string> {
+  const { stdout } = await run("bash", [postgresScript, "ensure"], { timeout: 600_000 });
+  return stdout.trim();
+}
+
+/**
+ * A private PostgreSQL server in a temporary directory, for outage tests that stop and start the
+ * database under load without touching the server other tests share. Runs as the `postgres` OS user
+ * (the server refuses root).
+ */
+export class PrivatePostgres {
+  private readonly dir: string;
+
+  constructor(readonly port: number) {
+    this.dir = mkdtempSync(join(tmpdir(), "pb-pg-"));
+    chmodSync(this.dir, 0o777);
+  }
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  private async bin(name: string): Promise<string> {
+    const { stdout } = await run("bash", ["-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1"]);
+    return join(stdout.trim(), name);
+  }
+
+  private asPostgres(args: string[]) {
+    return run("runuser", ["-u", "postgres", "--", ...args], { timeout: 120_000 });
+  }
+
+  async init(): Promise<void> {
+    await this.asPostgres([
+      await this.bin("initdb"),
+      "-D",
+      join(this.dir, "data"),
+      "-A",
+      "trust",
+      "-U",
+      "postgres",
+    ]);
+  }
+
+  async start(): Promise<void> {
+    await this.asPostgres([
+      await this.bin("pg_ctl"),
+      "-D",
+      join(this.dir, "data"),
+      "-o",
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
+      "-l",
+      join(this.dir, "server.log"),
+      "-w",
+      "start",
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    await this.asPostgres([
+      await this.bin("pg_ctl"),
+      "-D",
+      join(this.dir, "data"),
+      "-m",
+      "fast",
+      "-w",
+      "stop",
+    ]);
+  }
+}
