@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The full test suite, from a clean clone on a fresh machine: installs Node 24 + pnpm (npm registry),
+# dependencies, builds, lints, validates the Helm chart, then runs unit, integration and e2e tests
+# against a real Kafka broker and a real PostgreSQL (started by the test harness when not given).
+#
+#   bash scripts/test.sh            everything
+#   bash scripts/test.sh --quick    unit tests only (no broker, no database)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source scripts/lib/toolchain.sh
+
+step() { printf '\n=== %s\n' "$*"; }
+started=${SECONDS}
+
+step "install (Node $(node --version), pnpm $(pnpm --version))"
+pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 3
+
+step "build"
+pnpm run -s build --output-logs=errors-only
+
+if [[ "${1:-}" == "--quick" ]]; then
+  pnpm exec vitest run --project unit
+  exit 0
+fi
+
+step "typecheck"
+pnpm run -s typecheck --output-logs=errors-only
+
+step "lint (biome) and dead code (knip)"
+pnpm exec biome check --error-on-warnings .
+pnpm exec knip --no-progress
+
+if [[ -f scripts/validate-chart.sh ]]; then
+  step "helm chart: lint, render, validate against Kubernetes schemas, reject bad values"
+  bash scripts/validate-chart.sh
+fi
+
+step "PostgreSQL for the tests"
+if [[ -z "${DATABASE_URL:-}" ]] && ! docker info >/dev/null 2>&1; then
+  # Installs Debian's postgresql when missing; the harness also does this, but apt output belongs here.
+  bash scripts/postgres.sh ensure >/dev/null
+fi
+
+step "tests: unit, integration, e2e (real Kafka + PostgreSQL)"
+report="$(mktemp)"
+set +e
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="${report}"
+status=$?
+set -e
+node scripts/lib/test-summary.mjs "${report}" "$((SECONDS - started))"
+exit "${status}"
