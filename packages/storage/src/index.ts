@@ -1,0 +1,15 @@
+export {
+  assertSchemaName,
+  type Db,
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+  type TransactionOptions,
+} from "./db.js";
+export { describeStatement } from "./db-spans.js";
+export { classifyDbError } from "./errors.js";
+export { type Migration, migrate } from "./migrations.js";
+export { type OpenDbOptions, openDb } from "./open-db.js";
+export { PgliteDb, type PgliteDbOptions } from "./pglite-db.js";
+export { PostgresDb, type PostgresDbOptions } from "./postgres-db.js";
+export { SinkOffsets, sinkOffsetsTableSql } from "./sink-offsets.js";

@@ -1,0 +1,115 @@
+import { mkdirSync } from "node:fs";
+import { PGlite, type Transaction } from "@electric-sql/pglite";
+import type { Context } from "@opentelemetry/api";
+import {
+  assertSchemaName,
+  type Db,
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+  type TransactionOptions,
+} from "./db.js";
+import { traced } from "./db-spans.js";
+import { classifyDbError } from "./errors.js";
+
+export interface PgliteDbOptions {
+  /** Directory of the database files; omitted = in memory (tests). */
+  dataDir?: string;
+  schema: string;
+}
+
+/**
+ * Embedded PostgreSQL (PGlite, WebAssembly) for running a service without a database server: one
+ * session in the process, statements and transactions serialized by PGlite itself. Same SQL dialect,
+ * same `Db` interface as `PostgresDb`.
+ */
+export class PgliteDb implements Db {
+  readonly kind = "pglite";
+  readonly schema: string;
+
+  private constructor(
+    private readonly pg: PGlite,
+    schema: string,
+  ) {
+    this.schema = schema;
+  }
+
+  /**
+   * Opens (and creates when missing) the database in `dataDir`.
+   *
+   * @example
+   * const db = await PgliteDb.open({ dataDir: ".data/audit", schema: "audit" });
+   */
+  static async open(options: PgliteDbOptions): Promise<PgliteDb> {
+    const schema = assertSchemaName(options.schema);
+    if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
+    const pg = options.dataDir === undefined ? await PGlite.create() : await PGlite.create(options.dataDir);
+    await pg.exec(`SET search_path TO ${schema}, public`);
+    return new PgliteDb(pg, schema);
+  }
+
+  query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<QueryResult<R>> {
+    return run(this.pg, sql, params, options, undefined);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await traced(sql, "pglite", {}, undefined, async () => {
+      try {
+        await this.pg.exec(sql);
+      } catch (error) {
+        throw classifyDbError(error);
+      }
+    });
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const parents = options.traceParents;
+    try {
+      return await this.pg.transaction(async (inner) => {
+        const tx: Queryable = {
+          query: (sql, params = [], queryOptions = {}) => run(inner, sql, params, queryOptions, parents),
+          exec: async (sql) => {
+            await inner.exec(sql);
+          },
+        };
+        return fn(tx);
+      });
+    } catch (error) {
+      throw classifyDbError(error);
+    }
+  }
+
+  async probe(): Promise<boolean> {
+    try {
+      await this.pg.query("SELECT 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}
+
+async function run<R extends object>(
+  target: PGlite | Transaction,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
+  parents: readonly Context[] | undefined,
+): Promise<QueryResult<R>> {
+  return traced(sql, "pglite", options, parents, async () => {
+    try {
+      const result = await target.query<R>(sql, params as unknown[]);
+      return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } catch (error) {
+      throw classifyDbError(error);
+    }
+  });
+}

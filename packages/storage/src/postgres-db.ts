@@ -1,0 +1,134 @@
+import type { Context } from "@opentelemetry/api";
+import type { Logger } from "@parakey-bridge/telemetry";
+import pg from "pg";
+import {
+  assertSchemaName,
+  type Db,
+  type Queryable,
+  type QueryOptions,
+  type QueryResult,
+  type TransactionOptions,
+} from "./db.js";
+import { traced } from "./db-spans.js";
+import { classifyDbError } from "./errors.js";
+
+export interface PostgresDbOptions {
+  url: string;
+  schema: string;
+  log: Logger;
+  /** Connections in the pool. */
+  poolSize?: number;
+  /** How long to wait for a connection: short, so an outage is reported (and paused on) quickly. */
+  connectTimeoutMs?: number;
+  /** Server-side statement timeout; a client-side read timeout a little above it covers dead sockets. */
+  statementTimeoutMs?: number;
+}
+
+/**
+ * PostgreSQL through a `pg` Pool. Every connection's search path is the service's schema. An idle
+ * connection the server drops (restart, failover) is discarded instead of crashing the process.
+ */
+export class PostgresDb implements Db {
+  readonly kind = "postgres";
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly namespace: string;
+
+  constructor(private readonly options: PostgresDbOptions) {
+    this.schema = assertSchemaName(options.schema);
+    const statementTimeout = options.statementTimeoutMs ?? 30_000;
+    this.pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 5,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      statement_timeout: statementTimeout,
+      query_timeout: statementTimeout + 5_000,
+      options: `-c search_path=${this.schema},public`,
+      application_name: `parakey-bridge-${this.schema}`,
+    });
+    this.pool.on("error", (error) => {
+      options.log.warn({ err: error }, "idle database connection failed; discarded");
+    });
+    this.namespace = new URL(options.url).pathname.replace(/^\//, "") || "postgres";
+  }
+
+  query<R extends object = Record<string, unknown>>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Promise<QueryResult<R>> {
+    return run(this.pool, sql, params, options, this.namespace, undefined);
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw classifyDbError(error);
+    }
+    const parents = options.traceParents;
+    const tx: Queryable = {
+      query: (sql, params = [], queryOptions = {}) =>
+        run(client, sql, params, queryOptions, this.namespace, parents),
+      exec: async (sql) => {
+        await run(client, sql, [], {}, this.namespace, parents);
+      },
+    };
+    let broken = false;
+    try {
+      await client.query("BEGIN");
+      const result = await fn(tx);
+      await traced("COMMIT", this.namespace, {}, parents, () => client.query("COMMIT"));
+      return result;
+    } catch (error) {
+      try {
+        await client.query("ROLLBACK");
+      } catch (rollbackError) {
+        // The connection is unusable (server gone): destroy it rather than return it to the pool.
+        broken = true;
+        this.options.log.debug({ err: rollbackError }, "rollback failed; connection discarded");
+      }
+      throw classifyDbError(error);
+    } finally {
+      client.release(broken ? true : undefined);
+    }
+  }
+
+  async probe(): Promise<boolean> {
+    try {
+      await this.pool.query("SELECT 1");
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+async function run<R extends object>(
+  target: pg.Pool | pg.PoolClient,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
+  namespace: string,
+  parents: readonly Context[] | undefined,
+): Promise<QueryResult<R>> {
+  return traced(sql, namespace, options, parents, async () => {
+    try {
+      const result = await target.query<R>(sql, params as unknown[]);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw classifyDbError(error);
+    }
+  });
+}

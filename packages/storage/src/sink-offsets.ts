@@ -1,0 +1,79 @@
+import type { Queryable } from "./db.js";
+
+/**
+ * The table behind `SinkOffsets`; include it in the service's migrations.
+ *
+ * @example
+ * const migrations = [{ version: 1, name: "consumer offsets", sql: sinkOffsetsTableSql }, …];
+ */
+export const sinkOffsetsTableSql = `
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+  group_id text NOT NULL,
+  topic text NOT NULL,
+  partition integer NOT NULL,
+  next_offset bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (group_id, topic, partition)
+);`;
+
+/**
+ * Kafka offsets a sink stores in its own database, in the same transaction as the records they
+ * cover: after a crash the database says exactly which records it holds, whatever Kafka's committed
+ * offset says. `lock` at the start of a batch serializes two consumers of the same partition (the
+ * window of a rebalance) and tells which records are redeliveries; `advance` moves the mark.
+ *
+ * @example
+ * await db.transaction(async (tx) => {
+ *   const next = await offsets.lock(tx, topic, partition); // null: nothing stored yet
+ *   // … store the records whose offset >= next …
+ *   await offsets.advance(tx, topic, partition, lastOffset + 1n);
+ * });
+ */
+export class SinkOffsets {
+  constructor(readonly group: string) {}
+
+  /** Locks the partition's row until the transaction ends; the next offset not yet stored, or null. */
+  async lock(tx: Queryable, topic: string, partition: number): Promise<bigint | null> {
+    const { rows } = await tx.query<{ next_offset: string }>(
+      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, -1)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = consumer_offsets.next_offset
+       RETURNING next_offset::text AS next_offset`,
+      [this.group, topic, partition],
+    );
+    const next = BigInt(rows[0]?.next_offset ?? "-1");
+    return next < 0n ? null : next;
+  }
+
+  /** Moves the partition's mark forward (never back) to `nextOffset`. */
+  async advance(tx: Queryable, topic: string, partition: number, nextOffset: bigint): Promise<void> {
+    await tx.query(
+      `UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $4::bigint), updated_at = now()
+       WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+      [this.group, topic, partition, nextOffset.toString()],
+    );
+  }
+
+  /** The stored next offsets of a topic's partitions (partitions never stored are absent). */
+  async read(db: Queryable, topic: string): Promise<Map<number, string>> {
+    const { rows } = await db.query<{ partition: number; next_offset: string }>(
+      `SELECT partition, next_offset::text AS next_offset FROM consumer_offsets
+       WHERE group_id = $1 AND topic = $2 AND next_offset >= 0`,
+      [this.group, topic],
+    );
+    return new Map(rows.map((row) => [Number(row.partition), row.next_offset]));
+  }
+
+  /**
+   * Sets the stored offsets (an operator's replay of a sink that resumes from its own offsets):
+   * records from these offsets on are processed again as if new.
+   */
+  async reset(db: Queryable, topic: string, offsets: ReadonlyMap<number, string>): Promise<void> {
+    for (const [partition, offset] of offsets) {
+      await db.query(
+        `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+        [this.group, topic, partition, offset],
+      );
+    }
+  }
+}
