@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CheckIn } from "./checkin.js";
+import { CHECKIN_TYPE, CheckIn } from "./checkin.js";
 import { DOOR_EVENT_TYPE } from "./cloudevents.js";
 import { DoorEvent } from "./door-event.js";
 import { RejectionReason } from "./normalize.js";
@@ -23,12 +23,17 @@ export function checkInJsonSchema(): Record<string, unknown> {
   };
 }
 
-const cloudEventHeaders = (type: string, partitionKey: string) => ({
+const cloudEventHeaders = (
+  type: string,
+  partitionKey: string,
+  id = "Event log id: the dedupe key (the topic is at-least-once)",
+  extra: Record<string, unknown> = {},
+) => ({
   type: "object",
   required: ["ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "content-type", "ce_partitionkey"],
   properties: {
     ce_specversion: { type: "string", const: "1.0" },
-    ce_id: { type: "string", description: "Event log id: the dedupe key (the topic is at-least-once)" },
+    ce_id: { type: "string", description: id },
     ce_source: { type: "string", description: "/parakey/domains/{domainId}" },
     ce_type: { type: "string", const: type },
     ce_time: { type: "string", format: "date-time" },
@@ -36,6 +41,7 @@ const cloudEventHeaders = (type: string, partitionKey: string) => ({
     ce_partitionkey: { type: "string", description: partitionKey },
     "content-type": { type: "string", const: "application/json" },
     traceparent: { type: "string", description: "W3C trace context of the producing request" },
+    ...extra,
   },
 });
 
@@ -108,8 +114,20 @@ export function asyncApiDocument(): Record<string, unknown> {
         CheckIn: {
           name: "CheckIn",
           contentType: "application/json",
-          headers: cloudEventHeaders("co.parakey.bridge.check-in.v1", "Domain id (also the record key)"),
+          headers: cloudEventHeaders(
+            CHECKIN_TYPE,
+            "Domain id (also the record key)",
+            "Check-in id (domain, user, local day): the dedupe key (the topic is at-least-once)",
+            {
+              "pb-live": {
+                type: "string",
+                enum: ["true", "false"],
+                description: "Copy of the payload's live",
+              },
+            },
+          ),
           payload: checkIn,
+          bindings: { kafka: { key: { type: "string", description: "Domain id" }, bindingVersion: "0.5.0" } },
         },
       },
     },

@@ -1,5 +1,15 @@
 export { asyncApiDocument, checkInJsonSchema, doorEventJsonSchema } from "./asyncapi.js";
-export { CHECKIN_TYPE, CheckIn } from "./checkin.js";
+export {
+  CHECKIN_TYPE,
+  CheckIn,
+  checkInHeaders,
+  checkInIdOf,
+  decodeCheckIn,
+  encodeCheckIn,
+  IanaTimeZone,
+  isSuccessfulUnlock,
+  localDateOf,
+} from "./checkin.js";
 export {
   type CloudEventHeaders,
   cloudEventSource,
