@@ -1,2 +1,2 @@
-export { envBoolean, envInt, envList, envLogLevel, envPort, envUrl } from "./env-types.js";
+export { envBoolean, envInt, envList, envLogLevel, envMap, envPort, envUrl } from "./env-types.js";
 export { ConfigError, loadConfig, loadConfigOrExit } from "./load-config.js";
