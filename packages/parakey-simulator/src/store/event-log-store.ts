@@ -1,0 +1,93 @@
+import { type ResolvedEventLogsQuery, selectEventLogs } from "@parakey-bridge/parakey-client";
+import { BridgeError, type Clock } from "@parakey-bridge/service-kit";
+
+/** An event log as Parakey holds it: any JSON object with an id, served exactly as stored. */
+export type StoredEventLog = Record<string, unknown> & { id: string | number };
+
+interface Entry {
+  eventLog: StoredEventLog;
+  /** `createdAt` as a number; the arrival time on Parakey's clock when the payload has none. */
+  createdAtMs: number;
+}
+
+export type NewEventLogsListener = (eventLogs: StoredEventLog[]) => void;
+
+/**
+ * Parakey's event-log table. Keeps arrival order (which breaks `createdAt` ties, as the paging
+ * assumption says), answers queries with the client's own `selectEventLogs`, and tells listeners
+ * (the webhook sender) about every new event log.
+ *
+ * Payloads are stored verbatim, even malformed ones a test adds on purpose; one without a readable
+ * `createdAt` is filed under its arrival time.
+ *
+ * @example
+ * const store = new EventLogStore(parakeyClock);
+ * store.onAdded((logs) => webhooks.publish(logs));
+ * store.add(generator.tick());
+ */
+export class EventLogStore {
+  private readonly entries: Entry[] = [];
+  private readonly byId = new Map<string, Entry>();
+  private readonly listeners: NewEventLogsListener[] = [];
+
+  constructor(
+    private readonly clock: Clock,
+    /** Oldest event logs are forgotten beyond this many, so a long run cannot exhaust memory. */
+    private readonly maxEventLogs = 500_000,
+  ) {}
+
+  /**
+   * Adds event logs as if Parakey just received them. Throws on a duplicate id: Parakey's ids are
+   * unique, and a test that reuses one is wrong.
+   */
+  add(eventLogs: readonly StoredEventLog[]): StoredEventLog[] {
+    const seen = new Set<string>();
+    for (const eventLog of eventLogs) {
+      const key = String(eventLog.id);
+      if (this.byId.has(key) || seen.has(key)) throw new DuplicateEventLogError(key);
+      seen.add(key);
+    }
+    for (const eventLog of eventLogs) {
+      const parsed = typeof eventLog.createdAt === "string" ? Date.parse(eventLog.createdAt) : Number.NaN;
+      const entry = { eventLog, createdAtMs: Number.isNaN(parsed) ? this.clock.nowMs() : parsed };
+      this.entries.push(entry);
+      this.byId.set(String(eventLog.id), entry);
+    }
+    while (this.entries.length > this.maxEventLogs) {
+      const dropped = this.entries.shift();
+      if (dropped) this.byId.delete(String(dropped.eventLog.id));
+    }
+    if (eventLogs.length > 0) for (const listener of this.listeners) listener([...eventLogs]);
+    return [...eventLogs];
+  }
+
+  /** `GET /eventLogs` semantics, from the shared paging assumption. */
+  query(query: ResolvedEventLogsQuery): StoredEventLog[] {
+    return selectEventLogs(this.entries, query, (entry) => entry.createdAtMs).map((entry) => entry.eventLog);
+  }
+
+  get(id: string): StoredEventLog | undefined {
+    return this.byId.get(id)?.eventLog;
+  }
+
+  /** Every event log, oldest `createdAt` first. */
+  all(): StoredEventLog[] {
+    return this.query({ startDate: undefined, orderBy: "createdAt:ASC", limit: undefined, offset: 0 });
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  onAdded(listener: NewEventLogsListener): void {
+    this.listeners.push(listener);
+  }
+}
+
+/** A second event log with an id already stored: answered 409 by the control API. */
+export class DuplicateEventLogError extends BridgeError {
+  constructor(readonly eventLogId: string) {
+    super("duplicate_event_log", `an event log with id ${eventLogId} already exists`, { status: 409 });
+    this.name = "DuplicateEventLogError";
+  }
+}
