@@ -1,0 +1,117 @@
+import { migrate, PgliteDb } from "@parakey-bridge/storage";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "./app.js";
+import { CheckInStore } from "./check-in-store.js";
+import { domainSettings } from "./domain-settings.js";
+import { checkInMigrations } from "./migrations.js";
+import { unlockRecord } from "./testing.js";
+
+const log = pino({ level: "silent" });
+const settings = domainSettings({
+  defaultTimeZone: "UTC",
+  timeZones: { dom_se: "Europe/Stockholm" },
+  liveWindowMs: 600_000,
+  liveWindowsMs: {},
+});
+
+describe("check-in HTTP API", () => {
+  let db: PgliteDb;
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    db = await PgliteDb.open({ schema: "checkin" });
+    await migrate(db, checkInMigrations, log);
+    const store = new CheckInStore(db, settings, "checkin");
+    // Five people on 2026-11-24 in Stockholm (one of them at 23:30 UTC the evening before), one failed unlock.
+    await store.writeBatch([
+      unlockRecord(0, { domainId: "dom_se", userId: "usr_1", occurredAt: "2026-11-23T23:30:00.000Z" }),
+      unlockRecord(1, { domainId: "dom_se", userId: "usr_2", occurredAt: "2026-11-24T08:00:00.000Z" }),
+      unlockRecord(2, { domainId: "dom_se", userId: "usr_3", occurredAt: "2026-11-24T09:00:00.000Z" }),
+      unlockRecord(3, { domainId: "dom_se", userId: "usr_4", occurredAt: "2026-11-24T10:00:00.000Z" }),
+      unlockRecord(4, { domainId: "dom_se", userId: "usr_5", occurredAt: "2026-11-24T10:00:00.000Z" }),
+      unlockRecord(5, {
+        domainId: "dom_se",
+        userId: "usr_6",
+        success: false,
+        occurredAt: "2026-11-24T11:00:00.000Z",
+      }),
+      unlockRecord(6, { domainId: "dom_hq", userId: "usr_1", occurredAt: "2026-11-26T08:00:00.000Z" }),
+    ]);
+    app = createApp({ queries: store, settings, log });
+  });
+  afterAll(() => db.close());
+
+  const get = async (path: string) => {
+    const res = await app.request(path);
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+
+  describe("happy", () => {
+    it("pages through a domain's local day in check-in order until nextCursor is null", async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = `date=2026-11-24&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+        const { status, body } = await get(`/v1/domains/dom_se/check-ins?${query}`);
+        expect(status).toBe(200);
+        expect(body).toMatchObject({ domainId: "dom_se", date: "2026-11-24", timeZone: "Europe/Stockholm" });
+        seen.push(...(body.checkIns as { userId: string }[]).map((c) => c.userId));
+        cursor = body.nextCursor as string | null;
+        pages += 1;
+      } while (cursor !== null);
+      expect(seen).toEqual(["usr_1", "usr_2", "usr_3", "usr_4", "usr_5"]);
+      expect(pages).toBe(3);
+    });
+
+    it("reports the day's unlocks, the failed one included", async () => {
+      const { body } = await get("/v1/domains/dom_se/check-ins?date=2026-11-24");
+      expect(body.unlocks).toEqual({ unlocks: 6, successfulUnlocks: 5, anonymousUnlocks: 0 });
+    });
+
+    it("answers an empty day with no check-ins rather than an error", async () => {
+      const { status, body } = await get("/v1/domains/dom_se/check-ins?date=2026-01-01");
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ checkIns: [], nextCursor: null, unlocks: { unlocks: 0 } });
+    });
+
+    it("lists one person's check-ins over a range across domains, or in one domain", async () => {
+      const all = await get("/v1/users/usr_1/check-ins?from=2026-11-01&to=2026-11-30");
+      expect(
+        (all.body.checkIns as { domainId: string; localDate: string }[]).map((c) => [
+          c.domainId,
+          c.localDate,
+        ]),
+      ).toEqual([
+        ["dom_se", "2026-11-24"],
+        ["dom_hq", "2026-11-26"],
+      ]);
+      const one = await get("/v1/users/usr_1/check-ins?from=2026-11-01&to=2026-11-30&domainId=dom_hq");
+      expect((one.body.checkIns as unknown[]).length).toBe(1);
+    });
+  });
+
+  describe("errors", () => {
+    it.each([
+      ["/v1/domains/dom_se/check-ins", "date"],
+      ["/v1/domains/dom_se/check-ins?date=2026-02-30", "date"],
+      ["/v1/domains/dom_se/check-ins?date=2026-11-24&limit=0", "limit"],
+      ["/v1/domains/dom_se/check-ins?date=2026-11-24&cursor=bm9wZQ", "cursor"],
+      ["/v1/users/usr_1/check-ins?from=2026-11-30&to=2026-11-01", "from"],
+      ["/v1/users/usr_1/check-ins?from=2024-01-01&to=2026-01-01", "to"],
+    ])("answers 400 invalid_request for %s, naming %s", async (path, field) => {
+      const { status, body } = await get(path);
+      expect(status).toBe(400);
+      const error = body.error as { code: string; message: string; requestId: string };
+      expect(error.code).toBe("invalid_request");
+      expect(error.message).toContain(field);
+      expect(error.requestId).toBeTruthy();
+    });
+
+    it("answers 404 in the one error shape for an unknown path", async () => {
+      const { status, body } = await get("/v1/nothing");
+      expect(status).toBe(404);
+      expect(body).toMatchObject({ error: { code: "not_found" } });
+    });
+  });
+});

@@ -1,0 +1,44 @@
+import { ConfigError } from "@parakey-bridge/config";
+import { describe, expect, it } from "vitest";
+import { loadCheckInConfig } from "./config.js";
+
+describe("loadCheckInConfig", () => {
+  it("defaults to UTC days and a ten-minute live window", () => {
+    const config = loadCheckInConfig({});
+    expect(config.domains).toEqual({
+      defaultTimeZone: "UTC",
+      timeZones: {},
+      liveWindowMs: 600_000,
+      liveWindowsMs: {},
+    });
+    expect(config.database.url).toBeUndefined();
+    expect(config.topics).toEqual({ eventLogs: "parakey.event-logs.v1", checkIns: "parakey.checkins.v1" });
+  });
+
+  it("reads per-domain time zones and live windows", () => {
+    const config = loadCheckInConfig({
+      DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",
+      LIVE_WINDOW_MS: "300000",
+      DOMAIN_LIVE_WINDOWS_MS: "dom_a=0",
+    });
+    expect(config.domains).toMatchObject({
+      timeZones: { dom_a: "Europe/Stockholm", dom_b: "America/New_York" },
+      liveWindowMs: 300_000,
+      liveWindowsMs: { dom_a: 0 },
+    });
+  });
+
+  it("refuses an unknown time zone, naming the domain and the zone", () => {
+    try {
+      loadCheckInConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stokholm", DOMAIN_LIVE_WINDOWS_MS: "dom_b=soon" });
+      expect.unreachable("must throw");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const issues = (error as ConfigError).issues;
+      expect(issues).toEqual([
+        expect.stringMatching(/^DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "Europe\/Stokholm"/),
+        expect.stringMatching(/^DOMAIN_LIVE_WINDOWS_MS: dom_b: /),
+      ]);
+    }
+  });
+});

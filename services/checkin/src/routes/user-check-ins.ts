@@ -1,0 +1,30 @@
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { CheckInQueries } from "../check-in-store.js";
+import { LocalDate, PathId, parseInput } from "./params.js";
+
+/** The longest range one request may ask for: bounds the answer without paging. */
+export const MAX_RANGE_DAYS = 366;
+
+const DAY_MS = 86_400_000;
+
+const Query = z
+  .object({ from: LocalDate, to: LocalDate, domainId: PathId.optional() })
+  .refine((q) => q.from <= q.to, { error: "from must not be after to", path: ["from"] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS < MAX_RANGE_DAYS, {
+    error: `at most ${MAX_RANGE_DAYS} days per request`,
+    path: ["to"],
+  });
+
+/**
+ * `GET /v1/users/:userId/check-ins?from=YYYY-MM-DD&to=YYYY-MM-DD[&domainId=…]` — one person's
+ * check-ins over a range of local days (both ends included), in every domain or one.
+ */
+export function registerUserCheckIns(app: Hono, deps: { queries: CheckInQueries }): void {
+  app.get("/v1/users/:userId/check-ins", async (c) => {
+    const userId = parseInput(PathId, c.req.param("userId"));
+    const query = parseInput(Query, c.req.query());
+    const checkIns = await deps.queries.checkInsOfUser(userId, query);
+    return c.json({ userId, from: query.from, to: query.to, checkIns });
+  });
+}
