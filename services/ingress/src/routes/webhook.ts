@@ -1,0 +1,158 @@
+import type { RejectedMetadata, Rejection } from "@parakey-bridge/contracts";
+import { type Clock, errorResponse, requestIdOf } from "@parakey-bridge/service-kit";
+import type { Logger } from "@parakey-bridge/telemetry";
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import type { Allowlist } from "../allowlist.js";
+import type { AppEnv } from "../app-env.js";
+import type { Authenticator } from "../auth/authenticator.js";
+import type { WebhookConfig } from "../config.js";
+import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
+import type { EventSink } from "../event-sink.js";
+import type { IngressMetrics } from "../metrics.js";
+import { doorEventRecord, normalizeBody, rejectedRecord } from "../records.js";
+
+export interface WebhookRouteDeps {
+  sink: EventSink;
+  metrics: IngressMetrics;
+  clock: Clock;
+  log: Logger;
+  config: WebhookConfig;
+  recent: RecentEventIds;
+  authenticate: Authenticator;
+  allowlist: Allowlist;
+}
+
+/** The 2xx bodies Parakey gets; every one of them means "stored, or deliberately not needed". */
+export type WebhookAnswer =
+  | { status: "accepted"; eventLogId: string }
+  | { status: "duplicate"; eventLogId: string }
+  | { status: "rejected"; reason: Rejection["reason"] }
+  | { status: "ignored"; reason: string; eventLogId: string };
+
+/**
+ * `POST <path>`: authenticate → read the body (limit, 413 above) → normalize → produce → 200 once
+ * Kafka acknowledged. A payload that cannot be normalized is stored on the rejected topic and answered
+ * 200 (Parakey would only resend it); anything not stored is answered 503 so Parakey retries.
+ * Other methods on the path answer 405 with `Allow: POST`.
+ */
+export function registerWebhookRoute(app: Hono<AppEnv>, deps: WebhookRouteDeps): void {
+  const { config } = deps;
+  app.post(
+    config.path,
+    requireCredentials(deps),
+    bodyLimit({
+      maxSize: config.bodyLimitBytes,
+      onError: (c) => {
+        c.set("outcome", "too_large");
+        return errorResponse(c, 413, "payload_too_large", `body exceeds ${config.bodyLimitBytes} bytes`);
+      },
+    }),
+    (c) => receive(c, deps),
+  );
+  app.all(config.path, (c) => {
+    c.set("outcome", "method_not_allowed");
+    c.header("Allow", "POST");
+    return errorResponse(c, 405, "method_not_allowed", "only POST is accepted here");
+  });
+}
+
+function requireCredentials(deps: WebhookRouteDeps): MiddlewareHandler<AppEnv> {
+  const challenge =
+    deps.config.auth.basic.length > 0 ? 'Basic realm="parakey-bridge", charset="UTF-8"' : null;
+  return async (c, next) => {
+    const result = deps.authenticate(c.req.raw.headers);
+    if (result.ok) return next();
+    c.set("outcome", "unauthorized");
+    deps.log.warn({ requestId: requestIdOf(c), reason: result.reason }, "webhook request not authenticated");
+    if (challenge) c.header("WWW-Authenticate", challenge);
+    return errorResponse(c, 401, "unauthorized", "missing or invalid credentials");
+  };
+}
+
+async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps): Promise<Response> {
+  const { config, metrics } = deps;
+  const receivedAt = deps.clock.now();
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const normalized = normalizeBody(body, { via: "webhook", receivedAt });
+  if (!normalized.ok) return storeRejected(c, deps, body, normalized.rejection, receivedAt);
+
+  const event = normalized.event;
+  const filtered = deps.allowlist(event);
+  if (filtered) {
+    metrics.filtered.inc({ reason: filtered });
+    c.set("outcome", "ignored");
+    return answer(c, { status: "ignored", reason: filtered, eventLogId: event.eventLogId });
+  }
+
+  let outcome: "stored" | "duplicate";
+  try {
+    outcome = await deps.recent.storeOnce(event.eventLogId, () =>
+      deps.sink.send(doorEventRecord(event, config.topics.eventLogs)),
+    );
+  } catch (error) {
+    return unavailable(c, deps, error, { eventLogId: event.eventLogId });
+  }
+  if (outcome === "duplicate") {
+    metrics.duplicates.inc({ via: "webhook" });
+    c.set("outcome", "duplicate");
+    return answer(c, { status: "duplicate", eventLogId: event.eventLogId });
+  }
+  metrics.produced.inc({ via: "webhook" });
+  metrics.eventDelay.observe(Math.max(0, event.delayMs) / 1000);
+  c.set("outcome", "accepted");
+  return answer(c, { status: "accepted", eventLogId: event.eventLogId });
+}
+
+async function storeRejected(
+  c: Context<AppEnv>,
+  deps: WebhookRouteDeps,
+  body: Uint8Array,
+  rejection: Rejection,
+  receivedAt: Date,
+): Promise<Response> {
+  const meta: RejectedMetadata = { via: "webhook", receivedAt };
+  const requestId = requestIdOf(c);
+  if (requestId) meta.requestId = requestId;
+  const userAgent = c.req.header("user-agent");
+  if (userAgent) meta.userAgent = userAgent;
+  const contentType = c.req.header("content-type");
+  if (contentType) meta.contentType = contentType;
+  const remoteAddress = remoteAddressOf(c);
+  if (remoteAddress) meta.remoteAddress = remoteAddress;
+  try {
+    await deps.sink.send(rejectedRecord(body, rejection, meta, deps.config.topics.rejected));
+  } catch (error) {
+    return unavailable(c, deps, error, { rejected: rejection.reason });
+  }
+  deps.metrics.rejected.inc({ reason: rejection.reason });
+  // The detail and the payload stay out of the log (personal data); both are on the rejected topic.
+  deps.log.warn(
+    { requestId, reason: rejection.reason, eventLogId: rejection.eventLogId, bytes: body.byteLength },
+    "payload rejected and stored on the rejected topic",
+  );
+  c.set("outcome", "rejected");
+  return answer(c, { status: "rejected", reason: rejection.reason });
+}
+
+function unavailable(
+  c: Context<AppEnv>,
+  deps: WebhookRouteDeps,
+  error: unknown,
+  context: Record<string, string>,
+): Response {
+  deps.log.warn({ err: error, requestId: requestIdOf(c), ...context }, "event not stored; answered 503");
+  c.set("outcome", "unavailable");
+  c.header("Retry-After", String(deps.config.retryAfterSeconds));
+  return errorResponse(c, 503, "kafka_unavailable", "the event could not be stored, retry later");
+}
+
+function answer(c: Context<AppEnv>, body: WebhookAnswer): Response {
+  return c.json(body, 200);
+}
+
+/** The peer address when served by @hono/node-server (absent in in-process tests). */
+function remoteAddressOf(c: Context<AppEnv>): string | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket?.remoteAddress;
+}

@@ -1,0 +1,143 @@
+import { Topics } from "@parakey-bridge/contracts";
+import {
+  BatchingProducer,
+  bridgeTopicSpecs,
+  createKafka,
+  ensureTopics,
+  type Kafka,
+  KafkaReadinessProbe,
+  type TopicSpec,
+} from "@parakey-bridge/kafka";
+import {
+  type Clock,
+  type Component,
+  createAdminApp,
+  HttpServer,
+  Lifecycle,
+} from "@parakey-bridge/service-kit";
+import type { Logger } from "@parakey-bridge/telemetry";
+import type { Hono } from "hono";
+import type { Registry } from "prom-client";
+import { createApp } from "./app.js";
+import type { IngressConfig } from "./config.js";
+import { RecentEventIds } from "./dedupe/recent-event-ids.js";
+import { IntakeGate } from "./intake-gate.js";
+import { createIngressMetrics, type IngressMetrics } from "./metrics.js";
+
+export interface IngressServiceDeps {
+  log: Logger;
+  registry: Registry;
+  clock: Clock;
+}
+
+/** The running parts of one ingress replica, for main.ts (and the poller) to build on. */
+export interface IngressService {
+  lifecycle: Lifecycle;
+  kafka: Kafka;
+  /** The one producer of the replica (acks=all, batching); intakes share it. */
+  producer: BatchingProducer;
+  /** Recently stored event log ids; intakes share it so webhook and poller dedupe each other. */
+  recent: RecentEventIds;
+  metrics: IngressMetrics;
+  webhook: HttpServer;
+  admin: HttpServer;
+}
+
+/**
+ * Builds every component of the ingress and registers them with one lifecycle, in start order:
+ * admin server (up first, down last: probes and metrics answer throughout), topics, Kafka readiness
+ * probe, producer, webhook server. Shutdown runs in reverse: the webhook closes its gate (new requests
+ * get 503) and its listener, in-flight requests finish, then the producer flushes. Components added
+ * later (the poller) stop before all of these. Nothing starts until `lifecycle.start()`.
+ *
+ * @example
+ * const service = createIngressService(config, { log, registry, clock: systemClock });
+ * await service.lifecycle.start();
+ * service.lifecycle.stopOnSignals();
+ */
+export function createIngressService(config: IngressConfig, deps: IngressServiceDeps): IngressService {
+  const { log, registry, clock } = deps;
+  const kafka = createKafka(config.kafka, log);
+  const lifecycle = new Lifecycle({ log, shutdownTimeoutMs: config.shutdownGraceMs });
+  const metrics = createIngressMetrics(registry);
+  const producer = new BatchingProducer(kafka, {
+    log,
+    registry,
+    lingerMs: config.producer.lingerMs,
+    maxBatchRecords: config.producer.maxBatchRecords,
+    sendTimeoutMs: config.producer.timeoutMs,
+    compression: config.producer.compression,
+  });
+  const probe = new KafkaReadinessProbe(kafka, log);
+  const recent = new RecentEventIds({ max: config.dedupe.max, ttlMs: config.dedupe.ttlMs, clock });
+  const intake = new IntakeGate();
+  const app = createApp({ sink: producer, metrics, clock, log, config: config.webhook, recent, intake });
+
+  // In-flight requests need at most the produce budget once their body is read; the rest of the grace
+  // period is left for the producer flush.
+  const drainTimeoutMs = Math.max(
+    500,
+    Math.min(config.producer.timeoutMs + 2_000, config.shutdownGraceMs - config.producer.timeoutMs - 1_000),
+  );
+  const webhook = new HttpServer({
+    name: "webhook-http",
+    app: app as unknown as Hono,
+    port: config.port,
+    host: config.host,
+    drainTimeoutMs,
+  });
+  const admin = new HttpServer({
+    name: "admin-http",
+    app: createAdminApp({
+      registry,
+      checks: [probe.check],
+      isShuttingDown: () => lifecycle.isShuttingDown,
+      log,
+    }),
+    port: config.adminPort,
+    host: config.host,
+    drainTimeoutMs: 1_000,
+  });
+
+  const webhookIntake: Component = {
+    name: "webhook-intake",
+    start: () => webhook.start(),
+    stop: async () => {
+      intake.close();
+      await webhook.stop();
+    },
+  };
+
+  lifecycle.add(admin);
+  if (config.ensureTopics) lifecycle.add(topicsComponent(kafka, ingressTopicSpecs(config), log));
+  lifecycle
+    .add(probe)
+    .add(producer)
+    .add(webhookIntake, { stopTimeoutMs: drainTimeoutMs + 1_000 });
+  return { lifecycle, kafka, producer, recent, metrics, webhook, admin };
+}
+
+/** The two topics the webhook writes, with the bridge's settings, under their configured names. */
+function ingressTopicSpecs(config: IngressConfig): TopicSpec[] {
+  if (!config.ensureTopics) return [];
+  const specs = bridgeTopicSpecs(config.ensureTopics);
+  const named: [string, string][] = [
+    [Topics.eventLogs, config.webhook.topics.eventLogs],
+    [Topics.rejected, config.webhook.topics.rejected],
+  ];
+  return named.flatMap(([standard, configured]) => {
+    const spec = specs.find((s) => s.topic === standard);
+    return spec ? [{ ...spec, topic: configured }] : [];
+  });
+}
+
+/** Creates missing topics at start (ENSURE_TOPICS, on by default for development). */
+function topicsComponent(kafka: Kafka, specs: TopicSpec[], log: Logger): Component {
+  return {
+    name: "topics",
+    start: async () => {
+      await ensureTopics(kafka, specs, log);
+    },
+    stop: async () => {},
+  };
+}

@@ -1,0 +1,46 @@
+import type { OutgoingRecord } from "@parakey-bridge/kafka";
+import { UnavailableError } from "@parakey-bridge/service-kit";
+import type { EventSink } from "../event-sink.js";
+
+/**
+ * An in-memory EventSink for unit tests: keeps what was "stored", can be told to fail like an
+ * unreachable broker, or to hold every send until released (to test concurrency).
+ */
+export class MemorySink implements EventSink {
+  readonly records: OutgoingRecord[] = [];
+  sends = 0;
+  private failure: Error | undefined;
+  private held: (() => void)[] | undefined;
+
+  async send(records: OutgoingRecord | OutgoingRecord[]): Promise<void> {
+    this.sends += 1;
+    const list = Array.isArray(records) ? records : [records];
+    if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
+    if (this.failure) throw this.failure;
+    this.records.push(...list);
+  }
+
+  /** Every send fails (default: like Kafka not acknowledging within the budget). */
+  failWith(error: Error = new UnavailableError("kafka_unavailable", "Kafka did not store the record")): void {
+    this.failure = error;
+  }
+
+  recover(): void {
+    this.failure = undefined;
+  }
+
+  /** Sends wait until `release()`. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  release(): void {
+    const waiting = this.held ?? [];
+    this.held = undefined;
+    for (const resolve of waiting) resolve();
+  }
+
+  on(topic: string): OutgoingRecord[] {
+    return this.records.filter((record) => record.topic === topic);
+  }
+}
