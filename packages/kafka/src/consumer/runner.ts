@@ -1,0 +1,643 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import {
+  type Clock,
+  type Component,
+  type HealthCheck,
+  isRetryable,
+  systemClock,
+  UnavailableError,
+} from "@parakey-bridge/service-kit";
+import type { Logger } from "@parakey-bridge/telemetry";
+import { tracer } from "@parakey-bridge/telemetry";
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import type { Registry } from "prom-client";
+import { BatchingProducer } from "../producer.js";
+import { ensureTopics } from "../topic-admin.js";
+import { contextFromHeaders, headersToStrings, messagingAttributes } from "../tracing.js";
+import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./backoff.js";
+import { type DeadLetterFailure, DeadLetterHeaders, deadLetterHeaders } from "./dead-letter.js";
+import { ConsumerLag } from "./lag.js";
+import { type ConsumerMetrics, consumerMetrics, type RecordOutcome } from "./metrics.js";
+import { redriveTopic } from "./topics.js";
+import type { ConsumerSink, InboundRecord, RecordDecoder, WriteOutcome } from "./types.js";
+
+export interface ConsumerRunnerOptions<T> {
+  kafka: Kafka;
+  /** The consumer group: one per service. Names its dead-letter and redrive topics too. */
+  group: string;
+  topics: readonly string[];
+  decode: RecordDecoder<T>;
+  sink: ConsumerSink<T>;
+  log: Logger;
+  registry: Registry;
+  clock?: Clock;
+  /** When the bridge received the event (ms since the epoch), for the end-to-end latency metric. */
+  receivedAt?: (value: T) => number | undefined;
+  /** Where a group without committed offsets starts: the beginning (default) or the end. */
+  fromBeginning?: boolean;
+  /** Records per sink write at most (a fetched batch is written in chunks of this size). */
+  maxBatchRecords?: number;
+  /** Partitions processed in parallel (each in its own sink writes). */
+  partitionsConsumedConcurrently?: number;
+  retry?: Partial<RetryPolicy>;
+  /** First delay between health probes of a paused sink (doubles up to 10 s). */
+  probeIntervalMs?: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  /** The loop counts as dead (liveness fails) when it showed no sign of life for this long. */
+  livenessTimeoutMs?: number;
+  /** kafkajs restarts a crashed consumer; after this many crashes without progress the process ends. */
+  maxCrashRestarts?: number;
+  /** Subscribe to the group's redrive topic (default true). */
+  redrive?: boolean;
+  /** Partitions of the dead-letter and redrive topics when the runner creates them. */
+  deadLetterPartitions?: number;
+  /** Retention of the dead-letter and redrive topics when the runner creates them (default 30 days). */
+  deadLetterRetentionMs?: number;
+  /**
+   * Called once when the consumer cannot go on (kafkajs crashed without restarting, or kept
+   * crashing): the composition root ends the process with a non-zero code and Kubernetes restarts it.
+   */
+  onFatal: (error: Error) => void;
+}
+
+interface Pending<T> {
+  message: KafkaMessage;
+  headers: Record<string, string>;
+  span: Span;
+  traceContext: ReturnType<typeof context.active>;
+  startedAt: number;
+  decoded: { ok: true; value: T } | { ok: false; reason: string };
+  ended: boolean;
+}
+
+/** How far a sequence of records got: `done` of them finished; `stop` = leave the batch now. */
+interface Progress {
+  done: number;
+  stop: boolean;
+}
+
+/**
+ * The consumer runtime every sink service runs on (audit, check-in, billing): one consumer group,
+ * batches written to a sink with explicit offset handling, retries in place, a dead-letter topic,
+ * pause-and-probe during a sink outage, health, metrics and traces. Services never touch kafkajs.
+ *
+ * Guarantees, given an idempotent sink (see `ConsumerSink`):
+ * - a record's offset is committed to Kafka only after the sink committed it, so a crash at any
+ *   point re-delivers instead of losing;
+ * - records of a partition (so of a device) reach the sink in offset order: a retryable failure is
+ *   retried in place with capped exponential backoff while the member keeps heartbeating;
+ * - a record that fails the contract, or fails with a non-retryable error, or keeps failing, goes to
+ *   `deadLetterTopic(group)` with the reason and origin in headers, and the stream moves on;
+ * - an unreachable sink pauses the group's topics (no retries burnt, nothing dead-lettered) and a
+ *   probe loop resumes them when the sink answers again.
+ *
+ * @example
+ * const runner = new ConsumerRunner({
+ *   kafka, group: "audit", topics: [Topics.eventLogs], decode: doorEventDecoder, sink: auditSink,
+ *   log, registry, receivedAt: (e) => Date.parse(e.receivedAt), onFatal: (err) => exit(1),
+ * });
+ * lifecycle.add(runner); checks.push(runner.check);
+ */
+export class ConsumerRunner<T> implements Component {
+  readonly name: string;
+  /** Liveness: the loop heartbeats; readiness: a group member and the sink answers. */
+  readonly check: HealthCheck;
+
+  private readonly consumer: Consumer;
+  private readonly producer: BatchingProducer;
+  private readonly lag: ConsumerLag;
+  private readonly metrics: ConsumerMetrics;
+  private readonly clock: Clock;
+  private readonly retry: RetryPolicy;
+  private readonly topics: string[];
+  private readonly dlqTopic: string;
+  private readonly heartbeatIntervalMs: number;
+  private readonly stopSignal = new AbortController();
+  private lastSignOfLife: number;
+  private joined = false;
+  private outage = false;
+  private failed: Error | undefined;
+  private crashesWithoutProgress = 0;
+  private assignmentReady: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: ConsumerRunnerOptions<T>) {
+    this.name = `consumer-${options.group}`;
+    this.clock = options.clock ?? systemClock;
+    this.retry = { ...defaultRetryPolicy, ...options.retry };
+    this.dlqTopic = deadLetterTopic(options.group);
+    this.topics = [...options.topics, ...(options.redrive === false ? [] : [redriveTopic(options.group)])];
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
+    this.lastSignOfLife = Date.now();
+    this.metrics = consumerMetrics(options.registry);
+    this.consumer = options.kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.producer = new BatchingProducer(options.kafka, {
+      log: options.log.child({ component: "dead-letter-producer" }),
+      registry: options.registry,
+      lingerMs: 5,
+      sendTimeoutMs: 10_000,
+    });
+    this.lag = new ConsumerLag(
+      options.kafka,
+      options.group,
+      () => this.topics,
+      options.registry,
+      options.log,
+    );
+    const livenessTimeoutMs = options.livenessTimeoutMs ?? 60_000;
+    this.check = {
+      name: this.name,
+      live: () => this.failed === undefined && Date.now() - this.lastSignOfLife < livenessTimeoutMs,
+      ready: async () =>
+        this.joined && !this.outage && this.failed === undefined && (await options.sink.probe()),
+    };
+    this.watchConsumer();
+  }
+
+  /** The topics this group reads: the configured ones and its redrive topic. */
+  get subscribedTopics(): readonly string[] {
+    return this.topics;
+  }
+
+  async start(): Promise<void> {
+    await this.ensureOwnTopics();
+    await this.producer.start();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    this.options.log.info({ group: this.options.group, topics: this.topics }, "consumer started");
+  }
+
+  /**
+   * Stops fetching, lets the chunk in flight finish (its offsets are committed), leaves the group,
+   * then flushes the dead-letter producer.
+   */
+  async stop(): Promise<void> {
+    this.stopSignal.abort();
+    await this.consumer.disconnect();
+    this.joined = false;
+    await this.producer.stop();
+    await this.lag.close();
+  }
+
+  private touch(): void {
+    this.lastSignOfLife = Date.now();
+  }
+
+  private watchConsumer(): void {
+    const { events } = this.consumer;
+    const log = this.options.log;
+    this.consumer.on(events.FETCH_START, () => this.touch());
+    this.consumer.on(events.HEARTBEAT, () => this.touch());
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.touch();
+      log.info({ group: payload.groupId, assignment: payload.memberAssignment }, "joined consumer group");
+      if (this.options.sink.storedOffsets)
+        this.assignmentReady = this.seekToStoredOffsets(payload.memberAssignment);
+    });
+    this.consumer.on(events.REBALANCING, () => {
+      this.joined = false;
+    });
+    this.consumer.on(events.STOP, () => {
+      this.joined = false;
+    });
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.joined = false;
+      const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
+      if (!payload.restart) {
+        this.fatal(error, "consumer crashed and kafkajs will not restart it");
+        return;
+      }
+      this.crashesWithoutProgress += 1;
+      log.error(
+        { err: error, crashes: this.crashesWithoutProgress },
+        "consumer crashed; kafkajs restarts it",
+      );
+      if (this.crashesWithoutProgress > (this.options.maxCrashRestarts ?? 5)) {
+        this.fatal(error, "consumer keeps crashing without progress");
+      }
+    });
+  }
+
+  private fatal(error: Error, message: string): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.options.log.fatal({ err: error, group: this.options.group }, message);
+    this.options.onFatal(error);
+  }
+
+  /** Sinks that keep offsets themselves resume where their own store says, not where Kafka says. */
+  private async seekToStoredOffsets(assignment: Record<string, number[]>): Promise<void> {
+    const stored = this.options.sink.storedOffsets;
+    if (!stored) return;
+    for (;;) {
+      try {
+        for (const [topic, partitions] of Object.entries(assignment)) {
+          const offsets = await stored.call(this.options.sink, topic);
+          for (const partition of partitions) {
+            const offset = offsets.get(partition);
+            if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+          }
+        }
+        return;
+      } catch (error) {
+        if (this.stopSignal.signal.aborted) return;
+        // Until the sink answers nothing may be processed: records could be stored twice or skipped.
+        this.options.log.warn({ err: error }, "could not read the sink's stored offsets; retrying");
+        await sleep(1_000, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    this.touch();
+    await this.assignmentReady;
+    const canContinue = () => isRunning() && !isStale() && !this.stopSignal.signal.aborted;
+    const size = this.options.maxBatchRecords ?? 500;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!canContinue() || this.outage) return;
+      const chunk = batch.messages.slice(start, start + size);
+      const progress = await this.processChunk(batch.topic, batch.partition, chunk, heartbeat, canContinue);
+      const last = chunk[progress.done - 1];
+      if (last) {
+        resolveOffset(last.offset);
+        await commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
+            },
+          ],
+        });
+        this.crashesWithoutProgress = 0;
+      }
+      if (progress.stop) return;
+      await heartbeat();
+      this.touch();
+    }
+  }
+
+  /** Decodes, then writes runs of good records and dead-letters bad ones, in offset order. */
+  private async processChunk(
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    canContinue: () => boolean,
+  ): Promise<Progress> {
+    const pending = messages.map((message) => this.open(topic, partition, message));
+    let done = 0;
+    try {
+      while (done < pending.length) {
+        const first = pending[done] as Pending<T>;
+        if (!first.decoded.ok) {
+          const failure = { code: "contract_violation", message: first.decoded.reason, attempts: 1 };
+          if (!(await this.deadLetter(topic, partition, first, failure, heartbeat, canContinue))) {
+            return { done, stop: true };
+          }
+          done += 1;
+          continue;
+        }
+        let end = done;
+        while (end < pending.length && pending[end]?.decoded.ok) end += 1;
+        const run = pending.slice(done, end);
+        const progress = await this.writeWithRetry(topic, partition, run, heartbeat, canContinue);
+        done += progress.done;
+        if (progress.stop) return { done, stop: true };
+      }
+      return { done, stop: false };
+    } finally {
+      // Records left unfinished are fetched again later; their new delivery gets a new span.
+      for (const item of pending) this.end(item);
+    }
+  }
+
+  private open(topic: string, partition: number, message: KafkaMessage): Pending<T> {
+    const headers = headersToStrings(message.headers);
+    const parent = contextFromHeaders(message.headers);
+    const span = tracer().startSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: messagingAttributes("process", topic, {
+          "messaging.consumer.group.name": this.options.group,
+          "messaging.destination.partition.id": String(partition),
+          "messaging.kafka.offset": Number(message.offset),
+          ...(message.key ? { "messaging.kafka.message.key": message.key.toString() } : {}),
+        }),
+      },
+      parent,
+    );
+    return {
+      message,
+      headers,
+      span,
+      traceContext: trace.setSpan(parent, span),
+      startedAt: performance.now(),
+      decoded: this.decode(message.value, headers),
+      ended: false,
+    };
+  }
+
+  private decode(value: Buffer | null, headers: Record<string, string>): Pending<T>["decoded"] {
+    try {
+      const decoded = this.options.decode(value, headers);
+      return decoded.ok ? { ok: true, value: decoded.value } : { ok: false, reason: decoded.reason };
+    } catch (error) {
+      return { ok: false, reason: `decoder threw: ${(error as Error).message}` };
+    }
+  }
+
+  private end(item: Pending<T>, outcome?: RecordOutcome): void {
+    if (item.ended) return;
+    item.ended = true;
+    if (outcome) item.span.setAttribute("pb.consumer.outcome", outcome);
+    item.span.end();
+  }
+
+  private inbound(topic: string, partition: number, item: Pending<T>): InboundRecord<T> {
+    if (!item.decoded.ok) throw new Error("only decoded records reach the sink");
+    return {
+      topic,
+      partition,
+      offset: item.message.offset,
+      key: item.message.key?.toString() ?? null,
+      value: item.decoded.value,
+      headers: item.headers,
+      timestamp: item.message.timestamp,
+      traceContext: item.traceContext,
+      traceId: item.span.spanContext().traceId,
+    };
+  }
+
+  /**
+   * Writes records until the sink took them. Unavailable → pause the group and stop. Retryable →
+   * retry in place with backoff. Non-retryable, or retries exhausted → isolate the failing record
+   * by writing one at a time, and dead-letter it alone.
+   */
+  private async writeWithRetry(
+    topic: string,
+    partition: number,
+    items: Pending<T>[],
+    heartbeat: () => Promise<void>,
+    canContinue: () => boolean,
+  ): Promise<Progress> {
+    const records = items.map((item) => this.inbound(topic, partition, item));
+    for (let attempt = 1; ; attempt++) {
+      if (!canContinue() || this.outage) return { done: 0, stop: true };
+      let failure: unknown;
+      try {
+        const outcomes = await this.keepAlive(heartbeat, this.options.sink.write(records));
+        this.succeeded(items, outcomes);
+        return { done: items.length, stop: false };
+      } catch (error) {
+        failure = error;
+      }
+      if (failure instanceof UnavailableError || !(await this.probeQuietly())) {
+        this.startOutage(failure);
+        return { done: 0, stop: true };
+      }
+      const retryable = isRetryable(failure);
+      if (!retryable || attempt >= this.retry.maxAttempts) {
+        if (items.length > 1) return this.oneByOne(topic, partition, items, heartbeat, canContinue);
+        const code = retryable
+          ? "retries_exhausted"
+          : ((failure as { code?: string }).code ?? "sink_rejected");
+        const message = (failure as Error).message ?? String(failure);
+        const ok = await this.deadLetter(
+          topic,
+          partition,
+          items[0] as Pending<T>,
+          { code, message, attempts: attempt },
+          heartbeat,
+          canContinue,
+        );
+        return { done: ok ? 1 : 0, stop: !ok };
+      }
+      this.metrics.retries.inc({ group: this.options.group });
+      const delay = backoffDelay(attempt, this.retry);
+      this.options.log.warn(
+        {
+          err: failure,
+          topic,
+          partition,
+          offset: items[0]?.message.offset,
+          records: items.length,
+          attempt,
+          delayMs: delay,
+        },
+        "sink write failed; retrying in place",
+      );
+      if (!(await this.wait(delay, heartbeat, canContinue))) return { done: 0, stop: true };
+    }
+  }
+
+  private async oneByOne(
+    topic: string,
+    partition: number,
+    items: Pending<T>[],
+    heartbeat: () => Promise<void>,
+    canContinue: () => boolean,
+  ): Promise<Progress> {
+    let done = 0;
+    for (const item of items) {
+      const progress = await this.writeWithRetry(topic, partition, [item], heartbeat, canContinue);
+      done += progress.done;
+      if (progress.stop) return { done, stop: true };
+    }
+    return { done, stop: false };
+  }
+
+  private succeeded(items: Pending<T>[], outcomes: readonly WriteOutcome[] | undefined): void {
+    const group = this.options.group;
+    const now = this.clock.nowMs();
+    const finished = performance.now();
+    for (const [index, item] of items.entries()) {
+      const outcome: WriteOutcome = outcomes?.[index] ?? "stored";
+      this.metrics.processed.inc({ group, outcome });
+      if (outcome === "duplicate") this.metrics.duplicates.inc({ group });
+      this.metrics.processingSeconds.observe({ group }, (finished - item.startedAt) / 1000);
+      const receivedAt = item.decoded.ok ? this.options.receivedAt?.(item.decoded.value) : undefined;
+      if (receivedAt !== undefined && Number.isFinite(receivedAt) && outcome === "stored") {
+        this.metrics.endToEndSeconds.observe({ group }, Math.max(0, now - receivedAt) / 1000);
+      }
+      this.end(item, outcome);
+    }
+  }
+
+  /** Sends one record to the dead-letter topic; retries while Kafka does not take it. False = stop. */
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    item: Pending<T>,
+    failure: DeadLetterFailure,
+    heartbeat: () => Promise<void>,
+    canContinue: () => boolean,
+  ): Promise<boolean> {
+    const { message } = item;
+    const headers = deadLetterHeaders(
+      item.headers,
+      this.options.group,
+      { topic, partition, offset: message.offset, timestamp: message.timestamp },
+      failure,
+      this.clock.now(),
+    );
+    if (message.value === null) headers[DeadLetterHeaders.valueWasNull] = "true";
+    const record = {
+      topic: this.dlqTopic,
+      key: message.key?.toString() ?? null,
+      value: message.value ?? Buffer.alloc(0),
+      headers,
+    };
+    for (let attempt = 1; ; attempt++) {
+      if (!canContinue()) return false;
+      try {
+        await context.with(item.traceContext, () => this.keepAlive(heartbeat, this.producer.send(record)));
+        break;
+      } catch (error) {
+        this.options.log.warn({ err: error, attempt }, "could not write to the dead-letter topic; retrying");
+        if (!(await this.wait(backoffDelay(attempt, this.retry), heartbeat, canContinue))) return false;
+      }
+    }
+    const group = this.options.group;
+    this.metrics.deadLettered.inc({ group });
+    this.metrics.processed.inc({ group, outcome: "dead_lettered" });
+    this.options.log.warn(
+      {
+        group,
+        topic,
+        partition,
+        offset: message.offset,
+        code: failure.code,
+        reason: failure.message,
+        dlq: this.dlqTopic,
+      },
+      "record dead-lettered",
+    );
+    item.span.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` });
+    this.end(item, "dead_lettered");
+    return true;
+  }
+
+  /** Heartbeats while a long sink call or send runs, so the member is not evicted meanwhile. */
+  private async keepAlive<R>(heartbeat: () => Promise<void>, work: Promise<R>): Promise<R> {
+    const timer = setInterval(() => {
+      this.touch();
+      heartbeat().catch((error: unknown) => {
+        this.options.log.debug({ err: error }, "heartbeat during a sink write failed");
+      });
+    }, this.heartbeatIntervalMs);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /** Waits `ms`, heartbeating; false when the wait was cut short (stopping, rebalance). */
+  private async wait(
+    ms: number,
+    heartbeat: () => Promise<void>,
+    canContinue: () => boolean,
+  ): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!canContinue()) return false;
+      try {
+        await sleep(Math.min(this.heartbeatIntervalMs, until - Date.now()), undefined, {
+          signal: this.stopSignal.signal,
+        });
+        await heartbeat();
+      } catch {
+        return false;
+      }
+      this.touch();
+    }
+    return canContinue();
+  }
+
+  private async probeQuietly(): Promise<boolean> {
+    try {
+      return await this.options.sink.probe();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Pauses every topic of the group and polls the sink until it answers, then resumes. */
+  private startOutage(error: unknown): void {
+    if (this.outage) return;
+    this.outage = true;
+    const topics = this.topics.map((topic) => ({ topic }));
+    this.consumer.pause(topics);
+    this.options.log.warn(
+      { err: error, group: this.options.group, sink: this.options.sink.name },
+      "sink unavailable: consumption paused until it answers",
+    );
+    void (async () => {
+      const started = Date.now();
+      for (let attempt = 0; !this.stopSignal.signal.aborted; attempt++) {
+        const delay = Math.min(10_000, (this.options.probeIntervalMs ?? 500) * 2 ** Math.min(attempt, 5));
+        try {
+          await sleep(delay, undefined, { signal: this.stopSignal.signal });
+        } catch {
+          return;
+        }
+        this.touch();
+        if (await this.probeQuietly()) {
+          this.outage = false;
+          this.consumer.resume(topics);
+          this.options.log.info(
+            { group: this.options.group, pausedMs: Date.now() - started },
+            "sink reachable again: consumption resumed",
+          );
+          return;
+        }
+      }
+    })();
+  }
+
+  private async ensureOwnTopics(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    let replicationFactor = 1;
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics: [...this.options.topics] });
+      replicationFactor = Math.max(1, metadata.topics[0]?.partitions[0]?.replicas.length ?? 1);
+    } finally {
+      await admin.disconnect();
+    }
+    const own = [
+      this.dlqTopic,
+      ...(this.options.redrive === false ? [] : [redriveTopic(this.options.group)]),
+    ];
+    await ensureTopics(
+      this.options.kafka,
+      own.map((topic) => ({
+        topic,
+        partitions: this.options.deadLetterPartitions ?? 1,
+        replicationFactor,
+        config: {
+          "retention.ms": String(this.options.deadLetterRetentionMs ?? 30 * 24 * 3600 * 1000),
+          "min.insync.replicas": String(Math.max(1, Math.min(2, replicationFactor - 1))),
+        },
+      })),
+      this.options.log,
+    );
+  }
+}

@@ -1,0 +1,60 @@
+import type { Context } from "@opentelemetry/api";
+import type { Decoded } from "@parakey-bridge/contracts";
+import type { RecordOutcome } from "./metrics.js";
+
+/** One decoded Kafka record handed to a sink. */
+export interface InboundRecord<T> {
+  topic: string;
+  partition: number;
+  /** Kafka offset (a decimal string: offsets exceed 2^53 in principle). */
+  offset: string;
+  key: string | null;
+  value: T;
+  headers: Readonly<Record<string, string>>;
+  /** The record's Kafka timestamp (ms since the epoch, as a string). */
+  timestamp: string;
+  /**
+   * The context of this record's CONSUMER span (which continues the producer's trace): pass it as a
+   * trace parent of the database work done for the record.
+   */
+  traceContext: Context;
+  /** The trace id of that span — the producer's trace when the record carried `traceparent`. */
+  traceId: string;
+}
+
+/** What the sink did with each record of a write, in the order given. */
+export type WriteOutcome = Exclude<RecordOutcome, "dead_lettered">;
+
+/**
+ * Where a consumer group puts what it reads. The runner calls `write` with consecutive records of
+ * one partition, in offset order, and commits their offsets to Kafka only after `write` resolved.
+ * Because delivery is at-least-once (and crashes happen between the sink's commit and Kafka's),
+ * `write` must be idempotent: the same records again must not change the store.
+ *
+ * Errors decide what happens next: an `UnavailableError` (the store is unreachable) pauses the
+ * group until `probe()` answers again; another retryable `BridgeError` is retried in place with
+ * backoff (holding the partition, so a device's later events never overtake); a non-retryable one
+ * sends the failing record to the dead-letter topic. Anything not a `BridgeError` counts as retryable.
+ */
+export interface ConsumerSink<T> {
+  readonly name: string;
+  /**
+   * Stores the records atomically (all or nothing). Resolves with an outcome per record, or
+   * undefined when every record was stored.
+   */
+  write(records: readonly InboundRecord<T>[]): Promise<readonly WriteOutcome[] | undefined>;
+  /** Whether the store is reachable now; polled while the group is paused for an outage. */
+  probe(): Promise<boolean>;
+  /**
+   * For a sink that stores offsets in its own transactions: the next offset to read per partition
+   * of `topic`. The runner seeks there when partitions are assigned, before it hands any record of
+   * them to `write`; partitions absent from the map start from Kafka's committed offset.
+   */
+  storedOffsets?(topic: string): Promise<ReadonlyMap<number, string>>;
+}
+
+/** Turns a record's bytes into the sink's type; a failure is a value and dead-letters the record. */
+export type RecordDecoder<T> = (
+  value: Buffer | null,
+  headers: Readonly<Record<string, string>>,
+) => Decoded<T>;

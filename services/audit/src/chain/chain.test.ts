@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { canonicalJson } from "./canonical.js";
+import { commitmentMatches, commitPersonalData, newSalt } from "./commitment.js";
+import { type ChainFields, chainHash, GENESIS_HASH } from "./hash-chain.js";
+
+const fields: ChainFields = {
+  chainDomain: "dom_hq",
+  seq: "1",
+  eventLogId: "el_1",
+  domainId: "dom_hq",
+  deviceId: "dev_1",
+  success: true,
+  occurredAt: "2026-11-23T08:00:00.000Z",
+  recordedAt: "2026-11-23T08:00:01.000Z",
+  receivedAt: "2026-11-23T08:00:02.000Z",
+  delayMs: 1000,
+  via: "webhook",
+  payloadVersion: "1.0",
+  payload: { id: "el_1", device: { id: "dev_1", name: "Front door" } },
+  personalCommitment: "ab".repeat(32),
+  kafkaTopic: "parakey.event-logs.v1",
+  kafkaPartition: 0,
+  kafkaOffset: "7",
+  traceId: "0af7651916cd43dd8448eb211c80319c",
+  firstSeenAt: "2026-11-23T08:00:03.000Z",
+};
+
+describe("canonicalJson", () => {
+  it("encodes equal values identically whatever their key order", () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { z: 0, y: null }], c: "x" } })).toBe(
+      '{"a":{"c":"x","d":[1,{"y":null,"z":0}]},"b":1}',
+    );
+    expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
+  });
+
+  it("drops undefined members like JSON does and encodes dates as ISO strings", () => {
+    expect(canonicalJson({ a: undefined, b: new Date("2026-01-01T00:00:00Z") })).toBe(
+      '{"b":"2026-01-01T00:00:00.000Z"}',
+    );
+  });
+});
+
+describe("chainHash", () => {
+  it("is a SHA-256 hex digest that depends on the previous hash", () => {
+    const first = chainHash(fields, GENESIS_HASH);
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(chainHash(fields, first)).not.toBe(first);
+  });
+
+  it("changes when any covered field changes, including inside the payload", () => {
+    const base = chainHash(fields, GENESIS_HASH);
+    expect(chainHash({ ...fields, success: false }, GENESIS_HASH)).not.toBe(base);
+    expect(chainHash({ ...fields, kafkaOffset: "8" }, GENESIS_HASH)).not.toBe(base);
+    expect(chainHash({ ...fields, payload: { id: "el_1", device: { id: "dev_2" } } }, GENESIS_HASH)).not.toBe(base);
+  });
+
+  it("does not depend on the key order of the payload (jsonb reorders keys)", () => {
+    const reordered = { ...fields, payload: { device: { name: "Front door", id: "dev_1" }, id: "el_1" } };
+    expect(chainHash(reordered, GENESIS_HASH)).toBe(chainHash(fields, GENESIS_HASH));
+  });
+});
+
+describe("personal-data commitment", () => {
+  const personal = { userId: "usr_ada", fields: { user: { id: "usr_ada", email: "ada@example.com" } } };
+
+  it("matches the data it was made from, with its salt", () => {
+    const salt = newSalt();
+    const commitment = commitPersonalData(personal, salt);
+    expect(commitmentMatches(personal, salt, commitment)).toBe(true);
+  });
+
+  it("does not match altered data", () => {
+    const salt = newSalt();
+    const commitment = commitPersonalData(personal, salt);
+    const altered = { ...personal, userId: "usr_eve" };
+    expect(commitmentMatches(altered, salt, commitment)).toBe(false);
+  });
+
+  it("differs per row for the same person, so it cannot be looked up by guessing ids", () => {
+    expect(commitPersonalData(personal, newSalt())).not.toBe(commitPersonalData(personal, newSalt()));
+  });
+});
