@@ -127,6 +127,19 @@ describe("ParakeyClient retries", () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("hands back the caller's abort reason when aborted while waiting to retry", async () => {
+    const controller = new AbortController();
+    const reason = new Error("shutting down");
+    const { client } = clientFor([status(503)], {
+      sleep: async () => {
+        controller.abort(reason);
+        // What node:timers/promises throws when its signal aborts.
+        throw new DOMException("The operation was aborted", "AbortError");
+      },
+    });
+    await expect(client.listEventLogs({}, { signal: controller.signal })).rejects.toBe(reason);
+  });
+
   it("keeps the good items of a page that holds a malformed one", async () => {
     const { client } = clientFor([
       json([

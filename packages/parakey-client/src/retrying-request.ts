@@ -99,7 +99,12 @@ export async function getWithRetry(
       code: outcome.code,
       ...(outcome.status === undefined ? {} : { status: outcome.status }),
     });
-    await policy.sleep(delayMs, signal);
+    try {
+      await policy.sleep(delayMs, signal);
+    } catch (error) {
+      // Aborted while waiting: hand back the caller's own reason, as for an abort mid-request.
+      throw signal?.aborted ? signal.reason : error;
+    }
   }
 }
 

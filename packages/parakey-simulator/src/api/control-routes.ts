@@ -59,7 +59,12 @@ const WebhookBody = z.object({
   domainIds: z.array(z.string()).optional(),
 });
 
-/** The simulator's own state as the control API reports it. */
+/**
+ * The simulator's own state as the control API reports it.
+ *
+ * @example
+ * simulatorStats(deps).api.byStatus; // { "200": 3, "304": 1 }
+ */
 export function simulatorStats(deps: ControlDeps): SimulatorStats {
   return {
     api: deps.requestStats.snapshot(),
