@@ -10,10 +10,11 @@ describe("page cursors", () => {
     expect(decodeCursor(text)).toEqual(cursor);
   });
 
-  it.each(["not-base64!", Buffer.from("{}").toString("base64url"), Buffer.from('{"t":"yesterday","id":"x"}').toString("base64url")])(
-    "rejects a cursor it did not make (%s) as a validation error",
-    (text) => {
-      expect(() => decodeCursor(text)).toThrow(ValidationError);
-    },
-  );
+  it.each([
+    "not-base64!",
+    Buffer.from("{}").toString("base64url"),
+    Buffer.from('{"t":"yesterday","id":"x"}').toString("base64url"),
+  ])("rejects a cursor it did not make (%s) as a validation error", (text) => {
+    expect(() => decodeCursor(text)).toThrow(ValidationError);
+  });
 });

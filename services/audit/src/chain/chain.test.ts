@@ -51,7 +51,9 @@ describe("chainHash", () => {
     const base = chainHash(fields, GENESIS_HASH);
     expect(chainHash({ ...fields, success: false }, GENESIS_HASH)).not.toBe(base);
     expect(chainHash({ ...fields, kafkaOffset: "8" }, GENESIS_HASH)).not.toBe(base);
-    expect(chainHash({ ...fields, payload: { id: "el_1", device: { id: "dev_2" } } }, GENESIS_HASH)).not.toBe(base);
+    expect(chainHash({ ...fields, payload: { id: "el_1", device: { id: "dev_2" } } }, GENESIS_HASH)).not.toBe(
+      base,
+    );
   });
 
   it("does not depend on the key order of the payload (jsonb reorders keys)", () => {

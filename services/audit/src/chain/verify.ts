@@ -104,7 +104,7 @@ export class ChainVerifier {
                 kafka_offset::text AS kafka_offset, trace_id, first_seen_at, prev_hash, hash
          FROM audit_events
          WHERE chain_domain = $1 AND chain_seq >= $2 AND chain_seq <= $3
-         ORDER BY chain_seq LIMIT $4`,
+         ORDER BY audit_events.chain_seq LIMIT $4`,
         [chainDomain, expectedSeq.toString(), head.seq, PAGE],
       );
       for (const row of rows) {
