@@ -1,7 +1,14 @@
 import { type Span, SpanStatusCode } from "@opentelemetry/api";
 import { type Component, UnavailableError } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer } from "kafkajs";
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+  type ProducerBatch,
+} from "kafkajs";
 import { Counter, Histogram, type Registry } from "prom-client";
 import { startProducerSpan } from "./tracing.js";
 
@@ -54,7 +61,11 @@ interface Pending {
  */
 export class BatchingProducer implements Component {
   readonly name = "kafka-producer";
-  private readonly producer: Producer;
+  private producer: Producer;
+  /** Set after a failed produce: the next batch goes through a new producer (new producer id). */
+  private needsFreshProducer = false;
+  /** Producers given up after a failure, disconnected once their last request settled. */
+  private readonly retired = new Set<Producer>();
   private readonly queue: Pending[] = [];
   private lingerTimer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -66,21 +77,25 @@ export class BatchingProducer implements Component {
   private readonly metrics: { batchSize: Histogram; latency: Histogram; failures: Counter<"reason"> };
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: BatchingProducerOptions,
   ) {
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatch = options.maxBatchRecords ?? 500;
     this.sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
     this.compression = options.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+    this.metrics = producerMetrics(options.registry);
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
-      ...(options.transactionalId ? { transactionalId: options.transactionalId } : {}),
+      ...(this.options.transactionalId ? { transactionalId: this.options.transactionalId } : {}),
     });
-    this.metrics = producerMetrics(options.registry);
   }
 
   async start(): Promise<void> {
@@ -160,14 +175,15 @@ export class BatchingProducer implements Component {
     const started = performance.now();
     const remaining = Math.max(1, Math.min(...batch.map((p) => p.deadline)) - Date.now());
     let timer: NodeJS.Timeout | undefined;
+    const sent = this.sendBatch({
+      acks: -1,
+      timeout: remaining,
+      compression: this.compression,
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    });
     try {
       await Promise.race([
-        this.producer.sendBatch({
-          acks: -1,
-          timeout: remaining,
-          compression: this.compression,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        }),
+        sent,
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error("produce deadline exceeded")), remaining);
         }),
@@ -176,10 +192,43 @@ export class BatchingProducer implements Component {
       for (const pending of batch) this.succeed(pending);
     } catch (error) {
       this.options.log.warn({ err: error, records: batch.length }, "produce failed");
+      this.retireProducer(sent);
       for (const pending of batch) this.fail(pending, "error", (error as Error).message);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private async sendBatch(batch: ProducerBatch): Promise<void> {
+    if (this.needsFreshProducer) {
+      this.needsFreshProducer = false;
+      this.producer = this.newProducer();
+      await this.producer.connect();
+    }
+    await this.producer.sendBatch(batch);
+  }
+
+  /**
+   * Gives up the current producer after a failed or timed-out produce. kafkajs rolls its sequence
+   * numbers back when a produce request fails, although the broker may have written the batch (the
+   * answer was lost, or our deadline passed first). The next batch would then reuse those sequence
+   * numbers, and the broker would acknowledge it as a duplicate of the earlier one WITHOUT writing it:
+   * a record reported as stored that is not. A new producer gets a new producer id and fresh
+   * sequences, so the next batch is really written (the earlier one maybe twice: at-least-once).
+   */
+  private retireProducer(lastRequest: Promise<unknown>): void {
+    const old = this.producer;
+    this.needsFreshProducer = true;
+    if (this.retired.has(old)) return;
+    this.retired.add(old);
+    void lastRequest.catch(() => undefined).then(() => this.disconnectRetired(old));
+  }
+
+  private async disconnectRetired(producer: Producer): Promise<void> {
+    if (!this.retired.delete(producer)) return;
+    await producer.disconnect().catch((error: unknown) => {
+      this.options.log.debug({ err: error }, "disconnecting a retired producer failed");
+    });
   }
 
   private succeed(pending: Pending): void {
@@ -207,7 +256,10 @@ export class BatchingProducer implements Component {
       this.flushNow();
       await this.inFlight;
     }
-    await this.producer.disconnect();
+    await Promise.all([
+      this.producer.disconnect(),
+      ...[...this.retired].map((producer) => this.disconnectRetired(producer)),
+    ]);
   }
 }
 

@@ -1,0 +1,62 @@
+import { createKafka, type Kafka } from "@parakey-bridge/kafka";
+import { systemClock } from "@parakey-bridge/service-kit";
+import { uniqueName } from "@parakey-bridge/testkit";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { loadIngressConfig } from "../config.js";
+import { createIngressService } from "../service.js";
+import { authHeaders, SECRET } from "./fixtures.js";
+
+const silent = pino({ level: "silent" });
+
+/**
+ * A whole ingress replica (the same composition as main.ts) on ephemeral ports against a real
+ * broker, with its own topics. For integration tests.
+ */
+export async function startTestIngress(brokers: string[], env: Record<string, string> = {}) {
+  const prefix = uniqueName("ingress");
+  const config = loadIngressConfig({
+    KAFKA_BROKERS: brokers.join(","),
+    KAFKA_CLIENT_ID: prefix,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    ADMIN_PORT: "0",
+    WEBHOOK_SECRET_HEADER: "x-parakey-secret",
+    WEBHOOK_SECRETS: SECRET,
+    TOPIC_EVENT_LOGS: `${prefix}.events`,
+    TOPIC_REJECTED: `${prefix}.rejected`,
+    TOPIC_PARTITIONS: "3",
+    ...env,
+  });
+  const registry = new Registry();
+  const service = createIngressService(config, { log: silent, registry, clock: systemClock });
+  await service.lifecycle.start();
+  const base = `http://127.0.0.1:${service.webhook.port}`;
+  const admin = `http://127.0.0.1:${service.admin.port}`;
+  const kafka = createKafka(config.kafka, silent);
+  const topics = config.webhook.topics;
+  return {
+    service,
+    config,
+    registry,
+    kafka,
+    topics,
+    admin,
+    url: `${base}${config.webhook.path}`,
+    post: (body: string | Uint8Array, headers: Record<string, string> = authHeaders) =>
+      fetch(`${base}${config.webhook.path}`, { method: "POST", body, headers }),
+    stop: () => service.lifecycle.stop("test done"),
+  };
+}
+
+/** Records on a topic so far: the sum of its partitions' high watermarks. */
+export async function recordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
