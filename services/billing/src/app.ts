@@ -1,0 +1,41 @@
+import { type Clock, createErrorHandler, notFoundHandler } from "@parakey-bridge/service-kit";
+import type { Logger } from "@parakey-bridge/telemetry";
+import { Hono } from "hono";
+import { requestId } from "hono/request-id";
+import { registerClosePeriod } from "./routes/close-period.js";
+import { registerDomainUsage } from "./routes/domain-usage.js";
+import { registerUsageExport } from "./routes/usage-export.js";
+import type { UsageQueries } from "./usage-store.js";
+
+export interface AppDeps {
+  queries: UsageQueries;
+  clock: Clock;
+  /** Every zone billed in: a period closes only once it has ended in all of them. */
+  timeZones: readonly string[];
+  log: Logger;
+  onPeriodClosed?: () => void;
+}
+
+/**
+ * The billing HTTP API: a domain's usage of a month (JSON), every domain's usage of a month (CSV),
+ * closing a month. Errors answer the one JSON shape `{ "error": { "code", "message", "requestId" } }`.
+ *
+ * @example
+ * const app = createApp({ queries: store, clock: systemClock, timeZones: ["UTC"], log });
+ * await app.request("/v1/periods/2026-01/close", { method: "POST" });
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono({ strict: false });
+  app.use("*", requestId());
+  registerDomainUsage(app, deps.queries);
+  registerUsageExport(app, deps.queries);
+  registerClosePeriod(app, {
+    queries: deps.queries,
+    clock: deps.clock,
+    timeZones: deps.timeZones,
+    ...(deps.onPeriodClosed ? { onClosed: deps.onPeriodClosed } : {}),
+  });
+  app.notFound(notFoundHandler);
+  app.onError(createErrorHandler(deps.log));
+  return app;
+}

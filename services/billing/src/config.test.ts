@@ -1,0 +1,34 @@
+import { ConfigError } from "@parakey-bridge/config";
+import { describe, expect, it } from "vitest";
+import { billingTimeZones, loadBillingConfig } from "./config.js";
+
+describe("loadBillingConfig", () => {
+  it("bills in UTC months unless a domain's zone is configured", () => {
+    const config = loadBillingConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm" });
+    const zones = billingTimeZones(config.timeZones);
+    expect(zones.timeZoneOf("dom_a")).toBe("Europe/Stockholm");
+    expect(zones.timeZoneOf("dom_b")).toBe("UTC");
+    expect(zones.all).toEqual(["UTC", "Europe/Stockholm"]);
+  });
+
+  it("uses embedded PGlite when DATABASE_URL is absent or empty", () => {
+    expect(loadBillingConfig({}).database.url).toBeUndefined();
+    expect(loadBillingConfig({ DATABASE_URL: "" }).database.url).toBeUndefined();
+    expect(loadBillingConfig({ DATABASE_URL: "postgres://u@127.0.0.1:5432/db" }).database.url).toBe(
+      "postgres://u@127.0.0.1:5432/db",
+    );
+  });
+
+  it("refuses unknown time zones with a clear message, every one of them", () => {
+    try {
+      loadBillingConfig({ DEFAULT_TIME_ZONE: "Mars/Base", DOMAIN_TIME_ZONES: "dom_a=America/NewYork" });
+      expect.unreachable("must throw");
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).issues).toEqual([
+        'DEFAULT_TIME_ZONE: unknown IANA time zone "Mars/Base"',
+        'DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "America/NewYork"',
+      ]);
+    }
+  });
+});
