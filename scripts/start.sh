@@ -6,7 +6,8 @@
 #   bash scripts/start.sh           run until interrupted
 #   bash scripts/start.sh --check   start the infrastructure, prove the round trip, stop again
 #
-# Ports (override with the variables): Kafka 9092 (KAFKA_PORT).
+# Ports: Kafka 9092 (KAFKA_PORT), webhook 8080, check-in API 8081, billing API 8082, audit API 8083,
+# admin (metrics/health) 9464-9467, simulator 7070 (SIMULATOR_PORT).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
@@ -46,5 +47,71 @@ if [[ "${mode}" == "--check" ]]; then
   exit 0
 fi
 
-log "running; Ctrl-C stops everything"
+# --- the services and the simulator --------------------------------------------------------------
+logs="${root}/.data/logs"
+mkdir -p "${logs}"
+export LOG_LEVEL="${LOG_LEVEL:-info}"
+sim_port="${SIMULATOR_PORT:-7070}"
+sim_token="${SIMULATOR_TOKEN:-local-sim-token}"
+webhook_user="parakey"
+webhook_password="${WEBHOOK_PASSWORD:-local-dev-secret}"
+
+# start_process NAME DIR ENV... -- COMMAND...: runs one process with its log in .data/logs/NAME.log.
+start_process() {
+  local name="$1" dir="$2"
+  shift 2
+  local env=()
+  while [[ "$1" != "--" ]]; do env+=("$1"); shift; done
+  shift
+  (cd "${dir}" && exec env "${env[@]}" "$@") >>"${logs}/${name}.log" 2>&1 &
+  pids+=($!)
+  log "${name} started (pid $!, log .data/logs/${name}.log)"
+}
+
+# wait_ready NAME URL: until the admin /readyz answers 200 (or the deadline passes).
+wait_ready() {
+  local name="$1" url="$2" deadline=$((SECONDS + 90))
+  until curl -fsS -o /dev/null "${url}"; do
+    if ((SECONDS > deadline)); then
+      log "${name} did not become ready; last log lines:"
+      tail -n 20 "${logs}/${name}.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+start_process ingress services/ingress PORT=8080 ADMIN_PORT=9464 \
+  WEBHOOK_BASIC_AUTH="${webhook_user}:${webhook_password}" \
+  PARAKEY_API_URL="http://127.0.0.1:${sim_port}" PARAKEY_API_TOKENS="demo=${sim_token}" \
+  POLLER_ENABLED=true POLL_INTERVAL_MS=60000 -- node --import ./dist/telemetry.js dist/main.js
+for spec in checkin:8081:9465 billing:8082:9466 audit:8083:9467; do
+  IFS=: read -r name port admin <<<"${spec}"
+  start_process "${name}" "services/${name}" PORT="${port}" ADMIN_PORT="${admin}" \
+    -- node --import ./dist/telemetry.js dist/main.js
+done
+wait_ready ingress http://127.0.0.1:9464/readyz
+for spec in checkin:9465 billing:9466 audit:9467; do wait_ready "${spec%%:*}" "http://127.0.0.1:${spec##*:}/readyz"; done
+
+start_process simulator packages/parakey-simulator -- node dist/cli.js --port "${sim_port}" \
+  --token "${sim_token}" --rate "${SIMULATOR_RATE:-2}" --seed 7 --domains 3 --locks 12 --users 40 \
+  --offline-fraction 0.1 --webhook-url http://127.0.0.1:8080/webhooks/parakey \
+  --webhook-header "Authorization: Basic $(printf '%s:%s' "${webhook_user}" "${webhook_password}" | base64)"
+
+today="$(date -u +%F)"
+month="$(date -u +%Y-%m)"
+cat <<EOF
+
+parakey-bridge is running. The simulator sends ${SIMULATOR_RATE:-2} unlocks/s to the webhook.
+
+  webhook           POST http://127.0.0.1:8080/webhooks/parakey   (Basic ${webhook_user}:${webhook_password})
+  Parakey API (sim) http://127.0.0.1:${sim_port}/eventLogs        (access-token: ${sim_token})
+  check-ins         http://127.0.0.1:8081/checkins?domainId=dom_1&date=${today}
+  usage             http://127.0.0.1:8082/usage?period=${month}
+  audit             http://127.0.0.1:8083/audit/events?limit=20
+  metrics           http://127.0.0.1:9464/metrics (ingress), :9465 checkin, :9466 billing, :9467 audit
+  logs              .data/logs/
+
+Ctrl-C stops everything.
+EOF
 wait

@@ -1,6 +1,7 @@
 import { context, propagation, type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
@@ -10,6 +11,8 @@ export interface TelemetryOptions {
   serviceName: string;
   /** OTLP/HTTP endpoint (e.g. http://collector:4318). Without one, spans are created but not exported. */
   otlpEndpoint?: string;
+  /** OTLP/HTTP encoding: protobuf (default) or JSON; else OTEL_EXPORTER_OTLP_PROTOCOL decides. */
+  otlpProtocol?: "http/protobuf" | "http/json";
   /** Extra processors (tests use an in-memory exporter). */
   spanProcessors?: SpanProcessor[];
 }
@@ -31,9 +34,11 @@ export function startTelemetry(options: TelemetryOptions): void {
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;
-    processors.push(
-      new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), scheduledDelayMillis: 1_000 }),
-    );
+    // The standard OTel variable picks the encoding when the caller does not.
+    const protocol = options.otlpProtocol ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL;
+    const exporter =
+      protocol === "http/json" ? new OTLPJsonTraceExporter({ url }) : new OTLPProtoTraceExporter({ url });
+    processors.push(new BatchSpanProcessor({ exporter, scheduledDelayMillis: 1_000 }));
   }
   // NodeSDK installs no tracer provider without a processor; spans must still carry real contexts.
   if (processors.length === 0) processors.push(new NoopSpanProcessor());
