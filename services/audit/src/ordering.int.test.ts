@@ -1,0 +1,71 @@
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { BridgeError } from "@parakey-bridge/service-kit";
+import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
+import { describe, expect, it } from "vitest";
+import {
+  auditDb,
+  auditPipeline,
+  caughtUp,
+  createTopic,
+  doorEvent,
+  doorEventRecord,
+  metricValue,
+  produce,
+  testKafka,
+  topicSize,
+  waitUntil,
+} from "./test-support.js";
+
+describe("per-device order", () => {
+  it("holds a device's later events until a retryable failure on an earlier one succeeds", async () => {
+    const kafka = testKafka();
+    const database = await createTestDatabase();
+    const db = await auditDb(database.url);
+    const topic = await createTopic(kafka, "order", 1);
+    const group = uniqueName("audit-order");
+    const events = Array.from({ length: 12 }, (_, i) => doorEvent(i, { devices: 1, domains: 1 }));
+    await produce(
+      kafka,
+      events.map((event) => doorEventRecord(topic, event)),
+    );
+
+    const committedWrites: string[][] = [];
+    let failuresLeft = 3;
+    const pipeline = auditPipeline({
+      kafka,
+      db,
+      group,
+      topic,
+      runner: { maxBatchRecords: 2 },
+      sink: (inner) => ({
+        name: "flaky-audit-store",
+        probe: () => inner.probe(),
+        async write(records) {
+          if (records.some((r) => r.value.eventLogId === "el_5") && failuresLeft > 0) {
+            failuresLeft -= 1;
+            throw new BridgeError("store_busy", "lock timeout on the audit store", { retryable: true });
+          }
+          const outcomes = await inner.write(records);
+          committedWrites.push(records.map((r) => r.value.eventLogId));
+          return outcomes;
+        },
+      }),
+    });
+    await pipeline.runner.start();
+    try {
+      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
+    } finally {
+      await pipeline.runner.stop();
+    }
+    expect(failuresLeft).toBe(0);
+    expect(committedWrites.flat()).toEqual(events.map((e) => e.eventLogId));
+    const { rows } = await db.query<{ event_log_id: string }>(
+      "SELECT event_log_id FROM audit_events WHERE device_id = 'dev_0' ORDER BY chain_seq",
+    );
+    expect(rows.map((r) => r.event_log_id)).toEqual(events.map((e) => e.eventLogId));
+    expect(await metricValue(pipeline.registry, "bridge_consumer_retries_total", { group })).toBe(3);
+    expect(await topicSize(kafka, deadLetterTopic(group))).toBe(0);
+    await db.close();
+    await database.drop();
+  });
+});
