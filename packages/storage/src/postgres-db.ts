@@ -73,6 +73,14 @@ export class PostgresDb implements Db {
     } catch (error) {
       throw classifyDbError(error);
     }
+    let broken = false;
+    // A checked-out client has no pool listener: a server that goes away between two statements
+    // would otherwise raise an unhandled 'error' event and end the process.
+    const onError = (error: Error) => {
+      broken = true;
+      this.options.log.debug({ err: error }, "connection lost during a transaction");
+    };
+    client.on("error", onError);
     const parents = options.traceParents;
     const tx: Queryable = {
       query: (sql, params = [], queryOptions = {}) =>
@@ -81,7 +89,6 @@ export class PostgresDb implements Db {
         await run(client, sql, [], {}, this.namespace, parents);
       },
     };
-    let broken = false;
     try {
       await client.query("BEGIN");
       const result = await fn(tx);
@@ -97,6 +104,7 @@ export class PostgresDb implements Db {
       }
       throw classifyDbError(error);
     } finally {
+      client.off("error", onError);
       client.release(broken ? true : undefined);
     }
   }

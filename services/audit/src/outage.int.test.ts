@@ -1,0 +1,85 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { PrivatePostgres, uniqueName } from "@parakey-bridge/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  auditDb,
+  auditPipeline,
+  caughtUp,
+  countRows,
+  createTopic,
+  doorEvent,
+  doorEventRecord,
+  metricValue,
+  produce,
+  testKafka,
+  topicSize,
+  waitUntil,
+} from "./test-support.js";
+
+// A private server on its own port: stopping it never disturbs the database other tests share.
+const postgres = new PrivatePostgres(Number(process.env.PB_TEST_OUTAGE_PG_PORT ?? 55432));
+
+describe("the audit database goes away under load", () => {
+  beforeAll(async () => {
+    await postgres.init();
+    await postgres.start();
+  });
+  afterAll(async () => {
+    await postgres.stop().catch(() => undefined);
+  });
+
+  it("pauses consumption while PostgreSQL is stopped for 30 s, resumes after, and loses or dead-letters nothing", async () => {
+    const kafka = testKafka();
+    const db = await auditDb(postgres.url);
+    const topic = await createTopic(kafka, "outage", 3);
+    const group = uniqueName("audit-outage");
+    const events = Array.from({ length: 3_000 }, (_, i) => doorEvent(i));
+    await produce(
+      kafka,
+      events.slice(0, 1_000).map((event) => doorEventRecord(topic, event)),
+    );
+    const pipeline = auditPipeline({ kafka, db, group, topic, runner: { maxBatchRecords: 50 } });
+    await pipeline.runner.start();
+    try {
+      await waitUntil("some events are stored", async () => (await countRows(db)) > 100);
+      await postgres.stop();
+      const stoppedAt = Date.now();
+
+      // Load keeps arriving while the database is down.
+      const load = (async () => {
+        for (let i = 1_000; i < 3_000; i += 250) {
+          await produce(
+            kafka,
+            events.slice(i, i + 250).map((event) => doorEventRecord(topic, event)),
+          );
+          await sleep(1_000);
+        }
+      })();
+      await waitUntil(
+        "the consumer reports itself not ready",
+        async () => !(await pipeline.runner.check.ready?.()),
+      );
+      expect(pipeline.runner.check.live?.()).toBe(true);
+      await load;
+      await sleep(Math.max(0, 30_000 - (Date.now() - stoppedAt)));
+      expect(await caughtUp(kafka, group, [topic])).toBe(false);
+      await postgres.start();
+
+      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]), 120_000);
+      expect(await countRows(db)).toBe(3_000);
+      const { rows } = await db.query<{ n: string }>(
+        "SELECT count(DISTINCT event_log_id)::text AS n FROM audit_events",
+      );
+      expect(rows[0]?.n).toBe("3000");
+      expect(await topicSize(kafka, deadLetterTopic(group))).toBe(0);
+      expect(await metricValue(pipeline.registry, "bridge_consumer_dlq_records_total", { group })).toBe(0);
+      expect(await pipeline.runner.check.ready?.()).toBe(true);
+      expect(pipeline.fatal).toEqual([]);
+      expect((await pipeline.verifier.verifyAll()).every((chain) => chain.ok)).toBe(true);
+    } finally {
+      await pipeline.runner.stop();
+      await db.close();
+    }
+  });
+});
