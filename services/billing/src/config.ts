@@ -39,6 +39,9 @@ const BillingOwnEnv = z.object({
   TOPIC_REPLICATION_FACTOR: envInt(1, { min: 1 }),
   TOPIC_RETENTION_MS: envInt(7 * 24 * 3600 * 1000, { min: -1 }),
   CONSUMER_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
+  /** A member that stops heartbeating (killed) loses its partitions after this long (broker minimum 6 s). */
+  CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
+  CONSUMER_HEARTBEAT_INTERVAL_MS: envInt(3_000, { min: 100, max: 60_000 }),
   CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
 
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
@@ -54,6 +57,13 @@ export const BillingEnv = z.intersection(KafkaEnv, BillingOwnEnv).superRefine((e
   if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
     ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
   }
+  if (env.CONSUMER_HEARTBEAT_INTERVAL_MS * 3 > env.CONSUMER_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["CONSUMER_HEARTBEAT_INTERVAL_MS"],
+      message: "must be at most a third of CONSUMER_SESSION_TIMEOUT_MS",
+    });
+  }
 });
 
 export interface BillingConfig {
@@ -64,7 +74,13 @@ export interface BillingConfig {
   otlpEndpoint: string | undefined;
   kafka: KafkaConnection;
   database: { url: string | undefined; dataDir: string | undefined; schema: string; poolSize: number };
-  consumer: { group: string; maxBatchRecords: number; concurrency: number };
+  consumer: {
+    group: string;
+    maxBatchRecords: number;
+    concurrency: number;
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+  };
   topics: { eventLogs: string };
   /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
   ensureTopics: TopicDefaults | false;
@@ -98,6 +114,8 @@ export function loadBillingConfig(env: Record<string, string | undefined>): Bill
       group: e.CONSUMER_GROUP,
       maxBatchRecords: e.CONSUMER_MAX_BATCH,
       concurrency: e.CONSUMER_CONCURRENCY,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: e.CONSUMER_HEARTBEAT_INTERVAL_MS,
     },
     topics: { eventLogs: e.TOPIC_EVENT_LOGS },
     ensureTopics: e.ENSURE_TOPICS

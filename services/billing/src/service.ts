@@ -84,6 +84,8 @@ export async function createBillingService(
     clock,
     receivedAt: doorEventReceivedAt,
     maxBatchRecords: config.consumer.maxBatchRecords,
+    sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+    heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,
     partitionsConsumedConcurrently: config.consumer.concurrency,
     onFatal: deps.onFatal,
   });

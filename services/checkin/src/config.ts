@@ -29,7 +29,11 @@ const CheckInOwnEnv = z.object({
     .default("checkin"),
   DATABASE_POOL_SIZE: envInt(5, { min: 1, max: 100 }),
 
-  CONSUMER_GROUP: z.string().min(1).default("checkin"),
+  /** The consumer group; also names the dead-letter and redrive topics. */
+  CONSUMER_GROUP: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .default("checkin"),
   TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
   TOPIC_CHECKINS: z.string().min(1).default(Topics.checkins),
   ENSURE_TOPICS: envBoolean(true),
@@ -37,6 +41,9 @@ const CheckInOwnEnv = z.object({
   TOPIC_REPLICATION_FACTOR: envInt(1, { min: 1 }),
   TOPIC_RETENTION_MS: envInt(7 * 24 * 3600 * 1000, { min: -1 }),
   CONSUMER_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
+  /** A member that stops heartbeating (killed) loses its partitions after this long (broker minimum 6 s). */
+  CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
+  CONSUMER_HEARTBEAT_INTERVAL_MS: envInt(3_000, { min: 100, max: 60_000 }),
 
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
   DEFAULT_TIME_ZONE: IanaTimeZone.default("UTC"),
@@ -59,6 +66,13 @@ export const CheckInEnv = z.intersection(KafkaEnv, CheckInOwnEnv).superRefine((e
   if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
     ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
   }
+  if (env.CONSUMER_HEARTBEAT_INTERVAL_MS * 3 > env.CONSUMER_SESSION_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["CONSUMER_HEARTBEAT_INTERVAL_MS"],
+      message: "must be at most a third of CONSUMER_SESSION_TIMEOUT_MS",
+    });
+  }
 });
 
 export interface CheckInConfig {
@@ -69,7 +83,7 @@ export interface CheckInConfig {
   otlpEndpoint: string | undefined;
   kafka: KafkaConnection;
   database: { url: string | undefined; dataDir: string | undefined; schema: string; poolSize: number };
-  consumer: { group: string; maxBatchRecords: number };
+  consumer: { group: string; maxBatchRecords: number; sessionTimeoutMs: number; heartbeatIntervalMs: number };
   topics: { eventLogs: string; checkIns: string };
   /** Topic settings used when ENSURE_TOPICS creates missing topics at start; `false` when off. */
   ensureTopics: TopicDefaults | false;
@@ -100,7 +114,12 @@ export function loadCheckInConfig(env: Record<string, string | undefined>): Chec
       schema: e.DATABASE_SCHEMA,
       poolSize: e.DATABASE_POOL_SIZE,
     },
-    consumer: { group: e.CONSUMER_GROUP, maxBatchRecords: e.CONSUMER_MAX_BATCH },
+    consumer: {
+      group: e.CONSUMER_GROUP,
+      maxBatchRecords: e.CONSUMER_MAX_BATCH,
+      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: e.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    },
     topics: { eventLogs: e.TOPIC_EVENT_LOGS, checkIns: e.TOPIC_CHECKINS },
     ensureTopics: e.ENSURE_TOPICS
       ? {

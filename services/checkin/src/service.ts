@@ -106,6 +106,8 @@ export async function createCheckInService(
     clock,
     receivedAt: doorEventReceivedAt,
     maxBatchRecords: config.consumer.maxBatchRecords,
+    sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+    heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,
     onFatal: deps.onFatal,
   });
   const http = new HttpServer({
