@@ -22,6 +22,8 @@ export const AuditEnv = z.intersection(
     AUDIT_TOPIC: z.string().min(1).default(Topics.eventLogs),
     CONSUMER_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
     CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
+    /** How soon the group notices a dead member (a crashed pod) and hands its partitions on. */
+    CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
     /** Personal data is erased this many days after the event (Parakey's default retention is 90). */
     AUDIT_RETENTION_DAYS: envInt(90, { min: 1 }),
     AUDIT_ERASURE_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),

@@ -65,6 +65,8 @@ const runner = new ConsumerRunner({
   receivedAt: doorEventReceivedAt,
   maxBatchRecords: config.CONSUMER_MAX_BATCH,
   partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY,
+  sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+  heartbeatIntervalMs: Math.min(3_000, Math.floor(config.CONSUMER_SESSION_TIMEOUT_MS / 3)),
   onFatal: exitAfterFatal,
 });
 
