@@ -1,0 +1,84 @@
+import { context, SpanKind, trace } from "@opentelemetry/api";
+import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
+import { shutdownTelemetry, startTelemetry, tracer } from "@parakey-bridge/telemetry";
+import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  auditDb,
+  auditPipeline,
+  caughtUp,
+  createTopic,
+  doorEvent,
+  doorEventRecord,
+  produce,
+  testKafka,
+  waitUntil,
+} from "./test-support.js";
+
+const exporter = new InMemorySpanExporter();
+
+describe("tracing from the producer to the audit row", () => {
+  beforeAll(() =>
+    startTelemetry({
+      serviceName: "audit-trace-test",
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    }),
+  );
+  afterAll(() => shutdownTelemetry());
+
+  it("continues each producer's trace in a CONSUMER span per record, with the database spans under it", async () => {
+    const kafka = testKafka();
+    const database = await createTestDatabase();
+    const db = await auditDb(database.url);
+    const topic = await createTopic(kafka, "trace", 1);
+    const group = uniqueName("audit-trace");
+    const events = [doorEvent(0), doorEvent(1), doorEvent(2)];
+    // One producer-side trace per event, as the webhook request of each would start.
+    const roots = events.map(() => tracer().startSpan("POST /webhooks/parakey", { kind: SpanKind.SERVER }));
+    await Promise.all(
+      events.map((event, i) =>
+        context.with(trace.setSpan(context.active(), roots[i] as NonNullable<(typeof roots)[number]>), () =>
+          produce(kafka, [doorEventRecord(topic, event)]),
+        ),
+      ),
+    );
+    for (const root of roots) root.end();
+
+    const pipeline = auditPipeline({ kafka, db, group, topic });
+    await pipeline.runner.start();
+    try {
+      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
+    } finally {
+      await pipeline.runner.stop();
+    }
+    const spans = exporter.getFinishedSpans();
+    for (const [i, event] of events.entries()) {
+      const traceId = roots[i]?.spanContext().traceId;
+      const producer = spans.find((s) => s.kind === SpanKind.PRODUCER && s.spanContext().traceId === traceId);
+      const consumer = spans.find((s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === traceId);
+      expect(producer).toBeDefined();
+      expect(consumer?.parentSpanContext?.spanId).toBe(producer?.spanContext().spanId);
+      expect(consumer?.attributes).toMatchObject({
+        "messaging.system": "kafka",
+        "messaging.destination.name": topic,
+        "messaging.consumer.group.name": group,
+        "messaging.destination.partition.id": "0",
+        "messaging.kafka.offset": i,
+        "pb.consumer.outcome": "stored",
+      });
+      const insert = spans.find(
+        (s) =>
+          s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
+      );
+      expect(insert?.kind).toBe(SpanKind.CLIENT);
+      expect(insert?.attributes).toMatchObject({
+        "db.system.name": "postgresql",
+        "db.operation.name": "INSERT",
+        "db.collection.name": "audit_events",
+      });
+      expect((await pipeline.store.get(event.eventLogId))?.traceId).toBe(traceId);
+    }
+    await db.close();
+    await database.drop();
+  });
+});
