@@ -1,6 +1,8 @@
 export { createKafka, type Kafka } from "./client.js";
+export { type ReadLatestOptions, readLatestByKey } from "./compacted-topic.js";
 export { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv } from "./config.js";
 export * from "./consumer/index.js";
+export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
 export { bridgeTopicSpecs, ensureTopics, type TopicDefaults, type TopicSpec } from "./topic-admin.js";
