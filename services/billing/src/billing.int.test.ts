@@ -1,0 +1,182 @@
+import type { DoorEvent } from "@parakey-bridge/contracts";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { ManualClock } from "@parakey-bridge/service-kit/testing";
+import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { Registry } from "prom-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadBillingConfig } from "./config.js";
+import { type BillingService, createBillingService } from "./service.js";
+import {
+  caughtUp,
+  createTopic,
+  deleteTopics,
+  doorEvent,
+  doorEventRecord,
+  independentMeters,
+  produce,
+  silentLog,
+  storedMeters,
+  testKafka,
+  waitUntil,
+} from "./test-support.js";
+import type { UsageReport } from "./usage-store.js";
+
+const DAY = 86_400_000;
+/** Central European (winter) time is UTC+1 in January and February: the independent count's own arithmetic. */
+const offsetOf = (domainId: string) => (domainId === "dom_se" ? 3_600_000 : 0);
+
+/**
+ * Unlocks around the turn of January 2026 in 4 domains (dom_se in Europe/Stockholm), 15 people,
+ * 8 doors, some failed, some without a user, each delivered 1–3 times, the first 200 replayed at the
+ * end; and one unlock at 23:30 UTC on 31 January in Stockholm.
+ */
+function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
+  const start = Date.parse("2026-01-28T00:00:00.000Z");
+  const events: DoorEvent[] = [];
+  for (let i = 0; i < 800; i++) {
+    events.push(
+      doorEvent({
+        id: `el_${i}`,
+        domainId: ["dom_se", "dom_a", "dom_b", "dom_c"][i % 4] as string,
+        userId: i % 17 === 0 ? null : `usr_${(i * 7) % 15}`,
+        deviceId: `dev_${i % 8}`,
+        success: i % 11 !== 0,
+        occurredAt: new Date(start + i * 10 * 60_000).toISOString(),
+      }),
+    );
+  }
+  events.push(
+    doorEvent({
+      id: "el_midnight",
+      domainId: "dom_se",
+      userId: "usr_night_owl",
+      deviceId: "dev_night",
+      success: true,
+      occurredAt: "2026-01-31T23:30:00.000Z",
+    }),
+  );
+  const stream: DoorEvent[] = [];
+  const retries: DoorEvent[] = [];
+  for (const [i, event] of events.entries()) {
+    stream.push(event);
+    const extra = (i * 7919) % 3;
+    if (extra >= 1) stream.push({ ...event, via: "poll" });
+    if (extra === 2) retries.push(event);
+  }
+  return { events, stream: [...stream, ...retries, ...events.slice(0, 200)] };
+}
+
+describe("billing against real Kafka and PostgreSQL", () => {
+  const kafka = testKafka();
+  const group = uniqueName("billing-int");
+  const clock = new ManualClock(new Date("2026-02-05T12:00:00.000Z"));
+  const { events, stream } = unlocks();
+  let topic: string;
+  let database: { url: string; drop(): Promise<void> };
+  let service: BillingService;
+  let api: string;
+  const fatal: Error[] = [];
+
+  beforeAll(async () => {
+    [topic, database] = await Promise.all([createTopic(kafka, "billing-events"), createTestDatabase()]);
+    await produce(
+      kafka,
+      stream.map((event) => doorEventRecord(topic, event)),
+    );
+    const config = loadBillingConfig({
+      KAFKA_BROKERS: testKafkaBrokers().join(","),
+      DATABASE_URL: database.url,
+      PORT: "0",
+      ADMIN_PORT: "0",
+      HOST: "127.0.0.1",
+      CONSUMER_GROUP: group,
+      TOPIC_EVENT_LOGS: topic,
+      ENSURE_TOPICS: "false",
+      DOMAIN_TIME_ZONES: "dom_se=Europe/Stockholm",
+      CONSUMER_MAX_BATCH: "100",
+      CONSUMER_SESSION_TIMEOUT_MS: "6000",
+      CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
+    });
+    service = await createBillingService(config, {
+      log: silentLog,
+      registry: new Registry(),
+      clock,
+      onFatal: (error) => fatal.push(error),
+    });
+    await service.lifecycle.start();
+    api = `http://127.0.0.1:${service.http.port}`;
+    await waitUntil("the group consumed the whole topic", () => caughtUp(kafka, group, [topic]), 120_000);
+  });
+
+  afterAll(async () => {
+    await service?.lifecycle.stop();
+    await database?.drop();
+    await deleteTopics(kafka, [
+      topic,
+      deadLetterTopic(group),
+      deadLetterTopic(group).replace(/\.dlq$/, ".redrive"),
+    ]);
+  });
+
+  it("meters exactly what an independent count of the produced events finds, though they were duplicated and replayed", async () => {
+    expect(await storedMeters(service.db)).toEqual(independentMeters(events, offsetOf));
+    expect(fatal).toEqual([]);
+  });
+
+  it("counts an unlock at 23:30 UTC on 31 January in February for a domain in Europe/Stockholm", async () => {
+    const { rows } = await service.db.query<{ period: string }>(
+      "SELECT period FROM metered_unlocks WHERE event_log_id = 'el_midnight'",
+    );
+    expect(rows).toEqual([{ period: "2026-02" }]);
+    const { rows: users } = await service.db.query<{ period: string }>(
+      "SELECT period FROM period_active_users WHERE user_id = 'usr_night_owl'",
+    );
+    expect(users).toEqual([{ period: "2026-02" }]);
+  });
+
+  it("bills a 2-day-late unlock in the month it happened and, that month being closed, as an adjustment line", async () => {
+    const close = await fetch(`${api}/v1/periods/2026-01/close`, { method: "POST" });
+    expect(close.status).toBe(200);
+    expect(await close.json()).toMatchObject({ period: "2026-01", alreadyClosed: false, domains: 4 });
+    const before = (await (await fetch(`${api}/v1/domains/dom_a/usage/2026-01`)).json()) as UsageReport;
+    expect(before.issued).toMatchObject(before.usage);
+
+    const late = doorEvent({
+      id: "el_late",
+      domainId: "dom_a",
+      userId: "usr_offline",
+      deviceId: "dev_1",
+      success: true,
+      occurredAt: "2026-01-31T12:00:00.000Z",
+      delayMs: 2 * DAY,
+    });
+    await produce(kafka, [doorEventRecord(topic, late), doorEventRecord(topic, { ...late, via: "poll" })]);
+    await waitUntil("the late unlock was consumed", () => caughtUp(kafka, group, [topic]));
+
+    const after = (await (await fetch(`${api}/v1/domains/dom_a/usage/2026-01`)).json()) as UsageReport;
+    expect(after.status).toBe("closed");
+    expect(after.issued).toEqual(before.issued);
+    expect(after.adjustments).toEqual([
+      expect.objectContaining({
+        eventLogId: "el_late",
+        successfulUnlocks: 1,
+        activeUsers: 1,
+        activeDevices: 0,
+        occurredAt: "2026-01-31T12:00:00.000Z",
+        recordedAt: "2026-02-02T12:00:00.000Z",
+      }),
+    ]);
+    expect(after.usage).toEqual({
+      successfulUnlocks: before.usage.successfulUnlocks + 1,
+      activeUsers: before.usage.activeUsers + 1,
+      activeDevices: before.usage.activeDevices,
+    });
+    expect(await storedMeters(service.db)).toEqual(independentMeters([...events, late], offsetOf));
+
+    const csv = await (await fetch(`${api}/v1/periods/2026-01/usage.csv`)).text();
+    expect(csv).toContain(
+      "2026-01,dom_a,UTC,adjustment,1,1,0,el_late,2026-01-31T12:00:00.000Z,2026-02-02T12:00:00.000Z\r\n",
+    );
+    expect(csv.split("\r\n").filter((line) => line.includes(",issued,"))).toHaveLength(4);
+  });
+});

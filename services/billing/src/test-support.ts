@@ -1,0 +1,188 @@
+import {
+  type DoorEvent,
+  doorEventHeaders,
+  encodeDoorEvent,
+  normalizeEventLog,
+} from "@parakey-bridge/contracts";
+import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { BatchingProducer, createKafka, type Kafka, type OutgoingRecord } from "@parakey-bridge/kafka";
+import type { Db } from "@parakey-bridge/storage";
+import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+
+// Helpers for the billing service's integration tests (not part of the build).
+
+export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+export function testKafka(): Kafka {
+  return createKafka(
+    { brokers: testKafkaBrokers(), clientId: uniqueName("billing-test"), ssl: false },
+    silentLog,
+  );
+}
+
+/** A fresh topic with `partitions` partitions. */
+export async function createTopic(kafka: Kafka, prefix: string, partitions = 3): Promise<string> {
+  const topic = uniqueName(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+/** Deletes the topics a test created (and the group's dead-letter and redrive topics). */
+export async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A DoorEvent exactly as the ingress produces it, from a realistic Parakey payload. */
+export function doorEvent(options: {
+  id: string;
+  domainId: string;
+  userId: string | null;
+  deviceId: string;
+  success: boolean;
+  occurredAt: string;
+  delayMs?: number;
+}): DoorEvent {
+  const timestamp = new Date(options.occurredAt);
+  const createdAt = new Date(timestamp.getTime() + (options.delayMs ?? 1_500));
+  const result = normalizeEventLog(
+    eventLogFixture({
+      id: options.id,
+      domainId: options.domainId,
+      userId: options.userId,
+      deviceId: options.deviceId,
+      success: options.success,
+      timestamp,
+      createdAt,
+    }),
+    { via: "webhook", receivedAt: new Date(createdAt.getTime() + 200) },
+  );
+  if (!result.ok) throw new Error(result.rejection.detail);
+  return result.event;
+}
+
+export function doorEventRecord(topic: string, event: DoorEvent): OutgoingRecord {
+  return { topic, key: event.deviceId, value: encodeDoorEvent(event), headers: doorEventHeaders(event) };
+}
+
+/** Produces records in order, in batches. */
+export async function produce(kafka: Kafka, records: OutgoingRecord[]): Promise<void> {
+  const producer = new BatchingProducer(kafka, {
+    log: silentLog,
+    registry: new Registry(),
+    lingerMs: 5,
+    maxBatchRecords: 1_000,
+    sendTimeoutMs: 30_000,
+  });
+  await producer.start();
+  try {
+    for (let i = 0; i < records.length; i += 2_000) await producer.send(records.slice(i, i + 2_000));
+  } finally {
+    await producer.stop();
+  }
+}
+
+/** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 90_000,
+  pollMs = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** Whether the group committed everything on its topics (lag 0 as the broker sees it). */
+export async function caughtUp(kafka: Kafka, group: string, topics: readonly string[]): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets({ groupId: group, topics: [...topics] });
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const end of ends) {
+        const offset = Number(mine.find((p) => p.partition === end.partition)?.offset ?? "-1");
+        if (Number(end.high) > 0 && offset < Number(end.high)) return false;
+      }
+    }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Independent meters, counted without the service's code: `${domain}|${period}` → figures. */
+export function independentMeters(
+  events: readonly DoorEvent[],
+  utcOffsetMs: (domainId: string) => number,
+): Map<string, { successfulUnlocks: number; activeUsers: number; activeDevices: number }> {
+  const acc = new Map<string, { unlocks: number; users: Set<string>; devices: Set<string> }>();
+  const seen = new Set<string>();
+  for (const event of events) {
+    if (seen.has(event.eventLogId)) continue;
+    seen.add(event.eventLogId);
+    if (event.success !== true || event.domainId === null) continue;
+    const month = new Date(Date.parse(event.occurredAt) + utcOffsetMs(event.domainId))
+      .toISOString()
+      .slice(0, 7);
+    const key = `${event.domainId}|${month}`;
+    const entry = acc.get(key) ?? { unlocks: 0, users: new Set(), devices: new Set() };
+    entry.unlocks += 1;
+    if (event.userId !== null) entry.users.add(event.userId);
+    entry.devices.add(event.deviceId);
+    acc.set(key, entry);
+  }
+  return new Map(
+    [...acc].map(([key, e]) => [
+      key,
+      { successfulUnlocks: e.unlocks, activeUsers: e.users.size, activeDevices: e.devices.size },
+    ]),
+  );
+}
+
+/** The meters as the billing database holds them: `${domain}|${period}` → figures. */
+export async function storedMeters(
+  db: Pick<Db, "query">,
+): Promise<Map<string, { successfulUnlocks: number; activeUsers: number; activeDevices: number }>> {
+  const { rows } = await db.query<{
+    domain_id: string;
+    period: string;
+    successful_unlocks: number;
+    active_users: number;
+    active_devices: number;
+  }>(
+    "SELECT domain_id, period, successful_unlocks::float8 AS successful_unlocks, active_users, active_devices FROM usage_meters",
+  );
+  return new Map(
+    rows.map((r) => [
+      `${r.domain_id}|${r.period}`,
+      {
+        successfulUnlocks: Number(r.successful_unlocks),
+        activeUsers: Number(r.active_users),
+        activeDevices: Number(r.active_devices),
+      },
+    ]),
+  );
+}
