@@ -110,8 +110,11 @@ export class CheckInPublisher implements Component {
     }
   }
 
-  /** One round: lease, produce, delete. Returns how many check-ins Kafka acknowledged. */
-  private async publishOnce(): Promise<number> {
+  /**
+   * One round now: lease, produce, delete. Returns how many check-ins Kafka acknowledged; throws
+   * (leaving them in the outbox) when it did not take them.
+   */
+  async publishOnce(): Promise<number> {
     const entries = await this.options.store.leaseOutbox(this.batch, this.leaseMs);
     if (entries.length === 0) return 0;
     const ids = entries.map((entry) => entry.id);

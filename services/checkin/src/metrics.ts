@@ -1,8 +1,8 @@
 import { Counter, Gauge, type Registry } from "prom-client";
-import type { UnlockKind } from "./check-in-rules.js";
 
 /** The check-in service's own metrics (the consumer runtime adds the bridge_consumer_* ones). */
 export interface CheckInMetrics {
+  /** By kind: person, failed, anonymous (see `UnlockKind`), or no_domain. */
   unlocks: Counter<"kind">;
   checkIns: Counter<"live">;
   published: Counter;
@@ -49,6 +49,3 @@ export function createCheckInMetrics(registry: Registry, outboxSize: () => Promi
     }),
   };
 }
-
-/** Every unlock kind, including the one that is never counted as a domain's. */
-export type CountedKind = UnlockKind | "no_domain";
