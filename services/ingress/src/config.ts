@@ -7,6 +7,7 @@ import {
   type TopicDefaults,
 } from "@parakey-bridge/kafka";
 import { z } from "zod";
+import { type PollerConfig, PollerEnv, pollerConfigOf } from "./poller/config.js";
 
 /**
  * Parakey gives a webhook 15 s to answer 2xx. The produce budget is capped well below that, so the
@@ -88,42 +89,44 @@ const IngressOwnEnv = z.object({
  * The ingress environment. Credentials are checked as a whole: a secret without its header name (or
  * the reverse) is a mistake, and starting with no credential at all needs an explicit opt-in.
  */
-export const IngressEnv = z.intersection(KafkaEnv, IngressOwnEnv).superRefine((env, ctx) => {
-  if (env.WEBHOOK_SECRETS.length > 0 && !env.WEBHOOK_SECRET_HEADER) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["WEBHOOK_SECRET_HEADER"],
-      message: "required with WEBHOOK_SECRETS (the header Parakey sends the secret in)",
-    });
-  }
-  if (env.WEBHOOK_SECRET_HEADER && env.WEBHOOK_SECRETS.length === 0) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["WEBHOOK_SECRETS"],
-      message: "required with WEBHOOK_SECRET_HEADER",
-    });
-  }
-  const anyCredential = env.WEBHOOK_BASIC_AUTH.length > 0 || env.WEBHOOK_SECRETS.length > 0;
-  if (!anyCredential && !env.WEBHOOK_INSECURE_NO_AUTH) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["WEBHOOK_BASIC_AUTH"],
-      message:
-        "no webhook credential configured: set WEBHOOK_BASIC_AUTH and/or WEBHOOK_SECRET_HEADER + WEBHOOK_SECRETS " +
-        "(or WEBHOOK_INSECURE_NO_AUTH=true for local development only)",
-    });
-  }
-  if (env.SHUTDOWN_GRACE_MS < env.PRODUCE_TIMEOUT_MS + 2_000) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["SHUTDOWN_GRACE_MS"],
-      message: "must exceed PRODUCE_TIMEOUT_MS by at least 2000 so in-flight requests can finish",
-    });
-  }
-  if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
-    ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
-  }
-});
+export const IngressEnv = z
+  .intersection(z.intersection(KafkaEnv, IngressOwnEnv), PollerEnv)
+  .superRefine((env, ctx) => {
+    if (env.WEBHOOK_SECRETS.length > 0 && !env.WEBHOOK_SECRET_HEADER) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_SECRET_HEADER"],
+        message: "required with WEBHOOK_SECRETS (the header Parakey sends the secret in)",
+      });
+    }
+    if (env.WEBHOOK_SECRET_HEADER && env.WEBHOOK_SECRETS.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_SECRETS"],
+        message: "required with WEBHOOK_SECRET_HEADER",
+      });
+    }
+    const anyCredential = env.WEBHOOK_BASIC_AUTH.length > 0 || env.WEBHOOK_SECRETS.length > 0;
+    if (!anyCredential && !env.WEBHOOK_INSECURE_NO_AUTH) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["WEBHOOK_BASIC_AUTH"],
+        message:
+          "no webhook credential configured: set WEBHOOK_BASIC_AUTH and/or WEBHOOK_SECRET_HEADER + WEBHOOK_SECRETS " +
+          "(or WEBHOOK_INSECURE_NO_AUTH=true for local development only)",
+      });
+    }
+    if (env.SHUTDOWN_GRACE_MS < env.PRODUCE_TIMEOUT_MS + 2_000) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SHUTDOWN_GRACE_MS"],
+        message: "must exceed PRODUCE_TIMEOUT_MS by at least 2000 so in-flight requests can finish",
+      });
+    }
+    if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
+    }
+  });
 
 export interface BasicCredential {
   user: string;
@@ -169,6 +172,8 @@ export interface IngressConfig {
   };
   dedupe: { max: number; ttlMs: number };
   shutdownGraceMs: number;
+  /** The Parakey poller (off unless POLLER_ENABLED) and the backfill command. */
+  poller: PollerConfig;
 }
 
 /**
@@ -215,5 +220,6 @@ export function loadIngressConfig(env: Record<string, string | undefined>): Ingr
     },
     dedupe: { max: e.DEDUPE_CACHE_MAX, ttlMs: e.DEDUPE_CACHE_TTL_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    poller: pollerConfigOf(e),
   };
 }

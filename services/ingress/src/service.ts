@@ -23,6 +23,8 @@ import type { IngressConfig } from "./config.js";
 import { RecentEventIds } from "./dedupe/recent-event-ids.js";
 import { IntakeGate } from "./intake-gate.js";
 import { createIngressMetrics, type IngressMetrics } from "./metrics.js";
+import { createPollers } from "./poller/create-pollers.js";
+import type { IntegrationPoller } from "./poller/integration-poller.js";
 
 export interface IngressServiceDeps {
   log: Logger;
@@ -41,6 +43,8 @@ export interface IngressService {
   metrics: IngressMetrics;
   webhook: HttpServer;
   admin: HttpServer;
+  /** One per configured Parakey integration when POLLER_ENABLED; each polls only while elected. */
+  pollers: IntegrationPoller[];
 }
 
 /**
@@ -72,6 +76,9 @@ export function createIngressService(config: IngressConfig, deps: IngressService
   const recent = new RecentEventIds({ max: config.dedupe.max, ttlMs: config.dedupe.ttlMs, clock });
   const intake = new IntakeGate();
   const app = createApp({ sink: producer, metrics, clock, log, config: config.webhook, recent, intake });
+  const pollers = config.poller.enabled
+    ? createPollers(config, { kafka, sink: producer, recent, metrics, registry, clock, log })
+    : [];
 
   // In-flight requests need at most the produce budget once their body is read; the rest of the grace
   // period is left for the producer flush.
@@ -90,7 +97,7 @@ export function createIngressService(config: IngressConfig, deps: IngressService
     name: "admin-http",
     app: createAdminApp({
       registry,
-      checks: [probe.check],
+      checks: [probe.check, ...pollers.map((poller) => poller.check)],
       isShuttingDown: () => lifecycle.isShuttingDown,
       log,
     }),
@@ -114,7 +121,8 @@ export function createIngressService(config: IngressConfig, deps: IngressService
     .add(probe)
     .add(producer)
     .add(webhookIntake, { stopTimeoutMs: drainTimeoutMs + 1_000 });
-  return { lifecycle, kafka, producer, recent, metrics, webhook, admin };
+  for (const poller of pollers) lifecycle.add(poller);
+  return { lifecycle, kafka, producer, recent, metrics, webhook, admin, pollers };
 }
 
 /** The two topics the webhook writes, with the bridge's settings, under their configured names. */
@@ -124,6 +132,7 @@ function ingressTopicSpecs(config: IngressConfig): TopicSpec[] {
   const named: [string, string][] = [
     [Topics.eventLogs, config.webhook.topics.eventLogs],
     [Topics.rejected, config.webhook.topics.rejected],
+    ...(config.poller.enabled ? [[Topics.pollerState, config.poller.stateTopic] as [string, string]] : []),
   ];
   return named.flatMap(([standard, configured]) => {
     const spec = specs.find((s) => s.topic === standard);
