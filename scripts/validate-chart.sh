@@ -7,7 +7,8 @@
 #      Kubernetes OpenAPI schemas built into it (ServiceMonitor and PrometheusRule against the subset
 #      CRDs in deploy/helm/tests/crds), and the kinds each case must (not) render;
 #   3. every deploy/helm/tests/invalid/*.yaml must make both `helm template` and `helm lint` fail on the
-#      values schema, with the message its `# expect:` line names.
+#      values schema, with the message its `# expect:` line names; every tests/invalid-template/*.yaml
+#      (what a draft-07 schema cannot express) must make `helm template` fail with its message.
 # Ends with `N passed, M failed` on a line of its own; exits non-zero on any failure.
 #
 #   bash scripts/validate-chart.sh
@@ -243,6 +244,21 @@ for file in "${TESTS}"/invalid/*.yaml; do
       ok "${name}: helm ${command} rejects it (${expect})"
     fi
   done
+done
+
+section "values the schema cannot judge: each must make the templates fail"
+for file in "${TESTS}"/invalid-template/*.yaml; do
+  name="invalid-template/$(basename "${file}" .yaml)"
+  expect="$(sed -n 's/^# expect: //p' "${file}")"
+  mapfile -t args < <(values_args "${file}")
+  status=0 && out="$("${HELM}" template "${RELEASE}" "${CHART}" "${args[@]}" 2>&1 >/dev/null)" || status=$?
+  if [[ "${status}" -eq 0 ]]; then
+    bad "${name}: helm template accepted it"
+  elif [[ -z "${expect}" ]] || ! grep -qF -- "${expect}" <<<"${out}"; then
+    bad "${name}: helm template failed without \"${expect}\"" "${out}"
+  else
+    ok "${name}: helm template refuses it (${expect})"
+  fi
 done
 
 printf '\n%d passed, %d failed\n' "${passed}" "${failed}"
