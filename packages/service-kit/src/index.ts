@@ -10,4 +10,5 @@ export {
   requestIdOf,
 } from "./http-errors.js";
 export { HttpServer, type HttpServerOptions } from "./http-server.js";
+export { httpServerTracing } from "./http-tracing.js";
 export { type Component, Lifecycle, type LifecycleOptions } from "./lifecycle.js";

@@ -1,4 +1,9 @@
-import { type Clock, createErrorHandler, notFoundHandler } from "@parakey-bridge/service-kit";
+import {
+  type Clock,
+  createErrorHandler,
+  httpServerTracing,
+  notFoundHandler,
+} from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -27,6 +32,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono({ strict: false });
   app.use("*", requestId());
+  app.use("*", httpServerTracing());
   registerDomainUsage(app, deps.queries);
   registerUsageExport(app, deps.queries);
   registerClosePeriod(app, {

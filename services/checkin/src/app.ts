@@ -1,4 +1,4 @@
-import { createErrorHandler, notFoundHandler } from "@parakey-bridge/service-kit";
+import { createErrorHandler, httpServerTracing, notFoundHandler } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -24,6 +24,7 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono({ strict: false });
   app.use("*", requestId());
+  app.use("*", httpServerTracing());
   registerDayCheckIns(app, deps);
   registerUserCheckIns(app, deps);
   app.notFound(notFoundHandler);

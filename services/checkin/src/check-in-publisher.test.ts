@@ -65,13 +65,15 @@ describe("CheckInPublisher", () => {
     await store.writeBatch([unlockRecord(0)]);
     const broker = new BrokerStandIn();
     // The replica that dies: it leased the row and Kafka acknowledged, but the delete never happened.
-    const leased = await store.leaseOutbox(10, 0);
+    const leased = await store.leaseOutbox(10, 60_000);
     await broker.send({
       topic: "checkins",
       key: "dom_hq",
       value: Buffer.from("{}"),
       headers: { ce_id: leased[0]?.checkIn.checkInId ?? "" },
     });
+    // Its lease runs out.
+    await db.exec("UPDATE check_in_outbox SET leased_until = now() - interval '1 minute'");
 
     const survivor = new CheckInPublisher({ store, producer: broker, topic: "checkins", log, metrics });
     expect(await survivor.publishOnce()).toBe(1);
