@@ -1,0 +1,117 @@
+import { type DoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
+import { createKafka, type Kafka } from "@parakey-bridge/kafka";
+import { type ConsumedRecord, readTopic } from "@parakey-bridge/kafka/testing";
+import { type Clock, systemClock } from "@parakey-bridge/service-kit";
+import { uniqueName } from "@parakey-bridge/testkit";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { type IngressConfig, loadIngressConfig } from "../config.js";
+import { createIngressService } from "../service.js";
+import { SECRET } from "../testing/fixtures.js";
+import { recordCount } from "../testing/service-fixture.js";
+
+const silent = pino({ level: "silent" });
+
+export const PARAKEY_TOKEN = "sim-token-0123456789";
+
+/**
+ * A whole ingress replica (the composition main.ts runs) with the poller on, against a real broker
+ * and a simulated Parakey, on its own topics and integration name. Timings come from `tune`, because
+ * production config refuses intervals below 60 s.
+ */
+export async function startPollingIngress(options: {
+  brokers: string[];
+  parakeyUrl: string;
+  env?: Record<string, string>;
+  tune?: (poller: IngressConfig["poller"]) => void;
+  clock?: Clock;
+}) {
+  const prefix = uniqueName("poll");
+  const integration = uniqueName("it").toLowerCase();
+  const config = loadIngressConfig({
+    KAFKA_BROKERS: options.brokers.join(","),
+    KAFKA_CLIENT_ID: prefix,
+    HOST: "127.0.0.1",
+    PORT: "0",
+    ADMIN_PORT: "0",
+    WEBHOOK_SECRET_HEADER: "x-parakey-secret",
+    WEBHOOK_SECRETS: SECRET,
+    TOPIC_EVENT_LOGS: `${prefix}.events`,
+    TOPIC_REJECTED: `${prefix}.rejected`,
+    TOPIC_POLLER_STATE: `${prefix}.poller-state`,
+    TOPIC_PARTITIONS: "3",
+    POLLER_ENABLED: "true",
+    PARAKEY_API_URL: options.parakeyUrl,
+    PARAKEY_API_TOKENS: `${integration}=${PARAKEY_TOKEN}`,
+    POLL_SESSION_TIMEOUT_MS: "6000",
+    ...options.env,
+  });
+  config.poller.jitterMs = 0;
+  options.tune?.(config.poller);
+  const registry = new Registry();
+  const service = createIngressService(config, {
+    log: silent,
+    registry,
+    clock: options.clock ?? systemClock,
+  });
+  await service.lifecycle.start();
+  const kafka = createKafka(config.kafka, silent);
+  const [poller] = service.pollers;
+  if (!poller) throw new Error("no poller configured");
+  return {
+    service,
+    config,
+    registry,
+    kafka,
+    integration,
+    poller,
+    topics: { ...config.webhook.topics, state: config.poller.stateTopic },
+    webhookUrl: `http://127.0.0.1:${service.webhook.port}${config.webhook.path}`,
+    stop: () => service.lifecycle.stop("test done"),
+  };
+}
+
+/** Every record on a topic right now. */
+export async function allRecords(kafka: Kafka, topic: string): Promise<ConsumedRecord[]> {
+  const count = await recordCount(kafka, topic);
+  return count === 0 ? [] : readTopic(kafka, topic, { count, timeoutMs: 30_000 });
+}
+
+/** The DoorEvents on the event topic, by event log id (the last one when produced twice). */
+export async function doorEventsOn(kafka: Kafka, topic: string): Promise<Map<string, DoorEvent>> {
+  const events = new Map<string, DoorEvent>();
+  for (const record of await allRecords(kafka, topic)) {
+    const decoded = decodeDoorEvent(record.value);
+    if (decoded.ok) events.set(decoded.value.eventLogId, decoded.value);
+  }
+  return events;
+}
+
+/**
+ * Resolves once `condition` holds, checking every 200 ms. The deadline only turns a hang into a
+ * readable failure; nothing asserts on time.
+ */
+export async function eventually<T>(
+  condition: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A real clock shifted by an offset a test can change while it runs (Parakey's clock, skewed). */
+export class ShiftedClock implements Clock {
+  offsetMs = 0;
+  now(): Date {
+    return new Date(this.nowMs());
+  }
+  nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+}
