@@ -12,6 +12,16 @@ import { doorEvent } from "./test-support.js";
 
 const log = pino({ level: "silent" });
 
+interface Page {
+  items: { eventLogId: string }[];
+  nextCursor: string | null;
+}
+interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
+}
+let app: ReturnType<typeof createApp>;
+const page = async (path: string) => (await (await app.request(path)).json()) as Page;
+
 const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => ({
   topic: "parakey.event-logs.v1",
   partition: 0,
@@ -27,37 +37,32 @@ const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => 
 // The API over the real store in embedded PostgreSQL (PGlite, in process: no server, no network).
 describe("audit HTTP API", () => {
   let db: PgliteDb;
-  let app: ReturnType<typeof createApp>;
   beforeAll(async () => {
     db = await PgliteDb.open({ schema: "audit" });
     await migrate(db, auditMigrations, log);
     const store = new AuditStore(db, { group: "audit" });
     // 12 events over 4 domains and 20 devices; el_0 delivered twice (webhook, then poll).
     const events = Array.from({ length: 12 }, (_, i) => doorEvent(i));
-    await store.append([...events, { ...doorEvent(0), via: "poll" }].map(inbound));
+    await store.append([...events, { ...doorEvent(0), via: "poll" as const }].map(inbound));
     app = createApp({ store, verifier: new ChainVerifier(db), log });
   });
   afterAll(() => db.close());
 
   describe("happy paths", () => {
     it("lists a domain's events newest first, page by page", async () => {
-      const first = await (await app.request("/audit/events?domainId=dom_1&limit=2")).json();
-      expect(first.items.map((e: { eventLogId: string }) => e.eventLogId)).toEqual(["el_9", "el_5"]);
-      const second = await (
-        await app.request(`/audit/events?domainId=dom_1&limit=2&cursor=${first.nextCursor}`)
-      ).json();
+      const first = await page("/audit/events?domainId=dom_1&limit=2");
+      expect(first.items.map((e) => e.eventLogId)).toEqual(["el_9", "el_5"]);
+      const second = await page(`/audit/events?domainId=dom_1&limit=2&cursor=${first.nextCursor}`);
       expect(second).toMatchObject({ items: [{ eventLogId: "el_1" }], nextCursor: null });
     });
 
     it("filters by device, user and time range", async () => {
-      const byDevice = await (await app.request("/audit/events?deviceId=dev_3")).json();
-      expect(byDevice.items.map((e: { eventLogId: string }) => e.eventLogId)).toEqual(["el_3"]);
-      const byUser = await (await app.request("/audit/events?userId=usr_0")).json();
-      expect(byUser.items.map((e: { eventLogId: string }) => e.eventLogId)).toEqual(["el_7", "el_0"]);
-      const range = await (
-        await app.request("/audit/events?from=2026-11-23T08:00:02Z&to=2026-11-23T08:00:04Z")
-      ).json();
-      expect(range.items.map((e: { eventLogId: string }) => e.eventLogId)).toEqual(["el_3", "el_2"]);
+      const byDevice = await page("/audit/events?deviceId=dev_3");
+      expect(byDevice.items.map((e) => e.eventLogId)).toEqual(["el_3"]);
+      const byUser = await page("/audit/events?userId=usr_0");
+      expect(byUser.items.map((e) => e.eventLogId)).toEqual(["el_7", "el_0"]);
+      const range = await page("/audit/events?from=2026-11-23T08:00:02Z&to=2026-11-23T08:00:04Z");
+      expect(range.items.map((e) => e.eventLogId)).toEqual(["el_3", "el_2"]);
     });
 
     it("shows one event: where it is in Kafka, how it arrived, duplicates seen", async () => {
@@ -104,7 +109,7 @@ describe("audit HTTP API", () => {
     ])("answers 400 for %s", async (path, word) => {
       const res = await app.request(path);
       expect(res.status).toBe(400);
-      const body = await res.json();
+      const body = (await res.json()) as ErrorBody;
       expect(body.error.code).toBe("invalid_request");
       expect(body.error.message).toContain(word);
     });
@@ -112,7 +117,7 @@ describe("audit HTTP API", () => {
     it("answers 404 in the error shape for an unknown route", async () => {
       const res = await app.request("/nope");
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe("not_found");
+      expect(((await res.json()) as ErrorBody).error.code).toBe("not_found");
     });
   });
 });

@@ -3,7 +3,12 @@ import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/
 import type { Db } from "@parakey-bridge/storage";
 import type { AuditStore } from "./store/audit-store.js";
 
-/** The audit store as the consumer runtime's sink. */
+/**
+ * The audit store as the consumer runtime's sink. The store keeps Kafka offsets in its own
+ * transactions, but only to tell redeliveries from duplicates: the group resumes from Kafka's
+ * committed offsets (no `storedOffsets`), so an operator's `replay` really re-reads the records —
+ * and they change nothing.
+ */
 export class AuditSink implements ConsumerSink<DoorEvent> {
   readonly name = "audit-store";
 
