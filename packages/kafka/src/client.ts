@@ -38,6 +38,12 @@ export function createKafka(
       () =>
       ({ level, log: entry }) => {
         const { message, ...rest } = entry;
+        // BatchingProducer bounds kafkajs's retries on purpose and retries itself with a fresh
+        // producer id (see producer.ts); kafkajs warns about that on every producer it creates.
+        if (message === "Limiting retries for the idempotent producer may invalidate EoS guarantees") {
+          kafkaLog.debug(rest, message);
+          return;
+        }
         const name = levelNames[level] ?? "info";
         kafkaLog[name === "info" ? "debug" : name](rest, message);
       },

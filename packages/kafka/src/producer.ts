@@ -94,6 +94,10 @@ export class BatchingProducer implements Component {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
+      // One quick same-batch retry inside kafkajs (idempotent: same sequence numbers, safe) at most;
+      // everything further happens in `produce`, bounded by the records' deadline, each attempt with a
+      // fresh producer id. So an abandoned request cannot keep retrying behind a 503 for long.
+      retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 500 },
       ...(this.options.transactionalId ? { transactionalId: this.options.transactionalId } : {}),
     });
   }
@@ -164,6 +168,13 @@ export class BatchingProducer implements Component {
     });
   }
 
+  /**
+   * Produces one batch, retrying until the earliest deadline of its records: each attempt after a
+   * failure goes through a fresh producer (see `retireProducer`). kafkajs retries at most once on its
+   * own, so once the deadline passed and the callers were answered "not stored", no new attempt is
+   * made that could store the records much later (a request already on the wire may still land:
+   * at-least-once, and Parakey's retry is deduped downstream by `ce_id`).
+   */
   private async produce(batch: Pending[]): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const { record } of batch) {
@@ -171,31 +182,50 @@ export class BatchingProducer implements Component {
       messages.push({ key: record.key, value: record.value, headers: record.headers ?? {} });
       byTopic.set(record.topic, messages);
     }
+    const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     this.metrics.batchSize.observe(batch.length);
     const started = performance.now();
-    const remaining = Math.max(1, Math.min(...batch.map((p) => p.deadline)) - Date.now());
-    let timer: NodeJS.Timeout | undefined;
-    const sent = this.sendBatch({
-      acks: -1,
-      timeout: remaining,
-      compression: this.compression,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
-    try {
-      await Promise.race([
-        sent,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error("produce deadline exceeded")), remaining);
-        }),
-      ]);
-      this.metrics.latency.observe((performance.now() - started) / 1000);
-      for (const pending of batch) this.succeed(pending);
-    } catch (error) {
-      this.options.log.warn({ err: error, records: batch.length }, "produce failed");
-      this.retireProducer(sent);
-      for (const pending of batch) this.fail(pending, "error", (error as Error).message);
-    } finally {
-      clearTimeout(timer);
+    const deadline = Math.min(...batch.map((p) => p.deadline));
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || batch.every((p) => p.settled)) {
+        for (const pending of batch) this.fail(pending, "timeout", "Kafka did not acknowledge in time");
+        return;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const sent = this.sendBatch({
+        acks: -1,
+        timeout: remaining,
+        compression: this.compression,
+        topicMessages,
+      });
+      try {
+        await Promise.race([
+          sent,
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("produce deadline exceeded")), remaining);
+          }),
+        ]);
+        this.metrics.latency.observe((performance.now() - started) / 1000);
+        for (const pending of batch) this.succeed(pending);
+        return;
+      } catch (error) {
+        this.retireProducer(sent);
+        const pause = Math.min(1_000, 50 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+        const permanent = (error as { retriable?: unknown }).retriable === false;
+        if (permanent || Date.now() + pause >= deadline) {
+          this.options.log.warn(
+            { err: error, records: batch.length, attempts: attempt + 1 },
+            "produce failed",
+          );
+          for (const pending of batch) this.fail(pending, "error", (error as Error).message);
+          return;
+        }
+        this.options.log.debug({ err: error, records: batch.length, attempt }, "produce failed, retrying");
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      } finally {
+        clearTimeout(timer);
+      }
     }
   }
 

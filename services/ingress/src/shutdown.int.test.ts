@@ -122,7 +122,7 @@ async function deliver(url: string): Promise<Outcome> {
       signal: AbortSignal.timeout(30_000),
     });
     await res.arrayBuffer();
-    return { kind: "status", status: res.status, id: log.id };
+    return { kind: "status", status: res.status, id: String(log.id) };
   } catch (error) {
     return (error as Error).name === "TimeoutError" ? { kind: "hung" } : { kind: "network-error" };
   }
