@@ -10,6 +10,9 @@ import { UsageStore } from "./usage-store.js";
 const log = pino({ level: "silent" });
 const zones = (domainId: string) => (domainId === "dom_ny" ? "America/New_York" : "UTC");
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 describe("billing HTTP API", () => {
   let db: PgliteDb;
   let store: UsageStore;
@@ -25,7 +28,7 @@ describe("billing HTTP API", () => {
       unlockRecord(2, { domainId: "dom_ny" }),
     ]);
     app = createApp({ queries: store, clock, timeZones: ["UTC", "America/New_York"], log });
-  });
+  }, EMBEDDED_DB_SETUP_MS);
   afterAll(() => db.close());
 
   describe("happy", () => {

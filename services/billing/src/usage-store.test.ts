@@ -8,6 +8,9 @@ import { UsageStore } from "./usage-store.js";
 const log = pino({ level: "silent" });
 const zones = (domainId: string) => (domainId === "dom_se" ? "Europe/Stockholm" : "UTC");
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 describe("UsageStore on embedded PostgreSQL", () => {
   let db: PgliteDb;
   let store: UsageStore;
@@ -16,7 +19,7 @@ describe("UsageStore on embedded PostgreSQL", () => {
     db = await PgliteDb.open({ schema: "billing" });
     await migrate(db, billingMigrations, log);
     store = new UsageStore(db, zones, "billing");
-  });
+  }, EMBEDDED_DB_SETUP_MS);
   beforeEach(() =>
     db.exec(`TRUNCATE metered_unlocks, usage_meters, period_active_users, period_active_devices,
       billing_periods, issued_usage, usage_adjustments, consumer_offsets`),

@@ -15,6 +15,9 @@ const settings = domainSettings({
   liveWindowsMs: {},
 });
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 describe("check-in HTTP API", () => {
   let db: PgliteDb;
   let app: ReturnType<typeof createApp>;
@@ -38,7 +41,7 @@ describe("check-in HTTP API", () => {
       unlockRecord(6, { domainId: "dom_hq", userId: "usr_1", occurredAt: "2026-11-26T08:00:00.000Z" }),
     ]);
     app = createApp({ queries: store, settings, log });
-  });
+  }, EMBEDDED_DB_SETUP_MS);
   afterAll(() => db.close());
 
   const get = async (path: string) => {

@@ -29,6 +29,9 @@ class BrokerStandIn {
   }
 }
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 describe("CheckInPublisher", () => {
   let db: PgliteDb;
   let store: CheckInStore;
@@ -37,7 +40,7 @@ describe("CheckInPublisher", () => {
     db = await PgliteDb.open({ schema: "checkin" });
     await migrate(db, checkInMigrations, log);
     store = new CheckInStore(db, settings, "checkin");
-  });
+  }, EMBEDDED_DB_SETUP_MS);
   beforeEach(() =>
     db.exec("TRUNCATE processed_unlocks, check_ins, day_unlocks, check_in_outbox, consumer_offsets"),
   );

@@ -14,6 +14,9 @@ const settings = domainSettings({
   liveWindowsMs: {},
 });
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 describe("CheckInStore on embedded PostgreSQL", () => {
   let db: PgliteDb;
   let store: CheckInStore;
@@ -22,7 +25,7 @@ describe("CheckInStore on embedded PostgreSQL", () => {
     db = await PgliteDb.open({ schema: "checkin" });
     await migrate(db, checkInMigrations, log);
     store = new CheckInStore(db, settings, "checkin");
-  });
+  }, EMBEDDED_DB_SETUP_MS);
   beforeEach(() =>
     db.exec("TRUNCATE processed_unlocks, check_ins, day_unlocks, check_in_outbox, consumer_offsets"),
   );
