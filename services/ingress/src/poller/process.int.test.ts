@@ -1,0 +1,205 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { createKafka } from "@parakey-bridge/kafka";
+import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
+import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { pino } from "pino";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SECRET } from "../testing/fixtures.js";
+import { recordCount } from "../testing/service-fixture.js";
+import { decodeCheckpoint } from "./checkpoint.js";
+import { allRecords, doorEventsOn, eventually, PARAKEY_TOKEN } from "./testing.js";
+
+// The built service as production runs it (`node --import ./dist/telemetry.js dist/main.js`), killed
+// with SIGKILL: no shutdown hook runs, exactly like a crashed pod.
+
+const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const MINUTE = 60_000;
+
+interface Replica {
+  child: ChildProcess;
+  adminPort: number;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+const children: ChildProcess[] = [];
+const sims: Simulator[] = [];
+afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const sim of sims.splice(0)) await sim.close();
+});
+
+beforeAll(() => {
+  if (!existsSync(join(serviceDir, "dist", "main.js"))) {
+    execFileSync(
+      process.execPath,
+      [join(serviceDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      {
+        cwd: serviceDir,
+      },
+    );
+  }
+});
+
+/** The environment of one deployment (shared by its replicas): own topics, own integration. */
+function deploymentEnv(parakeyUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  const prefix = uniqueName("poll-proc");
+  return {
+    KAFKA_BROKERS: testKafkaBrokers().join(","),
+    KAFKA_CLIENT_ID: prefix,
+    HOST: "127.0.0.1",
+    WEBHOOK_SECRET_HEADER: "x-parakey-secret",
+    WEBHOOK_SECRETS: SECRET,
+    TOPIC_EVENT_LOGS: `${prefix}.events`,
+    TOPIC_REJECTED: `${prefix}.rejected`,
+    TOPIC_POLLER_STATE: `${prefix}.poller-state`,
+    TOPIC_PARTITIONS: "3",
+    POLLER_ENABLED: "true",
+    PARAKEY_API_URL: parakeyUrl,
+    PARAKEY_API_TOKENS: `${uniqueName("proc").toLowerCase()}=${PARAKEY_TOKEN}`,
+    POLL_SESSION_TIMEOUT_MS: "6000",
+    LOG_LEVEL: "info",
+    ...extra,
+  };
+}
+
+const integrationOf = (env: Record<string, string>) => (env.PARAKEY_API_TOKENS ?? "").split("=")[0] ?? "";
+
+async function startReplica(env: Record<string, string>): Promise<Replica> {
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
+    cwd: serviceDir,
+    env: { PATH: process.env.PATH, ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes("ingress listening")) resolve();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    void exited.then((code) => reject(new Error(`ingress exited with ${code}:\n${output.join("")}`)));
+  });
+  return { child, adminPort, output, exited };
+}
+
+/** The sum of a metric's series for one integration, scraped from a replica's admin port. */
+async function scrape(replica: Replica, metric: string, integration: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${replica.adminPort}/metrics`)).text();
+  return text
+    .split("\n")
+    .filter((line) => line.startsWith(`${metric}{`) && line.includes(`integration="${integration}"`))
+    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+}
+
+async function kill(replica: Replica): Promise<void> {
+  replica.child.kill("SIGKILL");
+  await replica.exited;
+}
+
+describe("poller in the built ingress process", () => {
+  it("loses no event when SIGKILLed between two pages of a read and restarted", async () => {
+    const sim = await startSimulator({ token: PARAKEY_TOKEN, port: 0, seed: 3 });
+    sims.push(sim);
+    const now = Date.now();
+    const logs = Array.from({ length: 300 }, (_, i) =>
+      eventLogFixture({
+        deviceId: `lock-${i % 12}`,
+        createdAt: new Date(now - 50 * MINUTE + i * 5_000),
+        timestamp: new Date(now - 50 * MINUTE + i * 5_000 - 2_000),
+      }),
+    );
+    sim.api.addEvents(logs);
+    // Every request answered slowly: the read of 12 pages takes long enough to kill it in the middle.
+    sim.api.faults.inject({ kind: "slow", delayMs: 400, count: 1_000 });
+    const env = deploymentEnv(sim.url, {
+      POLL_START_DATE: new Date(now - 60 * MINUTE).toISOString(),
+      POLL_PAGE_SIZE: "25",
+    });
+    const kafka = createKafka(
+      { brokers: testKafkaBrokers(), clientId: uniqueName("poll-proc-check"), ssl: false },
+      pino({ level: "silent" }),
+    );
+    const topic = env.TOPIC_EVENT_LOGS ?? "";
+
+    const first = await startReplica(env);
+    await eventually(async () => (await recordCount(kafka, topic)) >= 50, "two pages on the topic");
+    await kill(first);
+    const atKill = await recordCount(kafka, topic);
+    expect(atKill).toBeLessThan(logs.length); // the kill landed mid-read
+    const progress = await allRecords(kafka, env.TOPIC_POLLER_STATE ?? "");
+    const saved = decodeCheckpoint(progress.at(-1)?.value);
+    expect(saved.ok && saved.checkpoint?.highWaterMark).toBeInstanceOf(Date);
+    expect(saved.ok && saved.checkpoint?.lastSuccessAt).toBeUndefined(); // only progress, no finished read
+
+    sim.api.faults.clear();
+    await startReplica(env);
+    const ids = logs.map((log) => String(log.id));
+    await eventually(async () => {
+      const events = await doorEventsOn(kafka, topic);
+      return ids.every((id) => events.has(id));
+    }, "every event after the restart");
+  });
+
+  it("polls from one replica only, and the other takes over when it is killed", async () => {
+    const sim = await startSimulator({ token: PARAKEY_TOKEN, port: 0, seed: 4, offlineFraction: 0 });
+    sims.push(sim);
+    sim.api.generate(5);
+    const env = deploymentEnv(sim.url);
+    const integration = integrationOf(env);
+    const kafka = createKafka(
+      { brokers: testKafkaBrokers(), clientId: uniqueName("poll-proc-check"), ssl: false },
+      pino({ level: "silent" }),
+    );
+    const topic = env.TOPIC_EVENT_LOGS ?? "";
+
+    const a = await startReplica(env);
+    await eventually(
+      async () => (await scrape(a, "bridge_poll_leader", integration)) === 1,
+      "replica A to lead",
+    );
+    await eventually(async () => (await recordCount(kafka, topic)) >= 5, "A's first poll");
+    const b = await startReplica(env);
+    // B's join rebalances the group; A ends its term, rejoins, is re-elected (sticky) and polls again.
+    await eventually(
+      async () => (await scrape(a, "bridge_poll_cycles_total", integration)) >= 2,
+      "A re-elected after B joined",
+    );
+    expect(await scrape(a, "bridge_poll_leader", integration)).toBe(1);
+    expect(await scrape(b, "bridge_poll_leader", integration)).toBe(0);
+    expect(await scrape(b, "bridge_poll_cycles_total", integration)).toBe(0);
+
+    await kill(a);
+    sim.api.generate(5);
+    await eventually(
+      async () => (await scrape(b, "bridge_poll_leader", integration)) === 1,
+      "B to take over",
+    );
+    const ids = sim.api.eventLogs().map((log) => String(log.id));
+    await eventually(async () => {
+      const events = await doorEventsOn(kafka, topic);
+      return ids.every((id) => events.has(id));
+    }, "the events created after A died, polled by B");
+    expect(await scrape(b, "bridge_poll_cycles_total", integration)).toBeGreaterThanOrEqual(1);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
