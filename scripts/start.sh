@@ -15,6 +15,9 @@ source scripts/lib/toolchain.sh
 
 mode="${1:-run}"
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
+# A given KAFKA_BROKERS means "use that cluster": no local broker is started then.
+own_kafka=1
+[[ -n "${KAFKA_BROKERS:-}" ]] && own_kafka=0
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT}}"
 log() { printf '[start] %s\n' "$*" >&2; }
 
@@ -34,8 +37,10 @@ log "installing dependencies and building (Node $(node --version))"
 pnpm install --frozen-lockfile --reporter=silent
 pnpm run -s build --output-logs=errors-only
 
-if ! bash deploy/kafka-local/kafka-local.sh status >/dev/null 2>&1; then started_kafka=1; fi
-bash deploy/kafka-local/kafka-local.sh start >/dev/null
+if [[ "${own_kafka}" == "1" ]]; then
+  if ! bash deploy/kafka-local/kafka-local.sh status >/dev/null 2>&1; then started_kafka=1; fi
+  bash deploy/kafka-local/kafka-local.sh start >/dev/null
+fi
 export DATABASE_URL="${DATABASE_URL:-$(bash scripts/postgres.sh ensure)}"
 
 log "ensuring topics"
@@ -106,9 +111,11 @@ parakey-bridge is running. The simulator sends ${SIMULATOR_RATE:-2} unlocks/s to
 
   webhook           POST http://127.0.0.1:8080/webhooks/parakey   (Basic ${webhook_user}:${webhook_password})
   Parakey API (sim) http://127.0.0.1:${sim_port}/eventLogs        (access-token: ${sim_token})
-  check-ins         http://127.0.0.1:8081/checkins?domainId=dom_1&date=${today}
-  usage             http://127.0.0.1:8082/usage?period=${month}
-  audit             http://127.0.0.1:8083/audit/events?limit=20
+  check-ins         http://127.0.0.1:8081/v1/domains/dom_1/check-ins?date=${today}
+  usage             http://127.0.0.1:8082/v1/domains/dom_1/usage/${month}
+  usage (CSV)       http://127.0.0.1:8082/v1/periods/${month}/usage.csv
+  audit             http://127.0.0.1:8083/audit/events?domainId=dom_1
+  audit chain       http://127.0.0.1:8083/audit/verify?domainId=dom_1
   metrics           http://127.0.0.1:9464/metrics (ingress), :9465 checkin, :9466 billing, :9467 audit
   logs              .data/logs/
 
