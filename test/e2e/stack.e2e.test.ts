@@ -1,0 +1,176 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { createTestDatabase, repoRoot, testKafkaBrokers } from "@parakey-bridge/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OtlpReceiver } from "./otlp-receiver.js";
+import { eventually, Stack } from "./stack.js";
+
+// The README's start command, driven as a user would: start it, look at the URLs it prints, follow a
+// webhook through every service, read the metrics the dashboard and alerts rely on, stop it with SIGTERM.
+
+const webhookAuth = `Basic ${Buffer.from("parakey:local-dev-secret").toString("base64")}`;
+const api = {
+  checkin: "http://127.0.0.1:8081",
+  billing: "http://127.0.0.1:8082",
+  audit: "http://127.0.0.1:8083",
+  webhook: "http://127.0.0.1:8080/webhooks/parakey",
+};
+const adminPorts = { ingress: 9464, checkin: 9465, billing: 9466, audit: 9467 };
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+describe("the stack started by scripts/start.sh", () => {
+  const stack = new Stack();
+  const receiver = new OtlpReceiver();
+  let dropDatabase: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    const otlp = await receiver.start();
+    const db = await createTestDatabase();
+    dropDatabase = db.drop;
+    await stack.start({
+      KAFKA_BROKERS: testKafkaBrokers().join(","),
+      DATABASE_URL: db.url,
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp,
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      SIMULATOR_RATE: "5",
+    });
+  });
+
+  afterAll(async () => {
+    const code = await stack.stop();
+    await receiver.stop();
+    await dropDatabase?.();
+    expect(code).toBe(0);
+  });
+
+  it("shows check-ins, usage and audit rows for simulated traffic within a minute", async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const month = today.slice(0, 7);
+    const checkIns = await eventually(
+      async () => {
+        const body = await getJson<{ checkIns: unknown[] }>(
+          `${api.checkin}/v1/domains/dom_1/check-ins?date=${today}`,
+        );
+        return body.checkIns.length > 0 ? body.checkIns : undefined;
+      },
+      60_000,
+      "a check-in for dom_1",
+    );
+    expect(checkIns[0]).toMatchObject({ domainId: "dom_1" });
+
+    const usage = await eventually(
+      async () => {
+        const body = await getJson<{ usage: { successfulUnlocks: number } }>(
+          `${api.billing}/v1/domains/dom_1/usage/${month}`,
+        );
+        return body.usage.successfulUnlocks > 0 ? body.usage : undefined;
+      },
+      60_000,
+      "usage for dom_1",
+    );
+    expect(usage.successfulUnlocks).toBeGreaterThan(0);
+
+    const audit = await eventually(
+      async () => {
+        const body = await getJson<{ items: { domainId: string }[] }>(
+          `${api.audit}/audit/events?domainId=dom_1`,
+        );
+        return body.items.length > 0 ? body.items : undefined;
+      },
+      60_000,
+      "audit rows for dom_1",
+    );
+    expect(audit[0]).toMatchObject({ domainId: "dom_1" });
+    const verify = await getJson<{ ok?: boolean; valid?: boolean }>(
+      `${api.audit}/audit/verify?domainId=dom_1`,
+    );
+    expect(verify.ok ?? verify.valid).toBe(true);
+  });
+
+  it("follows one webhook request through Kafka into every consumer's database in a single trace", async () => {
+    const traceId = randomBytes(16).toString("hex");
+    const event = eventLogFixture({ deviceId: "dev_trace", domainId: "dom_trace", userId: "usr_trace" });
+    const res = await fetch(api.webhook, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: webhookAuth,
+        "user-agent": "Parakey-WebhookWorker/1.0",
+        traceparent: `00-${traceId}-${randomBytes(8).toString("hex")}-01`,
+      },
+      body: JSON.stringify(event),
+    });
+    expect(res.status).toBe(200);
+
+    const spans = await eventually(
+      async () => {
+        const trace = receiver.trace(traceId);
+        const services = new Set(trace.filter((s) => s.kind === 5).map((s) => s.service));
+        const dbServices = new Set(
+          trace.filter((s) => s.attributes["db.system.name"] !== undefined).map((s) => s.service),
+        );
+        const complete = ["checkin", "billing", "audit"].every(
+          (name) => services.has(name) && dbServices.has(name),
+        );
+        return complete ? trace : undefined;
+      },
+      60_000,
+      "a complete trace",
+    );
+
+    const server = spans.find((s) => s.service === "ingress" && s.kind === 2);
+    expect(server?.attributes["http.request.method"]).toBe("POST");
+    const producer = spans.find((s) => s.service === "ingress" && s.kind === 4);
+    expect(producer?.attributes).toMatchObject({
+      "messaging.system": "kafka",
+      "messaging.destination.name": "parakey.event-logs.v1",
+    });
+    for (const name of ["checkin", "billing", "audit"]) {
+      const consumer = spans.find((s) => s.service === name && s.kind === 5);
+      expect(consumer?.attributes, name).toMatchObject({
+        "messaging.system": "kafka",
+        "messaging.destination.name": "parakey.event-logs.v1",
+      });
+      // The database spans of each consumer hang under its consumer span.
+      const db = spans.filter((s) => s.service === name && s.attributes["db.system.name"] !== undefined);
+      expect(db.length, name).toBeGreaterThan(0);
+      const ids = new Set(spans.filter((s) => s.service === name).map((s) => s.spanId));
+      expect(
+        db.every((s) => ids.has(s.parentSpanId)),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it("exports every metric the Grafana dashboard and the alert rules use", async () => {
+    const exported = new Set<string>();
+    for (const [service, port] of Object.entries(adminPorts)) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const types = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)];
+      expect(types.length, service).toBeGreaterThan(0);
+      for (const [, name, type] of types) {
+        exported.add(name as string);
+        if (type === "histogram")
+          for (const suffix of ["_bucket", "_sum", "_count"]) exported.add(`${name}${suffix}`);
+      }
+    }
+    const assets = [
+      "deploy/observability/grafana-dashboard.json",
+      "deploy/observability/alerts.yaml",
+      "deploy/helm/parakey-bridge/files/prometheus-rules.yaml",
+    ];
+    for (const asset of assets) {
+      const used = new Set(readFileSync(join(repoRoot, asset), "utf8").match(/\bbridge_[a-z0-9_]+/g) ?? []);
+      expect(used.size, asset).toBeGreaterThan(0);
+      const missing = [...used].filter((name) => !exported.has(name));
+      expect(missing, `${asset} uses metrics no service exports`).toEqual([]);
+    }
+  });
+});
