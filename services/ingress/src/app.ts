@@ -1,4 +1,9 @@
-import { type Clock, createErrorHandler, errorResponse } from "@parakey-bridge/service-kit";
+import {
+  type Clock,
+  createErrorHandler,
+  errorResponse,
+  httpServerTracing,
+} from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
@@ -8,7 +13,7 @@ import { createAuthenticator } from "./auth/authenticator.js";
 import type { WebhookConfig } from "./config.js";
 import { RecentEventIds } from "./dedupe/recent-event-ids.js";
 import type { EventSink } from "./event-sink.js";
-import { httpServerTracing } from "./http-tracing.js";
+
 import { IntakeGate } from "./intake-gate.js";
 import type { IngressMetrics, WebhookOutcome } from "./metrics.js";
 import { neverGone } from "./never-gone.js";
