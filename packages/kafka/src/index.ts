@@ -5,5 +5,21 @@ export * from "./consumer/index.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
-export { bridgeTopicSpecs, ensureTopics, type TopicDefaults, type TopicSpec } from "./topic-admin.js";
+export {
+  ConsumerGroupId,
+  type ConsumerSettings,
+  consumerServiceEnv,
+  consumerSettingsOf,
+  defaultConsumerGroup,
+  TopicEnv,
+  topicDefaultsOf,
+} from "./service-env.js";
+export {
+  bridgeTopicSpecs,
+  consumerGroupTopicSpecs,
+  ensureTopics,
+  ensureTopicsOnStart,
+  type TopicDefaults,
+  type TopicSpec,
+} from "./topic-admin.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";

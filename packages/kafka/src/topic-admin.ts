@@ -1,6 +1,8 @@
-import { Topics } from "@parakey-bridge/contracts";
+import { deadLetterTopic, Topics } from "@parakey-bridge/contracts";
+import type { Component } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
+import { redriveTopic } from "./consumer/topics.js";
 
 export interface TopicSpec {
   topic: string;
@@ -21,7 +23,7 @@ export interface TopicDefaults {
  * "on at least two brokers" on a real cluster, and stays 1 on a single-node dev broker.
  */
 export function bridgeTopicSpecs(defaults: TopicDefaults): TopicSpec[] {
-  const minIsr = String(Math.max(1, Math.min(2, defaults.replicationFactor - 1)));
+  const minIsr = minInSyncReplicas(defaults.replicationFactor);
   const events = {
     "retention.ms": String(defaults.retentionMs),
     "min.insync.replicas": minIsr,
@@ -58,6 +60,59 @@ export function bridgeTopicSpecs(defaults: TopicDefaults): TopicSpec[] {
       },
     },
   ];
+}
+
+/** `min.insync.replicas` for a replication factor: 2 on a real cluster, 1 on a single broker. */
+function minInSyncReplicas(replicationFactor: number): string {
+  return String(Math.max(1, Math.min(2, replicationFactor - 1)));
+}
+
+/**
+ * Partitions and retention of a consumer group's dead-letter and redrive topics: the values
+ * `ConsumerRunner` creates them with at start when they are missing. Keep the two in step.
+ */
+const GROUP_TOPIC_PARTITIONS = 1;
+const GROUP_TOPIC_RETENTION_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * The dead-letter and redrive topics of one consumer group. Every `ConsumerRunner` needs both: it
+ * creates them at start when they are missing, so where the services may not create topics (no
+ * topic-create ACL) the provisioning Job creates them beforehand with these specs.
+ *
+ * @example
+ * consumerGroupTopicSpecs("parakey-bridge-audit", { replicationFactor: 3 }).map((s) => s.topic);
+ * // ["parakey.event-logs.v1.parakey-bridge-audit.dlq", "parakey.event-logs.v1.parakey-bridge-audit.redrive"]
+ */
+export function consumerGroupTopicSpecs(
+  group: string,
+  defaults: Pick<TopicDefaults, "replicationFactor">,
+): TopicSpec[] {
+  return [deadLetterTopic(group), redriveTopic(group)].map((topic) => ({
+    topic,
+    partitions: GROUP_TOPIC_PARTITIONS,
+    replicationFactor: defaults.replicationFactor,
+    config: {
+      "retention.ms": String(GROUP_TOPIC_RETENTION_MS),
+      "min.insync.replicas": minInSyncReplicas(defaults.replicationFactor),
+    },
+  }));
+}
+
+/**
+ * A lifecycle component that creates the missing ones of `specs` at start (ENSURE_TOPICS, on by
+ * default for development; off in production, where the chart's Job creates them).
+ *
+ * @example
+ * if (topicDefaults) lifecycle.add(ensureTopicsOnStart(kafka, specs, log));
+ */
+export function ensureTopicsOnStart(kafka: Kafka, specs: TopicSpec[], log: Logger): Component {
+  return {
+    name: "topics",
+    start: async () => {
+      await ensureTopics(kafka, specs, log);
+    },
+    stop: async () => {},
+  };
 }
 
 /**
