@@ -6,24 +6,43 @@ describe("loadAuditConfig", () => {
   it("runs without a database server by default (embedded store in .data/audit)", () => {
     const config = loadAuditConfig({});
     expect(config).toMatchObject({
-      PORT: 8080,
-      ADMIN_PORT: 9464,
-      AUDIT_DATA_DIR: ".data/audit",
-      CONSUMER_GROUP: "audit",
-      AUDIT_TOPIC: "parakey.event-logs.v1",
-      AUDIT_RETENTION_DAYS: 90,
+      port: 8080,
+      adminPort: 9464,
+      database: { url: undefined, dataDir: ".data/audit", schema: "audit", poolSize: 5 },
+      consumer: { group: "parakey-bridge-audit", heartbeatIntervalMs: 3_000, concurrency: 1 },
+      topics: { eventLogs: "parakey.event-logs.v1" },
+      erasure: { retentionDays: 90 },
+      shutdownGraceMs: 20_000,
     });
-    expect(config.DATABASE_URL).toBeUndefined();
+  });
+
+  it("reads the names every service shares, as the Helm chart sets them", () => {
+    const config = loadAuditConfig({
+      KAFKA_GROUP_ID: "parakey-bridge-audit-eu",
+      TOPIC_EVENT_LOGS: "t.events",
+      DATABASE_URL: "postgres://audit@db:5432/bridge",
+      DATABASE_POOL_SIZE: "12",
+      PGLITE_DATA_DIR: "",
+      SHUTDOWN_GRACE_MS: "45000",
+      ENSURE_TOPICS: "false",
+    });
+    expect(config).toMatchObject({
+      consumer: { group: "parakey-bridge-audit-eu" },
+      topics: { eventLogs: "t.events" },
+      database: { url: "postgres://audit@db:5432/bridge", poolSize: 12, dataDir: undefined },
+      shutdownGraceMs: 45_000,
+      ensureTopics: false,
+    });
   });
 
   it("reports every bad variable at once", () => {
     try {
-      loadAuditConfig({ DATABASE_URL: "not a url", AUDIT_RETENTION_DAYS: "0", CONSUMER_GROUP: "a b" });
+      loadAuditConfig({ DATABASE_URL: "not a url", AUDIT_RETENTION_DAYS: "0", KAFKA_GROUP_ID: "a b" });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).issues.map((i) => i.split(":")[0]).sort()).toEqual(
-        ["AUDIT_RETENTION_DAYS", "CONSUMER_GROUP", "DATABASE_URL"].sort(),
+        ["AUDIT_RETENTION_DAYS", "KAFKA_GROUP_ID", "DATABASE_URL"].sort(),
       );
     }
   });

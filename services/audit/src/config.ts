@@ -1,44 +1,63 @@
-import { envInt, envLogLevel, envPort, loadConfig } from "@parakey-bridge/config";
-import { Topics } from "@parakey-bridge/contracts";
-import { KafkaEnv } from "@parakey-bridge/kafka";
+import { type DatabaseSettings, databaseSettingsOf, envInt, loadConfig } from "@parakey-bridge/config";
+import {
+  type ConsumerSettings,
+  consumerServiceEnv,
+  consumerSettingsOf,
+  type KafkaConnection,
+  kafkaConnectionFromEnv,
+  type TopicDefaults,
+  topicDefaultsOf,
+} from "@parakey-bridge/kafka";
 import { z } from "zod";
 
-/** The audit service's environment. */
-export const AuditEnv = z.intersection(
-  KafkaEnv,
-  z.object({
-    PORT: envPort(8080),
-    ADMIN_PORT: envPort(9464),
-    LOG_LEVEL: envLogLevel(),
-    /** PostgreSQL; without it the embedded PGlite database in AUDIT_DATA_DIR is used. */
-    DATABASE_URL: z.url({ error: "expected a postgres:// URL" }).optional(),
-    AUDIT_DATA_DIR: z.string().min(1).default(".data/audit"),
-    DB_POOL_SIZE: envInt(5, { min: 1, max: 100 }),
-    /** The consumer group; also names the dead-letter and redrive topics. */
-    CONSUMER_GROUP: z
-      .string()
-      .regex(/^[a-zA-Z0-9._-]+$/)
-      .default("audit"),
-    AUDIT_TOPIC: z.string().min(1).default(Topics.eventLogs),
-    CONSUMER_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
-    CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
-    /** How soon the group notices a dead member (a crashed pod) and hands its partitions on. */
-    CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
-    /** Personal data is erased this many days after the event (Parakey's default retention is 90). */
-    AUDIT_RETENTION_DAYS: envInt(90, { min: 1 }),
-    AUDIT_ERASURE_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
-    SHUTDOWN_TIMEOUT_MS: envInt(20_000, { min: 1_000 }),
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
-  }),
-);
-export type AuditConfig = z.output<typeof AuditEnv>;
+const AuditOwnEnv = z.object({
+  /** Partitions appended in parallel, each in its own transactions (chains are per domain). */
+  CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
+  /** Personal data is erased this many days after the event (Parakey's default retention is 90). */
+  AUDIT_RETENTION_DAYS: envInt(90, { min: 1 }),
+  AUDIT_ERASURE_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
+});
+
+/** The audit service's environment: what every consumer service reads, plus its own settings. */
+export const AuditEnv = z.intersection(consumerServiceEnv("audit"), AuditOwnEnv);
+
+export interface AuditConfig {
+  port: number;
+  adminPort: number;
+  host: string;
+  logLevel: z.output<typeof AuditEnv>["LOG_LEVEL"];
+  otlpEndpoint: string | undefined;
+  kafka: KafkaConnection;
+  database: DatabaseSettings;
+  consumer: ConsumerSettings & { concurrency: number };
+  topics: { eventLogs: string };
+  /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
+  ensureTopics: TopicDefaults | false;
+  erasure: { retentionDays: number; intervalMs: number };
+  shutdownGraceMs: number;
+}
 
 /**
- * Reads the audit service's configuration from an environment map (pure: tests pass objects).
+ * Reads the audit service's configuration from an environment map. Pure; throws `ConfigError`
+ * listing every problem (tests pass objects).
  *
  * @example
- * const config = loadAuditConfig({ KAFKA_BROKERS: "127.0.0.1:9092" });
+ * const config = loadAuditConfig({ KAFKA_BROKERS: "127.0.0.1:9092", AUDIT_RETENTION_DAYS: "30" });
  */
 export function loadAuditConfig(env: Record<string, string | undefined>): AuditConfig {
-  return loadConfig(AuditEnv, env);
+  const e = loadConfig(AuditEnv, env);
+  return {
+    port: e.PORT,
+    adminPort: e.ADMIN_PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    kafka: kafkaConnectionFromEnv(e),
+    database: databaseSettingsOf(e),
+    consumer: { ...consumerSettingsOf(e), concurrency: e.CONSUMER_CONCURRENCY },
+    topics: { eventLogs: e.TOPIC_EVENT_LOGS },
+    ensureTopics: topicDefaultsOf(e),
+    erasure: { retentionDays: e.AUDIT_RETENTION_DAYS, intervalMs: e.AUDIT_ERASURE_INTERVAL_MS },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
 }

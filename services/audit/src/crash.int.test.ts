@@ -48,8 +48,9 @@ describe("the audit service killed while consuming", () => {
     const env = {
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       DATABASE_URL: database.url,
-      AUDIT_TOPIC: topic,
-      CONSUMER_GROUP: group,
+      TOPIC_EVENT_LOGS: topic,
+      KAFKA_GROUP_ID: group,
+      ENSURE_TOPICS: "false",
       CONSUMER_MAX_BATCH: "100",
       CONSUMER_SESSION_TIMEOUT_MS: "6000",
       PORT: "0",

@@ -1,10 +1,12 @@
-import { loadConfigOrExit } from "@parakey-bridge/config";
+import { ConfigError } from "@parakey-bridge/config";
+import { Topics } from "@parakey-bridge/contracts";
 import {
+  bridgeTopicSpecs,
   ConsumerRunner,
   createKafka,
   doorEventDecoder,
   doorEventReceivedAt,
-  kafkaConnectionFromEnv,
+  ensureTopicsOnStart,
 } from "@parakey-bridge/kafka";
 import { createAdminApp, HttpServer, Lifecycle, systemClock } from "@parakey-bridge/service-kit";
 import { migrate, openDb } from "@parakey-bridge/storage";
@@ -17,56 +19,54 @@ import {
 import { createApp } from "./app.js";
 import { AuditSink } from "./audit-sink.js";
 import { ChainVerifier } from "./chain/verify.js";
-import { AuditEnv } from "./config.js";
+import { type AuditConfig, loadAuditConfig } from "./config.js";
 import { ErasureJob } from "./erasure.js";
 import { auditMetrics } from "./metrics.js";
 import { AuditStore } from "./store/audit-store.js";
 import { auditMigrations } from "./store/migrations.js";
 
 // Composition root of the audit service: the only module with side effects.
-const config = loadConfigOrExit(AuditEnv, process.env);
-startTelemetry({ serviceName: "audit", otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
-const log = createLogger({ service: "audit", level: config.LOG_LEVEL });
+let config: AuditConfig;
+try {
+  config = loadAuditConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+startTelemetry({ serviceName: "audit", otlpEndpoint: config.otlpEndpoint });
+const log = createLogger({ service: "audit", level: config.logLevel });
 const registry = createMetricsRegistry("audit");
 const metrics = auditMetrics(registry);
 const clock = systemClock;
 
-const db = await openDb({
-  url: config.DATABASE_URL,
-  dataDir: config.AUDIT_DATA_DIR,
-  schema: "audit",
-  log,
-  poolSize: config.DB_POOL_SIZE,
-});
+const db = await openDb({ ...config.database, log });
 await migrate(db, auditMigrations, log);
 
-const kafka = createKafka(kafkaConnectionFromEnv(config), log);
-const store = new AuditStore(db, { group: config.CONSUMER_GROUP, clock });
+const kafka = createKafka(config.kafka, log);
+const store = new AuditStore(db, { group: config.consumer.group, clock });
 const verifier = new ChainVerifier(db, metrics.verificationFailures);
-const lifecycle = new Lifecycle({ log, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+const lifecycle = new Lifecycle({ log, shutdownTimeoutMs: config.shutdownGraceMs });
 
 const exitAfterFatal = (error: Error) => {
   log.fatal({ err: error }, "consumer cannot continue; exiting so the orchestrator restarts the service");
-  void lifecycle
-    .stop("consumer failed")
-    .then(() => shutdownTelemetry())
-    .finally(() => process.exit(1));
+  void lifecycle.stop("consumer failed").finally(() => exitAfterTelemetry(1));
 };
 
 const runner = new ConsumerRunner({
   kafka,
-  group: config.CONSUMER_GROUP,
-  topics: [config.AUDIT_TOPIC],
+  group: config.consumer.group,
+  topics: [config.topics.eventLogs],
   decode: doorEventDecoder,
   sink: new AuditSink(store, db),
   log,
   registry,
   clock,
   receivedAt: doorEventReceivedAt,
-  maxBatchRecords: config.CONSUMER_MAX_BATCH,
-  partitionsConsumedConcurrently: config.CONSUMER_CONCURRENCY,
-  sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-  heartbeatIntervalMs: Math.min(3_000, Math.floor(config.CONSUMER_SESSION_TIMEOUT_MS / 3)),
+  maxBatchRecords: config.consumer.maxBatchRecords,
+  partitionsConsumedConcurrently: config.consumer.concurrency,
+  sessionTimeoutMs: config.consumer.sessionTimeoutMs,
+  heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,
   onFatal: exitAfterFatal,
 });
 
@@ -75,13 +75,14 @@ const erasure = new ErasureJob({
   clock,
   log,
   erased: metrics.erased,
-  retentionDays: config.AUDIT_RETENTION_DAYS,
-  intervalMs: config.AUDIT_ERASURE_INTERVAL_MS,
+  retentionDays: config.erasure.retentionDays,
+  intervalMs: config.erasure.intervalMs,
 });
 
 const admin = new HttpServer({
   name: "admin-http",
-  port: config.ADMIN_PORT,
+  port: config.adminPort,
+  host: config.host,
   app: createAdminApp({
     registry,
     checks: [runner.check, { name: "database", ready: () => db.probe() }],
@@ -91,30 +92,38 @@ const admin = new HttpServer({
 });
 const http = new HttpServer({
   name: "audit-http",
-  port: config.PORT,
+  port: config.port,
+  host: config.host,
   app: createApp({ store, verifier, log }),
 });
 
 // Stop order is the reverse: HTTP intake, erasure, the consumer (finishes its chunk, commits,
 // leaves the group), the admin server, and the database pool last.
-lifecycle
-  .add({ name: "database", start: async () => undefined, stop: () => db.close() })
-  .add(admin)
-  .add(runner)
-  .add(erasure)
-  .add(http);
+lifecycle.add({ name: "database", start: async () => undefined, stop: () => db.close() }).add(admin);
+if (config.ensureTopics) {
+  const spec = bridgeTopicSpecs(config.ensureTopics).find((s) => s.topic === Topics.eventLogs);
+  if (spec) lifecycle.add(ensureTopicsOnStart(kafka, [{ ...spec, topic: config.topics.eventLogs }], log));
+}
+lifecycle.add(runner).add(erasure).add(http);
 
-lifecycle.stopOnSignals((code) => {
-  void shutdownTelemetry().finally(() => process.exit(code));
-});
+lifecycle.stopOnSignals((code) => void exitAfterTelemetry(code));
 try {
   await lifecycle.start();
   log.info(
-    { port: config.PORT, adminPort: config.ADMIN_PORT, group: config.CONSUMER_GROUP },
+    { port: config.port, adminPort: config.adminPort, group: config.consumer.group },
     "audit service ready",
   );
 } catch (error) {
   log.fatal({ err: error }, "audit service failed to start");
   await lifecycle.stop("start failed");
-  process.exit(1);
+  await exitAfterTelemetry(1);
+}
+
+/**
+ * Flushes spans, then exits. Bounded: a collector that is down must not hold the exit past the pod's
+ * termination grace period (the chart allows SHUTDOWN_GRACE_MS plus a margin for this flush).
+ */
+async function exitAfterTelemetry(code: number): Promise<never> {
+  await Promise.race([shutdownTelemetry(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+  process.exit(code);
 }

@@ -90,7 +90,7 @@ describe("billing process killed while metering", () => {
       PORT: "0",
       ADMIN_PORT: "0",
       HOST: "127.0.0.1",
-      CONSUMER_GROUP: group,
+      KAFKA_GROUP_ID: group,
       TOPIC_EVENT_LOGS: topic,
       ENSURE_TOPICS: "false",
       CONSUMER_MAX_BATCH: "50",

@@ -89,7 +89,7 @@ describe("billing against real Kafka and PostgreSQL", () => {
       PORT: "0",
       ADMIN_PORT: "0",
       HOST: "127.0.0.1",
-      CONSUMER_GROUP: group,
+      KAFKA_GROUP_ID: group,
       TOPIC_EVENT_LOGS: topic,
       ENSURE_TOPICS: "false",
       DOMAIN_TIME_ZONES: "dom_se=Europe/Stockholm",

@@ -11,6 +11,11 @@ describe("loadBillingConfig", () => {
     expect(zones.all).toEqual(["UTC", "Europe/Stockholm"]);
   });
 
+  it("joins the group the Helm chart names, parakey-bridge-billing, unless KAFKA_GROUP_ID says otherwise", () => {
+    expect(loadBillingConfig({}).consumer.group).toBe("parakey-bridge-billing");
+    expect(loadBillingConfig({ KAFKA_GROUP_ID: "billing-eu" }).consumer.group).toBe("billing-eu");
+  });
+
   it("uses embedded PGlite when DATABASE_URL is absent or empty", () => {
     expect(loadBillingConfig({}).database.url).toBeUndefined();
     expect(loadBillingConfig({ DATABASE_URL: "" }).database.url).toBeUndefined();

@@ -1,86 +1,44 @@
-import { envBoolean, envInt, envLogLevel, envMap, envPort, loadConfig } from "@parakey-bridge/config";
-import { IanaTimeZone, Topics } from "@parakey-bridge/contracts";
 import {
+  type DatabaseSettings,
+  databaseSettingsOf,
+  envInt,
+  envMap,
+  loadConfig,
+} from "@parakey-bridge/config";
+import { IanaTimeZone } from "@parakey-bridge/contracts";
+import {
+  type ConsumerSettings,
+  consumerServiceEnv,
+  consumerSettingsOf,
   type KafkaConnection,
-  KafkaEnv,
   kafkaConnectionFromEnv,
   type TopicDefaults,
+  topicDefaultsOf,
 } from "@parakey-bridge/kafka";
 import { z } from "zod";
 
 const BillingOwnEnv = z.object({
-  PORT: envPort(8080),
-  ADMIN_PORT: envPort(9464),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  LOG_LEVEL: envLogLevel(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: "expected an absolute URL" }).optional(),
-
-  /** PostgreSQL; absent or empty = embedded PGlite (a start command that needs no database server). */
-  DATABASE_URL: z.preprocess(
-    (value) => (value === "" ? undefined : value),
-    z.url({ error: "expected a postgres:// URL" }).optional(),
-  ),
-  /** PGlite data directory when DATABASE_URL is absent; empty = in memory. */
-  PGLITE_DATA_DIR: z.string().default(".data/billing"),
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/, "lower-case letters, digits, _")
-    .default("billing"),
-  DATABASE_POOL_SIZE: envInt(5, { min: 1, max: 100 }),
-
-  /** The consumer group; also names the dead-letter and redrive topics. */
-  CONSUMER_GROUP: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]+$/)
-    .default("billing"),
-  TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
-  ENSURE_TOPICS: envBoolean(true),
-  TOPIC_PARTITIONS: envInt(6, { min: 1 }),
-  TOPIC_REPLICATION_FACTOR: envInt(1, { min: 1 }),
-  TOPIC_RETENTION_MS: envInt(7 * 24 * 3600 * 1000, { min: -1 }),
-  CONSUMER_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
-  /** A member that stops heartbeating (killed) loses its partitions after this long (broker minimum 6 s). */
-  CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
-  CONSUMER_HEARTBEAT_INTERVAL_MS: envInt(3_000, { min: 100, max: 60_000 }),
+  /** Partitions metered in parallel, each in its own transactions. */
   CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
 
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
   DEFAULT_TIME_ZONE: IanaTimeZone.default("UTC"),
   /** `dom_a=Europe/Stockholm,dom_b=America/New_York`: the zone that decides each domain's months. */
   DOMAIN_TIME_ZONES: envMap(IanaTimeZone),
-
-  SHUTDOWN_GRACE_MS: envInt(20_000, { min: 1_000, max: 600_000 }),
 });
 
-/** The billing service's environment: Kafka connection plus its own settings. */
-export const BillingEnv = z.intersection(KafkaEnv, BillingOwnEnv).superRefine((env, ctx) => {
-  if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
-    ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
-  }
-  if (env.CONSUMER_HEARTBEAT_INTERVAL_MS * 3 > env.CONSUMER_SESSION_TIMEOUT_MS) {
-    ctx.addIssue({
-      code: "custom",
-      path: ["CONSUMER_HEARTBEAT_INTERVAL_MS"],
-      message: "must be at most a third of CONSUMER_SESSION_TIMEOUT_MS",
-    });
-  }
-});
+/** The billing service's environment: what every consumer service reads, plus its own settings. */
+export const BillingEnv = z.intersection(consumerServiceEnv("billing"), BillingOwnEnv);
 
 export interface BillingConfig {
   port: number;
   adminPort: number;
   host: string;
-  logLevel: z.output<typeof BillingOwnEnv>["LOG_LEVEL"];
+  logLevel: z.output<typeof BillingEnv>["LOG_LEVEL"];
   otlpEndpoint: string | undefined;
   kafka: KafkaConnection;
-  database: { url: string | undefined; dataDir: string | undefined; schema: string; poolSize: number };
-  consumer: {
-    group: string;
-    maxBatchRecords: number;
-    concurrency: number;
-    sessionTimeoutMs: number;
-    heartbeatIntervalMs: number;
-  };
+  database: DatabaseSettings;
+  consumer: ConsumerSettings & { concurrency: number };
   topics: { eventLogs: string };
   /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
   ensureTopics: TopicDefaults | false;
@@ -104,27 +62,10 @@ export function loadBillingConfig(env: Record<string, string | undefined>): Bill
     logLevel: e.LOG_LEVEL,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     kafka: kafkaConnectionFromEnv(e),
-    database: {
-      url: e.DATABASE_URL,
-      dataDir: e.PGLITE_DATA_DIR === "" ? undefined : e.PGLITE_DATA_DIR,
-      schema: e.DATABASE_SCHEMA,
-      poolSize: e.DATABASE_POOL_SIZE,
-    },
-    consumer: {
-      group: e.CONSUMER_GROUP,
-      maxBatchRecords: e.CONSUMER_MAX_BATCH,
-      concurrency: e.CONSUMER_CONCURRENCY,
-      sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
-      heartbeatIntervalMs: e.CONSUMER_HEARTBEAT_INTERVAL_MS,
-    },
+    database: databaseSettingsOf(e),
+    consumer: { ...consumerSettingsOf(e), concurrency: e.CONSUMER_CONCURRENCY },
     topics: { eventLogs: e.TOPIC_EVENT_LOGS },
-    ensureTopics: e.ENSURE_TOPICS
-      ? {
-          partitions: e.TOPIC_PARTITIONS,
-          replicationFactor: e.TOPIC_REPLICATION_FACTOR,
-          retentionMs: e.TOPIC_RETENTION_MS,
-        }
-      : false,
+    ensureTopics: topicDefaultsOf(e),
     timeZones: { default: e.DEFAULT_TIME_ZONE, byDomain: e.DOMAIN_TIME_ZONES },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };

@@ -5,16 +5,10 @@ import {
   createKafka,
   doorEventDecoder,
   doorEventReceivedAt,
-  ensureTopics,
+  ensureTopicsOnStart,
   type Kafka,
 } from "@parakey-bridge/kafka";
-import {
-  type Clock,
-  type Component,
-  createAdminApp,
-  HttpServer,
-  Lifecycle,
-} from "@parakey-bridge/service-kit";
+import { type Clock, createAdminApp, HttpServer, Lifecycle } from "@parakey-bridge/service-kit";
 import { type Db, migrate, openDb } from "@parakey-bridge/storage";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Registry } from "prom-client";
@@ -117,23 +111,8 @@ export async function createBillingService(
   lifecycle.add(admin).add({ name: "database", start: async () => undefined, stop: () => db.close() });
   if (config.ensureTopics) {
     const spec = bridgeTopicSpecs(config.ensureTopics).find((s) => s.topic === Topics.eventLogs);
-    if (spec) lifecycle.add(topicsComponent(kafka, { ...spec, topic: config.topics.eventLogs }, log));
+    if (spec) lifecycle.add(ensureTopicsOnStart(kafka, [{ ...spec, topic: config.topics.eventLogs }], log));
   }
   lifecycle.add(runner).add(http);
   return { lifecycle, db, kafka, store, runner, http, admin };
-}
-
-/** Creates the source topic at start when missing (ENSURE_TOPICS, on by default for development). */
-function topicsComponent(
-  kafka: Kafka,
-  spec: Parameters<typeof ensureTopics>[1][number],
-  log: Logger,
-): Component {
-  return {
-    name: "topics",
-    start: async () => {
-      await ensureTopics(kafka, [spec], log);
-    },
-    stop: async () => {},
-  };
 }

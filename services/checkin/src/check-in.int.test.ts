@@ -124,7 +124,7 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
       PORT: "0",
       ADMIN_PORT: "0",
       HOST: "127.0.0.1",
-      CONSUMER_GROUP: group,
+      KAFKA_GROUP_ID: group,
       TOPIC_EVENT_LOGS: eventsTopic,
       TOPIC_CHECKINS: checkInsTopic,
       ENSURE_TOPICS: "false",

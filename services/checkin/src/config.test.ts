@@ -15,6 +15,11 @@ describe("loadCheckInConfig", () => {
     expect(config.topics).toEqual({ eventLogs: "parakey.event-logs.v1", checkIns: "parakey.checkins.v1" });
   });
 
+  it("joins the group the Helm chart names, parakey-bridge-checkin, unless KAFKA_GROUP_ID says otherwise", () => {
+    expect(loadCheckInConfig({}).consumer.group).toBe("parakey-bridge-checkin");
+    expect(loadCheckInConfig({ KAFKA_GROUP_ID: "checkin-eu" }).consumer.group).toBe("checkin-eu");
+  });
+
   it("reads per-domain time zones and live windows", () => {
     const config = loadCheckInConfig({
       DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",

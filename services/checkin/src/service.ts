@@ -6,17 +6,11 @@ import {
   createKafka,
   doorEventDecoder,
   doorEventReceivedAt,
-  ensureTopics,
+  ensureTopicsOnStart,
   type Kafka,
   type TopicSpec,
 } from "@parakey-bridge/kafka";
-import {
-  type Clock,
-  type Component,
-  createAdminApp,
-  HttpServer,
-  Lifecycle,
-} from "@parakey-bridge/service-kit";
+import { type Clock, createAdminApp, HttpServer, Lifecycle } from "@parakey-bridge/service-kit";
 import { type Db, migrate, openDb } from "@parakey-bridge/storage";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Registry } from "prom-client";
@@ -130,7 +124,7 @@ export async function createCheckInService(
   });
 
   lifecycle.add(admin).add({ name: "database", start: async () => undefined, stop: () => db.close() });
-  if (config.ensureTopics) lifecycle.add(topicsComponent(kafka, checkInTopicSpecs(config), log));
+  if (config.ensureTopics) lifecycle.add(ensureTopicsOnStart(kafka, checkInTopicSpecs(config), log));
   lifecycle.add(producer).add(publisher).add(runner).add(http);
   return { lifecycle, db, kafka, store, runner, publisher, http, admin };
 }
@@ -147,15 +141,4 @@ function checkInTopicSpecs(config: CheckInConfig): TopicSpec[] {
     const spec = specs.find((s) => s.topic === standard);
     return spec ? [{ ...spec, topic: configured }] : [];
   });
-}
-
-/** Creates missing topics at start (ENSURE_TOPICS, on by default for development). */
-function topicsComponent(kafka: Kafka, specs: TopicSpec[], log: Logger): Component {
-  return {
-    name: "topics",
-    start: async () => {
-      await ensureTopics(kafka, specs, log);
-    },
-    stop: async () => {},
-  };
 }

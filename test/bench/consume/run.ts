@@ -189,14 +189,15 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     KAFKA_BROKERS: brokers,
-    AUDIT_TOPIC: topic,
-    CONSUMER_GROUP: group,
+    TOPIC_EVENT_LOGS: topic,
+    KAFKA_GROUP_ID: group,
+    ENSURE_TOPICS: "false",
     CONSUMER_MAX_BATCH: args.batch,
     CONSUMER_CONCURRENCY: args.concurrency,
     PORT: String(await freePort()),
     ADMIN_PORT: String(adminPort),
     LOG_LEVEL: "warn",
-    AUDIT_DATA_DIR: dataDir,
+    PGLITE_DATA_DIR: dataDir,
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;

@@ -1,15 +1,10 @@
 #!/usr/bin/env node
-import { loadConfigOrExit } from "@parakey-bridge/config";
-import {
-  createKafka,
-  kafkaConnectionFromEnv,
-  operatorUsage,
-  runOperatorCommand,
-} from "@parakey-bridge/kafka";
+import { ConfigError } from "@parakey-bridge/config";
+import { createKafka, operatorUsage, runOperatorCommand } from "@parakey-bridge/kafka";
 import { migrate, openDb } from "@parakey-bridge/storage";
 import { createLogger, createMetricsRegistry } from "@parakey-bridge/telemetry";
 import { ChainVerifier } from "../chain/verify.js";
-import { AuditEnv } from "../config.js";
+import { type AuditConfig, loadAuditConfig } from "../config.js";
 import { erasePersonalData } from "../erasure.js";
 import { auditMetrics } from "../metrics.js";
 import { auditMigrations } from "../store/migrations.js";
@@ -26,24 +21,31 @@ const usage = `usage: audit-admin <command>
 ${operatorUsage}`;
 
 const [command, ...args] = process.argv.slice(2);
-const config = loadConfigOrExit(AuditEnv, process.env);
+let config: AuditConfig;
+try {
+  config = loadAuditConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 const log = createLogger({
   service: "audit-admin",
-  level: config.LOG_LEVEL === "info" ? "warn" : config.LOG_LEVEL,
+  level: config.logLevel === "info" ? "warn" : config.logLevel,
 });
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
 if (command === "redrive" || command === "replay") {
-  const kafka = createKafka(kafkaConnectionFromEnv(config), log);
+  const kafka = createKafka(config.kafka, log);
   process.exitCode = await runOperatorCommand([command, ...args], {
     kafka,
-    group: config.CONSUMER_GROUP,
-    topics: [config.AUDIT_TOPIC],
+    group: config.consumer.group,
+    topics: [config.topics.eventLogs],
     log,
     print,
   });
 } else if (command === "verify" || command === "erase") {
-  const db = await openDb({ url: config.DATABASE_URL, dataDir: config.AUDIT_DATA_DIR, schema: "audit", log });
+  const db = await openDb({ ...config.database, log });
   try {
     await migrate(db, auditMigrations, log);
     if (command === "verify") {
@@ -58,7 +60,7 @@ if (command === "redrive" || command === "replay") {
       process.exitCode = results.every((result) => result.ok) ? 0 : 1;
     } else {
       const now = new Date();
-      const olderThan = new Date(now.getTime() - config.AUDIT_RETENTION_DAYS * 24 * 3600 * 1000);
+      const olderThan = new Date(now.getTime() - config.erasure.retentionDays * 24 * 3600 * 1000);
       const erased = await erasePersonalData(db, { olderThan, now });
       print(`erased personal data of ${erased} event(s) older than ${olderThan.toISOString()}`);
     }
