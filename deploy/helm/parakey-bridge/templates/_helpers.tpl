@@ -130,6 +130,26 @@ Usage: include "parakey-bridge.kafkaEnv" (dict "root" $ "component" "ingress")
 {{- end }}
 {{- end }}
 
+{{/*
+The consumer groups of the enabled consumers (checkin, billing, audit), comma-separated: each
+component's KAFKA_GROUP_ID, and the groups whose dead-letter and redrive topics the topic Job creates.
+Two components in one group would split the partitions between them (each would see only part of the
+stream), so a repeated group id fails the render.
+*/}}
+{{- define "parakey-bridge.consumerGroupIds" -}}
+{{- $groups := list }}
+{{- range $component := list "checkin" "billing" "audit" }}
+{{- $values := index $.Values $component }}
+{{- if $values.enabled }}
+{{- if has $values.kafkaGroupId $groups }}
+{{- fail (printf "%s.kafkaGroupId %q is already the consumer group of another component: every consumer needs its own" $component $values.kafkaGroupId) }}
+{{- end }}
+{{- $groups = append $groups $values.kafkaGroupId }}
+{{- end }}
+{{- end }}
+{{- join "," $groups }}
+{{- end }}
+
 {{/* Topic settings, for the Job and for services that ensure topics at start. */}}
 {{- define "parakey-bridge.topicEnv" -}}
 {{- $topics := .Values.topics -}}

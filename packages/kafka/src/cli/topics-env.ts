@@ -1,0 +1,19 @@
+import { envList } from "@parakey-bridge/config";
+import { z } from "zod";
+import { KafkaEnv } from "../config.js";
+import { ConsumerGroupId, defaultConsumerGroup, TopicEnv } from "../service-env.js";
+
+/**
+ * The environment of `topics ensure`: the Kafka connection, the topic settings, and KAFKA_GROUP_IDS,
+ * the consumer groups whose dead-letter and redrive topics to create. Its default is the groups
+ * checkin, billing and audit join when KAFKA_GROUP_ID is not set; empty = no consumer groups.
+ */
+export const TopicsCliEnv = z.intersection(
+  KafkaEnv,
+  TopicEnv.omit({ ENSURE_TOPICS: true }).extend({
+    KAFKA_GROUP_IDS: envList(["checkin", "billing", "audit"].map(defaultConsumerGroup)).pipe(
+      z.array(ConsumerGroupId),
+    ),
+    LOG_LEVEL: z.string().default("info"),
+  }),
+);
