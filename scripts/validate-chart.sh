@@ -8,7 +8,11 @@
 #      CRDs in deploy/helm/tests/crds), and the kinds each case must (not) render;
 #   3. every deploy/helm/tests/invalid/*.yaml must make both `helm template` and `helm lint` fail on the
 #      values schema, with the message its `# expect:` line names; every tests/invalid-template/*.yaml
-#      (what a draft-07 schema cannot express) must make `helm template` fail with its message.
+#      (what a draft-07 schema cannot express) must make `helm template` fail with its message;
+#   4. every environment variable a rendered pod sets (beyond the case's own extraEnv) is one its
+#      component reads (scripts/lib/service-env-names.ts lists them from the services' zod schemas, so
+#      this needs `pnpm install`), and the topic Job creates the dead-letter topics of exactly the
+#      consumer groups the Deployments join.
 # Ends with `N passed, M failed` on a line of its own; exits non-zero on any failure.
 #
 #   bash scripts/validate-chart.sh
@@ -36,6 +40,10 @@ trap 'rm -rf "${work}"' EXIT
 export HELM_CACHE_HOME="${work}/helm/cache" HELM_CONFIG_HOME="${work}/helm/config" HELM_DATA_HOME="${work}/helm/data"
 # kubectl-validate must never reach for a cluster: it validates against its built-in schemas only.
 export KUBECONFIG=/dev/null
+
+# What each component reads: `<component> <NAME>` lines, from the zod schemas in the sources.
+env_names="${work}/env-names.txt"
+node_modules/.bin/tsx --conditions=@parakey-bridge/source scripts/lib/service-env-names.ts >"${env_names}"
 
 passed=0
 failed=0
@@ -112,16 +120,62 @@ pod_policy() {
       grep -A3 -E "^ +$1:$" "${file}" | grep -qE "path: $2$" || printf '%s: %s is not %s\n' "${short}" "$1" "$2"
       grep -A3 -E "^ +$1:$" "${file}" | grep -qE 'port: admin$' || printf '%s: %s not on the admin port\n' "${short}" "$1"
     done
-    # preStop sleep + SHUTDOWN_GRACE_MS must fit in terminationGracePeriodSeconds.
-    awk -v short="${short}" '
+    # preStop sleep + SHUTDOWN_GRACE_MS + the services' bounded trace flush after the drain (2 s) must
+    # fit in terminationGracePeriodSeconds, or Kubernetes kills a pod that keeps its own deadline.
+    awk -v short="${short}" -v flush=2 '
       /terminationGracePeriodSeconds:/ { grace = $2 }
       prev ~ /- name: SHUTDOWN_GRACE_MS$/ { gsub(/"/, "", $2); drain = $2 / 1000 }
       prev ~ /^ +sleep:$/ && /seconds:/ { sleep = $2 }
       { prev = $0 }
       END {
         if (grace == "" || drain == "" || sleep == "") { printf "%s: no terminationGracePeriodSeconds, SHUTDOWN_GRACE_MS or preStop sleep\n", short }
-        else if (sleep + drain >= grace) { printf "%s: preStop %ss + drain %ss do not fit in a grace period of %ss\n", short, sleep, drain, grace }
+        else if (sleep + drain + flush >= grace) { printf "%s: preStop %ss + drain %ss + trace flush %ss do not fit in a grace period of %ss\n", short, sleep, drain, flush, grace }
       }' "${file}"
+  fi
+}
+
+# env_set MANIFEST: the names of the environment variables its containers set, one a line.
+env_set() {
+  awk '
+    /^ *env:$/ { match($0, /^ */); indent = RLENGTH; inenv = 1; next }
+    inenv {
+      match($0, /^ */)
+      if (RLENGTH <= indent) { inenv = 0; next }
+      if (RLENGTH == indent + 2 && /^ *- name: /) { sub(/^ *- name: /, ""); gsub(/"/, ""); print }
+    }' "$1"
+}
+
+# env_value MANIFEST NAME: the literal value the manifest gives NAME ("" when unset).
+env_value() {
+  awk -v name="$2" '
+    prev ~ ("- name: " name "$") && /value:/ { sub(/^ *value: /, ""); gsub(/"/, ""); print; exit }
+    { prev = $0 }' "$1"
+}
+
+# env_contract DIR VALUES-FILES...: prints one line per variable a pod sets that its component does
+# not read (variables the values files name themselves, i.e. extraEnv, are the operator's business),
+# and a line when the Job's KAFKA_GROUP_IDS differ from the groups the Deployments join.
+env_contract() {
+  local dir="$1" manifest component name user groups="" job_groups=""
+  shift
+  user="$(cat "$@" /dev/null | grep -oE 'name: [A-Z][A-Z0-9_]*' | awk '{ print $2 }' | sort -u)"
+  for manifest in "${dir}"/*-{Deployment,Job}-*.yaml; do
+    [[ -e "${manifest}" ]] || continue
+    component="$(sed -n 's/^ *app.kubernetes.io\/component: //p' "${manifest}" | head -n 1)"
+    while read -r name; do
+      grep -qxF "${component} ${name}" "${env_names}" || grep -qxF "${name}" <<<"${user}" ||
+        printf '%s: sets %s, which %s does not read\n' "$(basename "${manifest}" .yaml)" "${name}" "${component}"
+    done < <(env_set "${manifest}")
+    if [[ "${manifest}" == *-Deployment-* ]]; then
+      groups+="$(env_value "${manifest}" KAFKA_GROUP_ID)"$'\n'
+    else
+      job_groups="$(env_value "${manifest}" KAFKA_GROUP_IDS | tr ',' '\n')"
+    fi
+  done
+  groups="$(grep -v '^$' <<<"${groups}" | sort -u | paste -sd' ' || true)"
+  job_groups="$(grep -v '^$' <<<"${job_groups}" | sort -u | paste -sd' ' || true)"
+  if compgen -G "${dir}/*-Job-*.yaml" >/dev/null && [[ "${groups}" != "${job_groups}" ]]; then
+    printf 'the topic Job creates group topics for [%s], the Deployments join [%s]\n' "${job_groups}" "${groups}"
   fi
 }
 
@@ -182,6 +236,19 @@ check_case() {
     ok "${name}: pods restricted, probes on the admin port, drain fits the grace period, secrets by reference"
   else
     bad "${name}: pod policy" "${problems%$'\n'}"
+  fi
+
+  local values_files=() next=0
+  for arg in "$@"; do
+    if [[ "${next}" -eq 1 ]]; then values_files+=("${arg}"); fi
+    next=0
+    [[ "${arg}" == -f ]] && next=1
+  done
+  out="$(env_contract "${dir}" "${values_files[@]}")"
+  if [[ -z "${out}" ]]; then
+    ok "${name}: every variable set is read by its component; the Job creates each consumer group's topics"
+  else
+    bad "${name}: environment contract" "${out}"
   fi
 
   local expectation kind want got mismatches=""

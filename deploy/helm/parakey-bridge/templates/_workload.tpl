@@ -83,8 +83,6 @@ spec:
               containerPort: 9464
               protocol: TCP
           env:
-            - name: NODE_ENV
-              value: production
             - name: PORT
               value: "8080"
             - name: ADMIN_PORT
