@@ -59,4 +59,16 @@ describe("PgliteDb (embedded PostgreSQL)", () => {
     await offsets.reset(db, "t", new Map([[0, "3"]]));
     expect(await offsets.read(db, "t")).toEqual(new Map([[0, "3"]]));
   });
+
+  it("moves sink offsets past dead-lettered records outside a batch's transaction, never back", async () => {
+    const offsets = new SinkOffsets("g2");
+    await offsets.advance(db, "t", 1, 5n);
+    expect(await offsets.read(db, "t")).toEqual(new Map([[1, "5"]]));
+    await db.transaction(async (tx) => {
+      expect(await offsets.lock(tx, "t", 1)).toBe(5n);
+      await offsets.advance(tx, "t", 1, 8n);
+    });
+    await offsets.advance(db, "t", 1, 6n);
+    expect(await offsets.read(db, "t")).toEqual(new Map([[1, "8"]]));
+  });
 });

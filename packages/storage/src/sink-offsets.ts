@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
  * Kafka offsets a sink stores in its own database, in the same transaction as the records they
  * cover: after a crash the database says exactly which records it holds, whatever Kafka's committed
  * offset says. `lock` at the start of a batch serializes two consumers of the same partition (the
- * window of a rebalance) and tells which records are redeliveries; `advance` moves the mark.
+ * window of a rebalance) and tells which records are redeliveries; `advance` moves the mark (also
+ * past dead-lettered records, which the runner reports through `ConsumerSink.advanceStoredOffset`).
  *
  * @example
  * await db.transaction(async (tx) => {
@@ -44,11 +45,16 @@ export class SinkOffsets {
     return next < 0n ? null : next;
   }
 
-  /** Moves the partition's mark forward (never back) to `nextOffset`. */
-  async advance(tx: Queryable, topic: string, partition: number, nextOffset: bigint): Promise<void> {
-    await tx.query(
-      `UPDATE consumer_offsets SET next_offset = GREATEST(next_offset, $4::bigint), updated_at = now()
-       WHERE group_id = $1 AND topic = $2 AND partition = $3`,
+  /**
+   * Moves the partition's mark forward (never back) to `nextOffset`: in the transaction that stored
+   * the records, or on its own (`db`) for records that never reached the store because they were
+   * dead-lettered — so a restart does not read and dead-letter them again.
+   */
+  async advance(db: Queryable, topic: string, partition: number, nextOffset: bigint): Promise<void> {
+    await db.query(
+      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE
+         SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()`,
       [this.group, topic, partition, nextOffset.toString()],
     );
   }

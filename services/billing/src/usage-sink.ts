@@ -13,7 +13,7 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
   readonly name = "billing-store";
 
   constructor(
-    private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets">,
+    private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets" | "advanceStoredOffset">,
     private readonly db: Pick<Db, "probe">,
     private readonly metrics: Pick<BillingMetrics, "metered" | "adjustments">,
   ) {}
@@ -31,5 +31,9 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
 
   storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.store.storedOffsets(topic);
+  }
+
+  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.store.advanceStoredOffset(topic, partition, nextOffset);
   }
 }

@@ -72,6 +72,11 @@ export class UsageStore implements UsageQueries {
     return this.offsets.read(this.db, topic);
   }
 
+  /** Moves `topic`/`partition` past records that were dead-lettered instead of stored (never back). */
+  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.offsets.advance(this.db, topic, partition, BigInt(nextOffset));
+  }
+
   /** Meters consecutive records of one partition, in one transaction with the partition's offset. */
   async writeBatch(records: readonly InboundRecord<DoorEvent>[]): Promise<MeteredBatch> {
     const first = records[0];

@@ -16,7 +16,7 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
   constructor(
     private readonly deps: {
       db: Pick<Db, "probe">;
-      store: Pick<CheckInStore, "writeBatch" | "storedOffsets">;
+      store: Pick<CheckInStore, "writeBatch" | "storedOffsets" | "advanceStoredOffset">;
       metrics: Pick<CheckInMetrics, "unlocks" | "checkIns">;
       onCheckIns: () => void;
     },
@@ -44,5 +44,9 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
 
   storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.deps.store.storedOffsets(topic);
+  }
+
+  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.deps.store.advanceStoredOffset(topic, partition, nextOffset);
   }
 }

@@ -78,6 +78,11 @@ export class CheckInStore implements CheckInQueries {
     return this.offsets.read(this.db, topic);
   }
 
+  /** Moves `topic`/`partition` past records that were dead-lettered instead of stored (never back). */
+  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.offsets.advance(this.db, topic, partition, BigInt(nextOffset));
+  }
+
   /**
    * Stores consecutive records of one partition: records below the stored offset are redeliveries,
    * event logs seen before are duplicates, the rest move the day counts and presences and may

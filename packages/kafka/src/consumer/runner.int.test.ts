@@ -1,75 +1,183 @@
+import { deadLetterTopic } from "@parakey-bridge/contracts";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import type { Kafka } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createKafka } from "../client.js";
 import { BatchingProducer } from "../producer.js";
-import { ConsumerRunner } from "./runner.js";
-import type { ConsumerSink, InboundRecord } from "./types.js";
+import { readTopic } from "../testing.js";
+import { DeadLetterHeaders } from "./dead-letter.js";
+import { ConsumerRunner, type ConsumerRunnerOptions } from "./runner.js";
+import type { ConsumerSink, InboundRecord, RecordDecoder } from "./types.js";
 
-const log = pino({ level: "silent" });
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
-/** A sink that keeps its own offsets, as billing will (there in its database transaction). */
-class OffsetKeepingSink implements ConsumerSink<string> {
-  readonly name = "offset-keeping";
+/** A sink that keeps no offsets: the group resumes from Kafka's committed offsets. */
+class MemorySink implements ConsumerSink<string> {
+  readonly name: string = "memory";
   readonly written: InboundRecord<string>[] = [];
-  constructor(private readonly stored: Map<number, string>) {}
   async write(records: readonly InboundRecord<string>[]) {
     this.written.push(...records);
-    const last = records[records.length - 1];
-    if (last) this.stored.set(last.partition, (BigInt(last.offset) + 1n).toString());
     return undefined;
   }
   async probe() {
     return true;
   }
+}
+
+/**
+ * A sink that keeps its own offsets, as billing and check-in do (there in their database
+ * transactions): `stored` outlives a runner, like the database outlives a pod.
+ */
+class OffsetKeepingSink extends MemorySink {
+  override readonly name = "offset-keeping";
+  constructor(readonly stored: Map<number, string>) {
+    super();
+  }
+  override async write(records: readonly InboundRecord<string>[]) {
+    await super.write(records);
+    const last = records[records.length - 1];
+    if (last) this.mark(last.partition, (BigInt(last.offset) + 1n).toString());
+    return undefined;
+  }
   async storedOffsets() {
     return new Map(this.stored);
   }
+  async advanceStoredOffset(_topic: string, partition: number, nextOffset: string) {
+    this.mark(partition, nextOffset);
+  }
+  private mark(partition: number, next: string) {
+    const current = this.stored.get(partition);
+    if (current === undefined || BigInt(next) > BigInt(current)) this.stored.set(partition, next);
+  }
 }
 
-describe("ConsumerRunner with a sink that stores its own offsets", () => {
-  it("resumes where the sink's store says on assignment, and still commits to Kafka for lag", async () => {
-    const kafka = createKafka(
-      { brokers: testKafkaBrokers(), clientId: uniqueName("runner"), ssl: false },
-      log,
-    );
-    const topic = uniqueName("sink-offsets");
-    const group = uniqueName("billing-like");
-    const admin = kafka.admin();
-    await admin.connect();
+/** Records whose value is "bad" fail the contract and are dead-lettered. */
+const decodeText: RecordDecoder<string> = (value) => {
+  const text = value?.toString() ?? "";
+  return text === "bad" ? { ok: false, reason: "not a record we know" } : { ok: true, value: text };
+};
+
+function testKafka(): Kafka {
+  return createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName("runner"), ssl: false }, log);
+}
+
+async function createTopic(kafka: Kafka, prefix: string): Promise<string> {
+  const topic = uniqueName(prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
     await admin.createTopics({
       waitForLeaders: true,
       topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
     });
-    const producer = new BatchingProducer(kafka, { log, registry: new Registry() });
-    await producer.start();
-    await producer.send(
-      Array.from({ length: 10 }, (_, i) => ({ topic, key: "k", value: Buffer.from(`r${i}`) })),
-    );
+  } finally {
+    await admin.disconnect();
+  }
+  return topic;
+}
+
+async function produce(kafka: Kafka, topic: string, values: string[]): Promise<void> {
+  const producer = new BatchingProducer(kafka, { log, registry: new Registry() });
+  await producer.start();
+  try {
+    await producer.send(values.map((value) => ({ topic, key: "k", value: Buffer.from(value) })));
+  } finally {
     await producer.stop();
+  }
+}
+
+async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Records on a topic as the broker counts them. */
+async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function committedOffset(kafka: Kafka, group: string, topic: string): Promise<string | undefined> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return committed?.partitions.find((p) => p.partition === 0)?.offset;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function runner(
+  kafka: Kafka,
+  group: string,
+  topic: string,
+  sink: ConsumerSink<string>,
+  options: Partial<ConsumerRunnerOptions<string>> = {},
+): ConsumerRunner<string> {
+  return new ConsumerRunner<string>({
+    kafka,
+    group,
+    topics: [topic],
+    decode: decodeText,
+    sink,
+    log,
+    registry: new Registry(),
+    redrive: false,
+    heartbeatIntervalMs: 1_000,
+    sessionTimeoutMs: 10_000,
+    retry: { initialMs: 50, maxMs: 500 },
+    onFatal: (error) => {
+      throw error;
+    },
+    ...options,
+  });
+}
+
+describe("ConsumerRunner with a sink that stores its own offsets", () => {
+  it("resumes where the sink's store says on assignment, and still commits to Kafka for lag", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "sink-offsets");
+    const group = uniqueName("billing-like");
+    await produce(
+      kafka,
+      topic,
+      Array.from({ length: 10 }, (_, i) => `r${i}`),
+    );
 
     // The sink's database says offsets 0..5 are stored; Kafka has no commit for the group at all.
     const sink = new OffsetKeepingSink(new Map([[0, "6"]]));
-    const runner = new ConsumerRunner<string>({
-      kafka,
-      group,
-      topics: [topic],
-      decode: (value) => ({ ok: true, value: value?.toString() ?? "" }),
-      sink,
-      log,
-      registry: new Registry(),
-      redrive: false,
-      onFatal: (error) => {
-        throw error;
-      },
-    });
-    await runner.start();
+    const consumer = runner(kafka, group, topic, sink);
+    await consumer.start();
     try {
-      const deadline = Date.now() + 30_000;
-      while (sink.written.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      await waitUntil("the sink took the rest", () => sink.written.length >= 4);
+      await waitUntil(
+        "the group committed the end",
+        async () => (await committedOffset(kafka, group, topic)) === "10",
+      );
     } finally {
-      await runner.stop();
+      await consumer.stop();
     }
     expect(sink.written.map((r) => [r.offset, r.value])).toEqual([
       ["6", "r6"],
@@ -77,9 +185,68 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
       ["8", "r8"],
       ["9", "r9"],
     ]);
-    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    expect(committed?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: "10" })]);
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
+
+  it("refuses a sink that resumes from its own offsets but cannot record a dead-lettered record's", () => {
+    const kafka = testKafka();
+    const sink: ConsumerSink<string> = {
+      name: "half",
+      write: async () => undefined,
+      probe: async () => true,
+      storedOffsets: async () => new Map(),
+    };
+    expect(() => runner(kafka, uniqueName("g"), "t", sink)).toThrow(/advanceStoredOffset/);
+  });
+});
+
+describe("a dead-lettered last record of a batch", () => {
+  const sinks = {
+    "a sink that stores its own offsets": () => new OffsetKeepingSink(new Map()),
+    "a sink that resumes from Kafka's committed offsets": () => new MemorySink(),
+  };
+  for (const [kind, newSink] of Object.entries(sinks)) {
+    it(`is dead-lettered once, though the group restarts right after it (${kind})`, async () => {
+      const kafka = testKafka();
+      const topic = await createTopic(kafka, "dlq-tail");
+      const group = uniqueName("dlq-tail");
+      await produce(kafka, topic, ["r0", "r1", "bad"]);
+
+      const sink = newSink();
+      const first = runner(kafka, group, topic, sink);
+      await first.start();
+      try {
+        await waitUntil(
+          "the bad record was dead-lettered",
+          async () => (await topicSize(kafka, deadLetterTopic(group))) >= 1,
+        );
+        await waitUntil(
+          "the group committed past it",
+          async () => (await committedOffset(kafka, group, topic)) === "3",
+        );
+      } finally {
+        await first.stop();
+      }
+      if (sink instanceof OffsetKeepingSink) expect(sink.stored.get(0)).toBe("3");
+
+      // A new pod: the same store, the same group. A later record shows when it has read everything.
+      await produce(kafka, topic, ["r3"]);
+      const second = runner(kafka, group, topic, sink);
+      await second.start();
+      try {
+        await waitUntil("the later record was written", () => sink.written.some((r) => r.value === "r3"));
+      } finally {
+        await second.stop();
+      }
+      expect(sink.written.map((r) => r.value)).toEqual(["r0", "r1", "r3"]);
+      expect(await topicSize(kafka, deadLetterTopic(group))).toBe(1);
+      const [dead] = await readTopic(kafka, deadLetterTopic(group), { count: 1 });
+      expect(dead?.headers).toMatchObject({
+        [DeadLetterHeaders.originTopic]: topic,
+        [DeadLetterHeaders.originOffset]: "2",
+        [DeadLetterHeaders.errorCode]: "contract_violation",
+      });
+      await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+    });
+  }
 });

@@ -71,12 +71,18 @@ interface Pending<T> {
   startedAt: number;
   decoded: { ok: true; value: T } | { ok: false; reason: string };
   ended: boolean;
+  outcome?: RecordOutcome;
 }
 
 /** How far a sequence of records got: `done` of them finished; `stop` = leave the batch now. */
 interface Progress {
   done: number;
   stop: boolean;
+}
+
+/** How far a chunk got, and whether its last finished record went to the dead-letter topic. */
+interface ChunkProgress extends Progress {
+  lastDeadLettered: boolean;
 }
 
 /**
@@ -124,6 +130,11 @@ export class ConsumerRunner<T> implements Component {
   private assignmentReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
+    if (options.sink.storedOffsets && !options.sink.advanceStoredOffset) {
+      throw new Error(
+        `sink ${options.sink.name} resumes from storedOffsets, so it must implement advanceStoredOffset: otherwise a dead-lettered last record is read and dead-lettered again after every restart`,
+      );
+    }
     this.name = `consumer-${options.group}`;
     this.clock = options.clock ?? systemClock;
     this.retry = { ...defaultRetryPolicy, ...options.retry };
@@ -275,14 +286,13 @@ export class ConsumerRunner<T> implements Component {
       const progress = await this.processChunk(batch.topic, batch.partition, chunk, heartbeat, canContinue);
       const last = chunk[progress.done - 1];
       if (last) {
+        const next = (BigInt(last.offset) + 1n).toString();
+        if (progress.lastDeadLettered) {
+          await this.passStoredOffset(batch.topic, batch.partition, next, heartbeat, canContinue);
+        }
         resolveOffset(last.offset);
         await commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() }],
-            },
-          ],
+          topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
         });
         this.crashesWithoutProgress = 0;
       }
@@ -299,16 +309,21 @@ export class ConsumerRunner<T> implements Component {
     messages: KafkaMessage[],
     heartbeat: () => Promise<void>,
     canContinue: () => boolean,
-  ): Promise<Progress> {
+  ): Promise<ChunkProgress> {
     const pending = messages.map((message) => this.open(topic, partition, message));
     let done = 0;
+    const result = (stop: boolean): ChunkProgress => ({
+      done,
+      stop,
+      lastDeadLettered: pending[done - 1]?.outcome === "dead_lettered",
+    });
     try {
       while (done < pending.length) {
         const first = pending[done] as Pending<T>;
         if (!first.decoded.ok) {
           const failure = { code: "contract_violation", message: first.decoded.reason, attempts: 1 };
           if (!(await this.deadLetter(topic, partition, first, failure, heartbeat, canContinue))) {
-            return { done, stop: true };
+            return result(true);
           }
           done += 1;
           continue;
@@ -318,9 +333,9 @@ export class ConsumerRunner<T> implements Component {
         const run = pending.slice(done, end);
         const progress = await this.writeWithRetry(topic, partition, run, heartbeat, canContinue);
         done += progress.done;
-        if (progress.stop) return { done, stop: true };
+        if (progress.stop) return result(true);
       }
-      return { done, stop: false };
+      return result(false);
     } finally {
       // Records left unfinished are fetched again later; their new delivery gets a new span.
       for (const item of pending) this.end(item);
@@ -366,6 +381,7 @@ export class ConsumerRunner<T> implements Component {
   private end(item: Pending<T>, outcome?: RecordOutcome): void {
     if (item.ended) return;
     item.ended = true;
+    item.outcome = outcome;
     if (outcome) item.span.setAttribute("pb.consumer.outcome", outcome);
     item.span.end();
   }
@@ -532,6 +548,50 @@ export class ConsumerRunner<T> implements Component {
     item.span.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` });
     this.end(item, "dead_lettered");
     return true;
+  }
+
+  /**
+   * Records in a sink that keeps its own offsets that the partition is done up to `next`, when the
+   * last records done were dead-lettered (a sink write moves its stored offset itself). The
+   * dead-letter topic already holds them, so this is retried in place (an unreachable store also
+   * pauses the group) rather than leaving the records to be read, and dead-lettered, again. Only
+   * when the runner stops or loses the partition meanwhile, or the store keeps refusing for another
+   * reason, does it give up: then a restart dead-letters those records a second time.
+   */
+  private async passStoredOffset(
+    topic: string,
+    partition: number,
+    next: string,
+    heartbeat: () => Promise<void>,
+    canContinue: () => boolean,
+  ): Promise<void> {
+    const { sink, log } = this.options;
+    if (!sink.advanceStoredOffset) return;
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        await this.keepAlive(heartbeat, sink.advanceStoredOffset(topic, partition, next));
+        return;
+      } catch (error) {
+        failure = error;
+      }
+      const unavailable = failure instanceof UnavailableError || !(await this.probeQuietly());
+      if (unavailable) this.startOutage(failure);
+      else if (!isRetryable(failure) || attempt >= this.retry.maxAttempts) {
+        log.error(
+          { err: failure, topic, partition, nextOffset: next },
+          "could not store the offset past dead-lettered records; a restart dead-letters them again",
+        );
+        return;
+      }
+      if (!(await this.wait(backoffDelay(attempt, this.retry), heartbeat, canContinue))) {
+        log.warn(
+          { topic, partition, nextOffset: next },
+          "stopped before the offset past dead-lettered records was stored; a restart dead-letters them again",
+        );
+        return;
+      }
+    }
   }
 
   /** Heartbeats while a long sink call or send runs, so the member is not evicted meanwhile. */

@@ -51,6 +51,13 @@ export interface ConsumerSink<T> {
    * them to `write`; partitions absent from the map start from Kafka's committed offset.
    */
   storedOffsets?(topic: string): Promise<ReadonlyMap<number, string>>;
+  /**
+   * Required with `storedOffsets`: moves the stored next offset of a partition forward (never back)
+   * to `nextOffset`. The runner calls it when the last records it finished were dead-lettered, so
+   * `write` never saw them, once the dead-letter topic acknowledged them: without it the stored
+   * offset stays before them, and the next assignment seeks back and dead-letters them again.
+   */
+  advanceStoredOffset?(topic: string, partition: number, nextOffset: string): Promise<void>;
 }
 
 /** Turns a record's bytes into the sink's type; a failure is a value and dead-letters the record. */
