@@ -6,7 +6,8 @@
 // its own process with a fresh consumer group and a fresh database, and is timed until its
 // `bridge_consumer_records_processed_total` covers the whole backlog. Reports events/s (from the
 // first stored record to the last, and from process start) and the service's peak RSS.
-// Uses KAFKA_BROKERS / DATABASE_URL when set, otherwise the project's own launchers.
+// Uses KAFKA_BROKERS / DATABASE_URL when set, otherwise the project's own launchers (the broker on
+// PB_BENCH_KAFKA_PORT, default 19492, shared with the other benchmarks).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -135,10 +136,26 @@ async function processedTotal(adminPort: number): Promise<number> {
 
 async function main(): Promise<void> {
   let brokers = process.env.KAFKA_BROKERS;
+  let ownBroker: LocalKafka | undefined;
   if (!brokers) {
-    const local = new LocalKafka(Number(process.env.PB_TEST_KAFKA_PORT ?? 19092));
-    brokers = await local.start();
+    // The benchmarks' own broker, not the tests' shared one: a million records would slow the tests
+    // running beside it, and their load would skew the figures.
+    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
+    // A broker left running (another benchmark's, a developer's) is used and left alone.
+    if (!(await local.isRunning())) {
+      log(`starting a broker on 127.0.0.1:${local.port} ...`);
+      ownBroker = local;
+    }
+    brokers = await local.start({ fresh: ownBroker !== undefined });
   }
+  try {
+    await drainBacklog(brokers);
+  } finally {
+    await ownBroker?.stop();
+  }
+}
+
+async function drainBacklog(brokers: string): Promise<void> {
   const kafka = new Kafka({
     clientId: "bench-consume",
     brokers: brokers.split(","),

@@ -285,9 +285,13 @@ async function main(): Promise<void> {
   let brokers = process.env.KAFKA_BROKERS;
   let ownBroker: LocalKafka | undefined;
   if (!brokers) {
-    ownBroker = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
-    process.stderr.write(`starting a broker on 127.0.0.1:${ownBroker.port} ...\n`);
-    brokers = await ownBroker.start({ fresh: true });
+    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
+    // A broker left running (another benchmark's, a developer's) is used and left alone.
+    if (!(await local.isRunning())) {
+      process.stderr.write(`starting a broker on 127.0.0.1:${local.port} ...\n`);
+      ownBroker = local;
+    }
+    brokers = await local.start({ fresh: ownBroker !== undefined });
   }
   process.stderr.write(
     `ingest benchmark: ${REQUESTS} requests, ${CONNECTIONS} connections, broker ${brokers}, ` +
