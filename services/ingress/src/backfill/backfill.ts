@@ -62,7 +62,9 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   const publisher = new EventLogPublisher({
     sink: options.sink,
     metrics: options.metrics,
-    // Only to skip the events a resumed run reads again at its start.
+    // Skips an event this run meets twice (Parakey's offset paging can shift while it is written to).
+    // A resumed run starts with an empty memory, so it may produce the events at its checkpoint again:
+    // harmless, consumers dedupe on ce_id.
     recent: new RecentEventIds({ max: 10_000, ttlMs: 24 * 3_600_000, clock: options.clock }),
     topics: options.topics,
     allowlist: options.allowlist,

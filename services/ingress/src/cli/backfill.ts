@@ -109,6 +109,8 @@ try {
     signal: abort.signal,
     onProgress: (progress) => bar.update(positionOf(progress), payload(progress)),
   });
+  // The last page rarely ends exactly at --to; the range is read to its end once readAndPublish returns.
+  if (result.status === "done") bar.update(span, payload(result.progress));
   bar.stop();
   if (result.status === "already_done") {
     process.stdout.write(`${result.key} finished earlier; nothing to do (--restart reads it again)\n`);
