@@ -1,4 +1,8 @@
-import { type ResolvedEventLogsQuery, selectEventLogs } from "@parakey-bridge/parakey-client";
+import {
+  type EventLogOrder,
+  type ResolvedEventLogsQuery,
+  selectEventLogs,
+} from "@parakey-bridge/parakey-client";
 import { BridgeError, type Clock } from "@parakey-bridge/service-kit";
 
 /** An event log as Parakey holds it: any JSON object with an id, served exactly as stored. */
@@ -29,6 +33,8 @@ export class EventLogStore {
   private readonly entries: Entry[] = [];
   private readonly byId = new Map<string, Entry>();
   private readonly listeners: NewEventLogsListener[] = [];
+  /** Every entry in each order, built on the first query after a change (a query is then a binary search). */
+  private readonly sorted: Partial<Record<EventLogOrder, Entry[]>> = {};
 
   constructor(
     private readonly clock: Clock,
@@ -51,19 +57,41 @@ export class EventLogStore {
       const parsed = typeof eventLog.createdAt === "string" ? Date.parse(eventLog.createdAt) : Number.NaN;
       const entry = { eventLog, createdAtMs: Number.isNaN(parsed) ? this.clock.nowMs() : parsed };
       this.entries.push(entry);
+      this.forgetSortedViews();
       this.byId.set(String(eventLog.id), entry);
     }
     while (this.entries.length > this.maxEventLogs) {
       const dropped = this.entries.shift();
       if (dropped) this.byId.delete(String(dropped.eventLog.id));
+      this.forgetSortedViews();
     }
     if (eventLogs.length > 0) for (const listener of this.listeners) listener([...eventLogs]);
     return [...eventLogs];
   }
 
-  /** `GET /eventLogs` semantics, from the shared paging assumption. */
+  /**
+   * `GET /eventLogs` semantics, from the shared paging assumption: the same result as
+   * `selectEventLogs` over the entries in arrival order. Filtering keeps the relative order of a stable
+   * sort, so the matches are a suffix (ASC) or prefix (DESC) of the whole sorted store, found by
+   * binary search instead of a sort per page (a 100 000-event backfill reads 1 000 pages).
+   */
   query(query: ResolvedEventLogsQuery): StoredEventLog[] {
-    return selectEventLogs(this.entries, query, (entry) => entry.createdAtMs).map((entry) => entry.eventLog);
+    const view = this.sortedView(query.orderBy);
+    const from = query.startDate?.getTime();
+    let first = 0;
+    let end = view.length;
+    if (from !== undefined) {
+      const ascending = query.orderBy === "createdAt:ASC";
+      // ASC: the first entry at or after `from`; DESC: the first entry before it.
+      const boundary = partitionPoint(view, (entry) =>
+        ascending ? entry.createdAtMs < from : entry.createdAtMs > from,
+      );
+      if (ascending) first = boundary;
+      else end = boundary;
+    }
+    const start = Math.min(first + query.offset, end);
+    const stop = query.limit === undefined ? end : Math.min(start + query.limit, end);
+    return view.slice(start, stop).map((entry) => entry.eventLog);
   }
 
   get(id: string): StoredEventLog | undefined {
@@ -82,6 +110,33 @@ export class EventLogStore {
   onAdded(listener: NewEventLogsListener): void {
     this.listeners.push(listener);
   }
+
+  private sortedView(order: EventLogOrder): Entry[] {
+    let view = this.sorted[order];
+    if (view === undefined) {
+      const all = { startDate: undefined, orderBy: order, limit: undefined, offset: 0 };
+      view = selectEventLogs(this.entries, all, (entry) => entry.createdAtMs);
+      this.sorted[order] = view;
+    }
+    return view;
+  }
+
+  private forgetSortedViews(): void {
+    delete this.sorted["createdAt:ASC"];
+    delete this.sorted["createdAt:DESC"];
+  }
+}
+
+/** The index of the first element for which `before` is false (`before` holds for a prefix). */
+function partitionPoint<T>(items: readonly T[], before: (item: T) => boolean): number {
+  let low = 0;
+  let high = items.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (before(items[middle] as T)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** A second event log with an id already stored: answered 409 by the control API. */
