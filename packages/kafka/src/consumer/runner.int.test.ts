@@ -250,3 +250,73 @@ describe("a dead-lettered last record of a batch", () => {
     });
   }
 });
+
+/** A sink whose writes hang until the test lets them finish, like a database call that never returns. */
+class HangingSink extends MemorySink {
+  calls = 0;
+  private release: (() => void) | undefined;
+  private readonly released = new Promise<void>((resolve) => {
+    this.release = resolve;
+  });
+  override async write(records: readonly InboundRecord<string>[]) {
+    this.calls += 1;
+    await this.released;
+    return super.write(records);
+  }
+  finish() {
+    this.release?.();
+  }
+}
+
+describe("ConsumerRunner health", () => {
+  it("fails liveness while a sink write hangs, though it keeps the group membership, and recovers when it returns", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "hang");
+    const group = uniqueName("hang");
+    await produce(kafka, topic, ["r0"]);
+    const sink = new HangingSink();
+    const consumer = runner(kafka, group, topic, sink, { livenessTimeoutMs: 3_000 });
+    await consumer.start();
+    try {
+      await waitUntil("the sink was called", () => sink.calls === 1);
+      await waitUntil("liveness failed", async () => !(await consumer.check.live?.()));
+      // Still a member: the write's heartbeats kept it from being evicted, so nothing else got the partition.
+      expect(await consumer.check.ready?.()).toBe(true);
+      sink.finish();
+      await waitUntil("the record was written", () => sink.written.length === 1);
+      await waitUntil("liveness is back", async () => (await consumer.check.live?.()) === true);
+    } finally {
+      sink.finish();
+      await consumer.stop();
+    }
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+
+  it("reports a consumer loop that crashed (kafkajs does not restart it) as fatal and not live", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "crash");
+    const group = uniqueName("crash");
+    await produce(kafka, topic, ["r0"]);
+    const fatal: Error[] = [];
+    const consumer = runner(kafka, group, topic, new MemorySink(), {
+      // A bug in the service's code that escapes the loop: kafkajs treats a TypeError as unrecoverable.
+      receivedAt: () => {
+        throw new TypeError("cannot read properties of undefined (reading 'receivedAt')");
+      },
+      onFatal: (error) => fatal.push(error),
+    });
+    await consumer.start();
+    try {
+      await waitUntil("onFatal was called", () => fatal.length > 0);
+      expect(fatal).toHaveLength(1);
+      expect(String(fatal[0]?.message)).toContain("reading 'receivedAt'");
+      expect(await consumer.check.live?.()).toBe(false);
+      expect(await consumer.check.ready?.()).toBe(false);
+      // The failure came after the sink had stored the record: it is no reason to dead-letter it.
+      expect(await topicSize(kafka, deadLetterTopic(group))).toBe(0);
+    } finally {
+      await consumer.stop();
+    }
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+});

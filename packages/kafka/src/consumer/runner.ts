@@ -46,7 +46,11 @@ export interface ConsumerRunnerOptions<T> {
   probeIntervalMs?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
-  /** The loop counts as dead (liveness fails) when it showed no sign of life for this long. */
+  /**
+   * The loop counts as dead (liveness fails) when it showed no sign of life for this long, or when
+   * one sink call or dead-letter send has been running this long (the member's heartbeats during it
+   * keep the partitions assigned, but a call that never returns holds them forever).
+   */
   livenessTimeoutMs?: number;
   /** kafkajs restarts a crashed consumer; after this many crashes without progress the process ends. */
   maxCrashRestarts?: number;
@@ -123,6 +127,8 @@ export class ConsumerRunner<T> implements Component {
   private readonly heartbeatIntervalMs: number;
   private readonly stopSignal = new AbortController();
   private lastSignOfLife: number;
+  /** Start times (ms) of the sink calls and sends running now. */
+  private readonly callsInFlight = new Set<{ since: number }>();
   private joined = false;
   private outage = false;
   private failed: Error | undefined;
@@ -166,7 +172,12 @@ export class ConsumerRunner<T> implements Component {
     const livenessTimeoutMs = options.livenessTimeoutMs ?? 60_000;
     this.check = {
       name: this.name,
-      live: () => this.failed === undefined && Date.now() - this.lastSignOfLife < livenessTimeoutMs,
+      live: () => {
+        const now = Date.now();
+        if (this.failed !== undefined || now - this.lastSignOfLife >= livenessTimeoutMs) return false;
+        for (const call of this.callsInFlight) if (now - call.since >= livenessTimeoutMs) return false;
+        return true;
+      },
       ready: async () =>
         this.joined && !this.outage && this.failed === undefined && (await options.sink.probe()),
     };
@@ -417,12 +428,18 @@ export class ConsumerRunner<T> implements Component {
     for (let attempt = 1; ; attempt++) {
       if (!canContinue() || this.outage) return { done: 0, stop: true };
       let failure: unknown;
+      let written = false;
+      let outcomes: readonly WriteOutcome[] | undefined;
       try {
-        const outcomes = await this.keepAlive(heartbeat, this.options.sink.write(records));
-        this.succeeded(items, outcomes);
-        return { done: items.length, stop: false };
+        outcomes = await this.keepAlive(heartbeat, this.options.sink.write(records));
+        written = true;
       } catch (error) {
         failure = error;
+      }
+      if (written) {
+        // Outside the try: the sink committed, so a failure from here on is no reason to write again.
+        this.succeeded(items, outcomes);
+        return { done: items.length, stop: false };
       }
       if (failure instanceof UnavailableError || !(await this.probeQuietly())) {
         this.startOutage(failure);
@@ -594,10 +611,14 @@ export class ConsumerRunner<T> implements Component {
     }
   }
 
-  /** Heartbeats while a long sink call or send runs, so the member is not evicted meanwhile. */
+  /**
+   * Heartbeats while a long sink call or send runs, so the member is not evicted meanwhile. The
+   * call counts as in flight for liveness: heartbeats alone are no sign that the loop is alive.
+   */
   private async keepAlive<R>(heartbeat: () => Promise<void>, work: Promise<R>): Promise<R> {
+    const call = { since: Date.now() };
+    this.callsInFlight.add(call);
     const timer = setInterval(() => {
-      this.touch();
       heartbeat().catch((error: unknown) => {
         this.options.log.debug({ err: error }, "heartbeat during a sink write failed");
       });
@@ -606,6 +627,7 @@ export class ConsumerRunner<T> implements Component {
       return await work;
     } finally {
       clearInterval(timer);
+      this.callsInFlight.delete(call);
     }
   }
 
