@@ -1,4 +1,5 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import type { Kafka } from "kafkajs";
 import { pino } from "pino";
@@ -9,7 +10,7 @@ import { BatchingProducer } from "../producer.js";
 import { readTopic } from "../testing.js";
 import { DeadLetterHeaders } from "./dead-letter.js";
 import { ConsumerRunner, type ConsumerRunnerOptions } from "./runner.js";
-import type { ConsumerSink, InboundRecord, RecordDecoder } from "./types.js";
+import type { ConsumerSink, InboundRecord, RecordDecoder, WriteOutcome } from "./types.js";
 
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
@@ -17,7 +18,7 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 class MemorySink implements ConsumerSink<string> {
   readonly name: string = "memory";
   readonly written: InboundRecord<string>[] = [];
-  async write(records: readonly InboundRecord<string>[]) {
+  async write(records: readonly InboundRecord<string>[]): Promise<readonly WriteOutcome[] | undefined> {
     this.written.push(...records);
     return undefined;
   }
@@ -317,6 +318,101 @@ describe("ConsumerRunner health", () => {
     } finally {
       await consumer.stop();
     }
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+});
+
+describe("ConsumerRunner shutdown", () => {
+  it("on stop, finishes the write in flight, commits its offset and starts nothing more", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "stop");
+    const group = uniqueName("stop");
+    await produce(kafka, topic, ["r0", "r1", "r2"]);
+    const sink = new HangingSink();
+    const consumer = runner(kafka, group, topic, sink, { maxBatchRecords: 1 });
+    await consumer.start();
+    let stopped = false;
+    try {
+      await waitUntil("the first write is in flight", () => sink.calls === 1);
+      const stopping = consumer.stop().then(() => {
+        stopped = true;
+      });
+      // SIGTERM came in the middle of a write: the runner waits for it instead of abandoning it.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(stopped).toBe(false);
+      sink.finish();
+      await stopping;
+    } finally {
+      sink.finish();
+      if (!stopped) await consumer.stop();
+    }
+    expect(sink.written.map((r) => r.value)).toEqual(["r0"]);
+    expect(sink.calls).toBe(1);
+    expect(await committedOffset(kafka, group, topic)).toBe("1");
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+});
+
+/** A sink that reports every second record as an event it already holds. */
+class DuplicateReportingSink extends MemorySink {
+  override async write(records: readonly InboundRecord<string>[]) {
+    await super.write(records);
+    return records.map((r): WriteOutcome => (Number(r.offset) % 2 === 1 ? "duplicate" : "stored"));
+  }
+}
+
+describe("ConsumerRunner metrics", () => {
+  it("counts outcomes and duplicates, times each record, and measures end-to-end latency of stored records by its clock", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "metrics");
+    const group = uniqueName("metrics");
+    await produce(kafka, topic, ["r0", "r1", "r2", "r3", "bad"]);
+    const clock = new ManualClock(new Date("2026-11-23T08:00:00.000Z"));
+    const registry = new Registry();
+    const sink = new DuplicateReportingSink();
+    const consumer = runner(kafka, group, topic, sink, {
+      clock,
+      registry,
+      // Every event reached the bridge 42 s before the runner's (frozen) clock.
+      receivedAt: () => clock.nowMs() - 42_000,
+    });
+    await consumer.start();
+    try {
+      await waitUntil(
+        "the group committed the end",
+        async () => (await committedOffset(kafka, group, topic)) === "5",
+      );
+    } finally {
+      await consumer.stop();
+    }
+    const value = async (name: string, labels: Record<string, string>) => {
+      const metric = registry.getSingleMetric(name);
+      const { values } = (await metric?.get()) ?? { values: [] };
+      return values
+        .filter((v) =>
+          Object.entries(labels).every(([k, l]) => String((v.labels as Record<string, unknown>)[k]) === l),
+        )
+        .reduce((sum, v) => sum + v.value, 0);
+    };
+    const processed = (outcome: string) =>
+      value("bridge_consumer_records_processed_total", { group, outcome });
+    expect(await processed("stored")).toBe(2);
+    expect(await processed("duplicate")).toBe(2);
+    expect(await processed("dead_lettered")).toBe(1);
+    expect(await value("bridge_consumer_duplicates_total", { group })).toBe(2);
+    expect(await value("bridge_consumer_dlq_records_total", { group })).toBe(1);
+    expect(await value("bridge_consumer_retries_total", { group })).toBe(0);
+    const histogram = async (name: string) => {
+      const metric = registry.getSingleMetric(name);
+      const { values } = (await metric?.get()) ?? { values: [] };
+      const mine = values.filter((v) => (v.labels as Record<string, unknown>).group === group);
+      const pick = (suffix: string) =>
+        mine.find((v) => (v as { metricName?: string }).metricName === `${name}_${suffix}`)?.value;
+      return { count: pick("count"), sum: pick("sum") };
+    };
+    expect((await histogram("bridge_consumer_processing_duration_seconds")).count).toBe(4);
+    // Only newly stored records: a duplicate's latency would say nothing about the pipeline.
+    expect(await histogram("bridge_consumer_end_to_end_latency_seconds")).toEqual({ count: 2, sum: 84 });
     await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
 });
