@@ -1,4 +1,5 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { UnavailableError } from "@parakey-bridge/service-kit";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import type { Kafka } from "kafkajs";
@@ -201,7 +202,50 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
   });
 });
 
+/** An offset-keeping sink whose store is unreachable until the test brings it back. */
+class OutageSink extends OffsetKeepingSink {
+  down = false;
+  passAttempts = 0;
+  override async advanceStoredOffset(topic: string, partition: number, nextOffset: string) {
+    this.passAttempts += 1;
+    if (this.down) throw new UnavailableError("db_unavailable", "connection refused");
+    await super.advanceStoredOffset(topic, partition, nextOffset);
+  }
+  override async probe() {
+    return !this.down;
+  }
+}
+
 describe("a dead-lettered last record of a batch", () => {
+  it("waits for an unreachable store to take the offset past it, paused and not ready meanwhile", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "dlq-tail-outage");
+    const group = uniqueName("dlq-tail-outage");
+    await produce(kafka, topic, ["r0"]);
+    const sink = new OutageSink(new Map());
+    const consumer = runner(kafka, group, topic, sink, { probeIntervalMs: 100 });
+    await consumer.start();
+    try {
+      await waitUntil("r0 was written", () => sink.written.length === 1);
+      sink.down = true;
+      await produce(kafka, topic, ["bad"]);
+      await waitUntil("storing the offset failed twice", () => sink.passAttempts >= 2);
+      expect(await consumer.check.ready?.()).toBe(false);
+      expect(sink.stored.get(0)).toBe("1");
+      sink.down = false;
+      await waitUntil("the offset passed the dead letter", () => sink.stored.get(0) === "2");
+      await waitUntil("ready again", async () => (await consumer.check.ready?.()) === true);
+      await waitUntil(
+        "Kafka has the commit too",
+        async () => (await committedOffset(kafka, group, topic)) === "2",
+      );
+    } finally {
+      await consumer.stop();
+    }
+    expect(await topicSize(kafka, deadLetterTopic(group))).toBe(1);
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+
   const sinks = {
     "a sink that stores its own offsets": () => new OffsetKeepingSink(new Map()),
     "a sink that resumes from Kafka's committed offsets": () => new MemorySink(),

@@ -100,9 +100,14 @@ interface ChunkProgress extends Progress {
  * - records of a partition (so of a device) reach the sink in offset order: a retryable failure is
  *   retried in place with capped exponential backoff while the member keeps heartbeating;
  * - a record that fails the contract, or fails with a non-retryable error, or keeps failing, goes to
- *   `deadLetterTopic(group)` with the reason and origin in headers, and the stream moves on;
+ *   `deadLetterTopic(group)` with the reason and origin in headers, and the stream moves on; once
+ *   the dead-letter topic acknowledged it, its offset is committed to Kafka and, for a sink that
+ *   resumes from its own offsets, stored there (`advanceStoredOffset`), so a restart does not
+ *   dead-letter it again;
  * - an unreachable sink pauses the group's topics (no retries burnt, nothing dead-lettered) and a
- *   probe loop resumes them when the sink answers again.
+ *   probe loop resumes them when the sink answers again;
+ * - liveness fails when the loop shows no sign of life, or one sink call hangs, for
+ *   `livenessTimeoutMs`; a crash kafkajs will not restart (or repeated crashes) calls `onFatal`.
  *
  * @example
  * const runner = new ConsumerRunner({
