@@ -60,6 +60,32 @@ describe("PgliteDb (embedded PostgreSQL)", () => {
     expect(await offsets.read(db, "t")).toEqual(new Map([[0, "3"]]));
   });
 
+  it("rewinds sink offsets for a replay only backwards, and leaves partitions with nothing stored alone", async () => {
+    const offsets = new SinkOffsets("g3");
+    const otherGroup = new SinkOffsets("g3-other");
+    await otherGroup.advance(db, "t", 0, 40n);
+    await offsets.advance(db, "t", 0, 40n);
+    await offsets.advance(db, "t", 1, 7n);
+    await offsets.advance(db, "u", 0, 9n);
+    const rewound = await db.transaction((tx) =>
+      offsets.rewind(tx, [
+        { topic: "t", partition: 0, to: "25" },
+        { topic: "t", partition: 1, to: "12" },
+        { topic: "t", partition: 2, to: "3" },
+        { topic: "u", partition: 0, to: "9" },
+      ]),
+    );
+    expect(rewound).toEqual([{ topic: "t", partition: 0, from: "40", to: "25" }]);
+    expect(await offsets.read(db, "t")).toEqual(
+      new Map([
+        [0, "25"],
+        [1, "7"],
+      ]),
+    );
+    expect(await offsets.read(db, "u")).toEqual(new Map([[0, "9"]]));
+    expect(await otherGroup.read(db, "t")).toEqual(new Map([[0, "40"]]));
+  });
+
   it("moves sink offsets past dead-lettered records outside a batch's transaction, never back", async () => {
     const offsets = new SinkOffsets("g2");
     await offsets.advance(db, "t", 1, 5n);

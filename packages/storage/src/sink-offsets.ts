@@ -82,4 +82,36 @@ export class SinkOffsets {
       );
     }
   }
+
+  /**
+   * The sink's half of an operator's replay (`replayGroup` moved the Kafka group): moves each
+   * stored offset back to the replay's, never forward — a stored offset before the replay's start
+   * marks records the sink has not stored yet, and skipping them would lose them. Partitions with
+   * nothing stored are left alone (the runner starts them from the group's offset, which the replay
+   * set). Run it in a transaction; resolves with the partitions it moved (`from` = before).
+   *
+   * @example
+   * const rewound = await db.transaction((tx) => offsets.rewind(tx, moves)); // moves from replayGroup
+   */
+  async rewind(
+    tx: Queryable,
+    moves: readonly { topic: string; partition: number; to: string }[],
+  ): Promise<{ topic: string; partition: number; from: string; to: string }[]> {
+    const rewound: { topic: string; partition: number; from: string; to: string }[] = [];
+    for (const { topic, partition, to } of moves) {
+      const { rows } = await tx.query<{ from: string }>(
+        `WITH stored AS (
+           SELECT next_offset FROM consumer_offsets
+           WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE)
+         UPDATE consumer_offsets SET next_offset = $4::bigint, updated_at = now()
+         FROM stored
+         WHERE group_id = $1 AND topic = $2 AND partition = $3 AND stored.next_offset > $4::bigint
+         RETURNING stored.next_offset::text AS "from"`,
+        [this.group, topic, partition, to],
+      );
+      const from = rows[0]?.from;
+      if (from !== undefined) rewound.push({ topic, partition, from, to });
+    }
+    return rewound;
+  }
 }

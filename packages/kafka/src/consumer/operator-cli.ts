@@ -1,10 +1,26 @@
 import { parseArgs } from "node:util";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
-import { redriveDeadLetters, replayGroup } from "./operator.js";
+import { type ReplayMove, redriveDeadLetters, replayGroup } from "./operator.js";
 
 export const operatorUsage = `  redrive [--max N]                  send the group's dead-lettered records back to it (after the fix is deployed)
   replay --since <ISO-8601> [--dry-run]  rewind the stopped group to re-read records produced since then`;
+
+/** What a service CLI hands to `runOperatorCommand`. */
+export interface OperatorCommandDeps {
+  kafka: Kafka;
+  group: string;
+  topics: readonly string[];
+  log: Logger;
+  print: (line: string) => void;
+  /**
+   * For a service whose sink resumes from offsets it stores itself (`ConsumerSink.storedOffsets`):
+   * the runner seeks to those on assignment, so a replay that moved only the group's Kafka offsets
+   * would be skipped without a word. Called after a replay (not a dry run) moved the group, with its
+   * moves; resolves with the stored offsets it moved (`from` = the stored offset before).
+   */
+  rewindStoredOffsets?: (moves: readonly ReplayMove[]) => Promise<readonly ReplayMove[]>;
+}
 
 /**
  * The operator commands of a consumer service's CLI (`redrive`, `replay`), so every service offers
@@ -12,23 +28,24 @@ export const operatorUsage = `  redrive [--max N]                  send the grou
  *
  * @example
  * process.exitCode = await runOperatorCommand(process.argv.slice(2), { kafka, group: "audit", topics, log, print });
+ * // a sink that keeps its own offsets rewinds them in the same command:
+ * await runOperatorCommand(argv, { kafka, group, topics, log, print, rewindStoredOffsets: (moves) => rewind(db, moves) });
  */
 export async function runOperatorCommand(
   argv: readonly string[],
-  deps: {
-    kafka: Kafka;
-    group: string;
-    topics: readonly string[];
-    log: Logger;
-    print: (line: string) => void;
-  },
+  deps: OperatorCommandDeps,
 ): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: { max: { type: "string" }, since: { type: "string" }, "dry-run": { type: "boolean" } },
-    strict: true,
-  });
+  let values: { max?: string | undefined; since?: string | undefined; "dry-run"?: boolean | undefined };
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: { max: { type: "string" }, since: { type: "string" }, "dry-run": { type: "boolean" } },
+      strict: true,
+    }));
+  } catch (error) {
+    return usage(deps.print, (error as Error).message);
+  }
   if (command === "redrive") {
     const max = values.max === undefined ? undefined : Number(values.max);
     if (max !== undefined && !(Number.isInteger(max) && max > 0))
@@ -45,22 +62,55 @@ export async function runOperatorCommand(
     const since = values.since === undefined ? undefined : new Date(values.since);
     if (since === undefined || Number.isNaN(since.getTime()))
       return usage(deps.print, "replay needs --since <ISO-8601>");
+    const dryRun = values["dry-run"] ?? false;
+    let moves: ReplayMove[];
     try {
-      const moves = await replayGroup(deps.kafka, {
+      moves = await replayGroup(deps.kafka, {
         group: deps.group,
         topics: deps.topics,
         since,
         log: deps.log,
-        dryRun: values["dry-run"] ?? false,
+        dryRun,
       });
-      for (const move of moves) deps.print(`${move.topic}[${move.partition}]: ${move.from} -> ${move.to}`);
-      return 0;
     } catch (error) {
       deps.print(`replay refused: ${(error as Error).message}`);
       return 1;
     }
+    for (const move of moves) deps.print(`${move.topic}[${move.partition}]: ${move.from} -> ${move.to}`);
+    if (deps.rewindStoredOffsets === undefined) return 0;
+    if (dryRun) {
+      deps.print("dry run: the offsets the service stores itself were not touched either");
+      return 0;
+    }
+    return rewindStored(deps.rewindStoredOffsets, moves, deps);
   }
   return usage(deps.print, `unknown command ${command ?? "(none)"}`);
+}
+
+/**
+ * The second half of a replay for a sink that keeps its own offsets. The group has already moved,
+ * so a failure here must be loud: the service would resume from its stored offsets and skip the
+ * replay. Running the same replay again is safe (the group is still stopped) and finishes the job.
+ */
+async function rewindStored(
+  rewind: NonNullable<OperatorCommandDeps["rewindStoredOffsets"]>,
+  moves: readonly ReplayMove[],
+  deps: Pick<OperatorCommandDeps, "group" | "log" | "print">,
+): Promise<number> {
+  let rewound: readonly ReplayMove[];
+  try {
+    rewound = await rewind(moves);
+  } catch (error) {
+    deps.log.error({ err: error, group: deps.group }, "replay: stored offsets not rewound");
+    deps.print(
+      `replay incomplete: group ${deps.group} was rewound, but the offsets the service stores itself were not (${(error as Error).message}); run the same replay again before starting the service, or it will not re-read the records`,
+    );
+    return 1;
+  }
+  for (const move of rewound)
+    deps.print(`stored offset ${move.topic}[${move.partition}]: ${move.from} -> ${move.to}`);
+  if (rewound.length === 0) deps.print("stored offsets: none was past the replay's start, nothing to rewind");
+  return 0;
 }
 
 function usage(print: (line: string) => void, problem: string): number {
