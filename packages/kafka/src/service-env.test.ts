@@ -34,6 +34,21 @@ describe("consumerServiceEnv", () => {
     );
   });
 
+  it("heartbeats at a third of a short session timeout unless told otherwise, and refuses a slower heartbeat", () => {
+    const settings = (env: Record<string, string>) =>
+      consumerSettingsOf(loadConfig(consumerServiceEnv("audit"), env));
+    expect(settings({ CONSUMER_SESSION_TIMEOUT_MS: "6000" }).heartbeatIntervalMs).toBe(2_000);
+    expect(
+      settings({ CONSUMER_SESSION_TIMEOUT_MS: "6000", CONSUMER_HEARTBEAT_INTERVAL_MS: "500" }),
+    ).toMatchObject({
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 500,
+    });
+    expect(issuesOf({ CONSUMER_SESSION_TIMEOUT_MS: "6000", CONSUMER_HEARTBEAT_INTERVAL_MS: "2500" })).toEqual(
+      ["CONSUMER_HEARTBEAT_INTERVAL_MS: must be at most a third of CONSUMER_SESSION_TIMEOUT_MS"],
+    );
+  });
+
   it("refuses a group id that cannot name the group's dead-letter and redrive topics", () => {
     expect(issuesOf({ KAFKA_GROUP_ID: "billing eu" })).toEqual([expect.stringMatching(/^KAFKA_GROUP_ID: /)]);
     const longest = "g".repeat(249 - redriveTopic("").length);

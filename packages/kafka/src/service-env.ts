@@ -66,10 +66,15 @@ const consumerEnv = (service: string) =>
       CONSUMER_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
       /** A member that stops heartbeating (killed) loses its partitions after this long (broker minimum 6 s). */
       CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
-      CONSUMER_HEARTBEAT_INTERVAL_MS: envInt(3_000, { min: 100, max: 60_000 }),
+      /** Default: 3 s, or a third of the session timeout when that is shorter. */
+      CONSUMER_HEARTBEAT_INTERVAL_MS: z.preprocess(
+        (value) => (value === "" ? undefined : value),
+        z.coerce.number().int().min(100).max(60_000).optional(),
+      ),
     })
     .superRefine((env, ctx) => {
-      if (env.CONSUMER_HEARTBEAT_INTERVAL_MS * 3 > env.CONSUMER_SESSION_TIMEOUT_MS) {
+      const heartbeat = env.CONSUMER_HEARTBEAT_INTERVAL_MS;
+      if (heartbeat !== undefined && heartbeat * 3 > env.CONSUMER_SESSION_TIMEOUT_MS) {
         ctx.addIssue({
           code: "custom",
           path: ["CONSUMER_HEARTBEAT_INTERVAL_MS"],
@@ -112,6 +117,7 @@ export function consumerSettingsOf(env: z.output<ReturnType<typeof consumerEnv>>
     group: env.KAFKA_GROUP_ID,
     maxBatchRecords: env.CONSUMER_MAX_BATCH,
     sessionTimeoutMs: env.CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatIntervalMs: env.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    heartbeatIntervalMs:
+      env.CONSUMER_HEARTBEAT_INTERVAL_MS ?? Math.min(3_000, Math.floor(env.CONSUMER_SESSION_TIMEOUT_MS / 3)),
   };
 }
