@@ -54,7 +54,17 @@ export interface BillingConfig {
  * const config = loadBillingConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm" });
  */
 export function loadBillingConfig(env: Record<string, string | undefined>): BillingConfig {
-  const e = loadConfig(BillingEnv, env);
+  return billingConfigOf(loadConfig(BillingEnv, env));
+}
+
+/**
+ * The configuration of an environment already parsed with `BillingEnv` (the admin CLI parses it with
+ * `loadConfigOrExit`).
+ *
+ * @example
+ * const config = billingConfigOf(loadConfigOrExit(BillingEnv, process.env));
+ */
+export function billingConfigOf(e: z.output<typeof BillingEnv>): BillingConfig {
   return {
     port: e.PORT,
     adminPort: e.ADMIN_PORT,

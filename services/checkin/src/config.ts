@@ -63,7 +63,17 @@ export interface CheckInConfig {
  * const config = loadCheckInConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm", LIVE_WINDOW_MS: "600000" });
  */
 export function loadCheckInConfig(env: Record<string, string | undefined>): CheckInConfig {
-  const e = loadConfig(CheckInEnv, env);
+  return checkInConfigOf(loadConfig(CheckInEnv, env));
+}
+
+/**
+ * The configuration of an environment already parsed with `CheckInEnv` (the admin CLI parses it with
+ * `loadConfigOrExit`).
+ *
+ * @example
+ * const config = checkInConfigOf(loadConfigOrExit(CheckInEnv, process.env));
+ */
+export function checkInConfigOf(e: z.output<typeof CheckInEnv>): CheckInConfig {
   return {
     port: e.PORT,
     adminPort: e.ADMIN_PORT,
