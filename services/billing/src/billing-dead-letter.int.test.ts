@@ -1,19 +1,31 @@
-import { type DoorEvent, deadLetterTopic } from "@parakey-bridge/contracts";
-import { ConsumerRunner, DeadLetterHeaders, doorEventDecoder, type Kafka } from "@parakey-bridge/kafka";
+import { type DoorEvent, deadLetterTopic, decodeDoorEvent } from "@parakey-bridge/contracts";
+import {
+  ConsumerRunner,
+  DeadLetterHeaders,
+  doorEventDecoder,
+  type Kafka,
+  type RecordDecoder,
+  redriveTopic,
+} from "@parakey-bridge/kafka";
 import { readTopic } from "@parakey-bridge/kafka/testing";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
-import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
+import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { loadBillingConfig } from "./config.js";
 import { createBillingMetrics } from "./metrics.js";
 import { billingMigrations } from "./migrations.js";
+import { runBillingOperatorCommand } from "./operator-commands.js";
 import {
+  caughtUp,
   createTopic,
   deleteTopics,
   doorEvent,
   doorEventRecord,
+  metricValue,
   produce,
   silentLog,
+  storedMeters,
   testKafka,
   waitUntil,
 } from "./test-support.js";
@@ -30,15 +42,30 @@ const unlock = (id: string): DoorEvent =>
     occurredAt: "2026-01-10T08:00:00.000Z",
   });
 
+/**
+ * The "fix" deployed before a redrive: a producer once shipped events without `via`; the new decoder
+ * reads them as webhook deliveries instead of rejecting them.
+ */
+const tolerantDecoder: RecordDecoder<DoorEvent> = (value) => {
+  const json = JSON.parse(value?.toString("utf8") ?? "null") as Record<string, unknown>;
+  return decodeDoorEvent(Buffer.from(JSON.stringify({ via: "webhook", ...json })));
+};
+
 /** Billing's consumer as the service wires it: the usage store resumes from its own offsets. */
-function meteringConsumer(kafka: Kafka, db: Db, group: string, topic: string) {
+function meteringConsumer(
+  kafka: Kafka,
+  db: Db,
+  group: string,
+  topic: string,
+  decode: RecordDecoder<DoorEvent> = doorEventDecoder,
+) {
   const registry = new Registry();
   const store = new UsageStore(db, () => "UTC", group);
   const runner = new ConsumerRunner<DoorEvent>({
     kafka,
     group,
     topics: [topic],
-    decode: doorEventDecoder,
+    decode,
     sink: new UsageSink(store, db, createBillingMetrics(registry)),
     log: silentLog,
     registry,
@@ -49,7 +76,7 @@ function meteringConsumer(kafka: Kafka, db: Db, group: string, topic: string) {
       throw error;
     },
   });
-  return { runner, store };
+  return { runner, store, registry };
 }
 
 async function topicSize(kafka: Kafka, topic: string): Promise<number> {
@@ -121,6 +148,87 @@ describe("billing's stored offsets and the dead-letter topic", () => {
         deadLetterTopic(group),
         deadLetterTopic(group).replace(/\.dlq$/, ".redrive"),
       ]);
+    }
+  });
+
+  it("meters a dead-lettered unlock exactly once after the fix is deployed and billing-admin redrive sends it back", async () => {
+    const kafka = testKafka();
+    const database = await createTestDatabase();
+    const db = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
+    await migrate(db, billingMigrations, silentLog);
+    const topic = await createTopic(kafka, "billing-redrive", 1);
+    const group = uniqueName("billing-redrive");
+    const { via: _dropped, ...withoutVia } = unlock("el_old_shape");
+    await produce(kafka, [
+      doorEventRecord(topic, unlock("el_0")),
+      { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
+      doorEventRecord(topic, unlock("el_2")),
+    ]);
+    const config = loadBillingConfig({
+      KAFKA_BROKERS: testKafkaBrokers().join(","),
+      DATABASE_URL: database.url,
+      KAFKA_GROUP_ID: group,
+      TOPIC_EVENT_LOGS: topic,
+    });
+    const redrive = async () => {
+      const lines: string[] = [];
+      const code = await runBillingOperatorCommand(["redrive"], config, {
+        log: silentLog,
+        print: (line) => lines.push(line),
+      });
+      return { code, lines };
+    };
+    const metered = async () =>
+      (
+        await db.query<{ event_log_id: string }>("SELECT event_log_id FROM metered_unlocks ORDER BY 1")
+      ).rows.map((r) => r.event_log_id);
+    try {
+      const first = meteringConsumer(kafka, db, group, topic);
+      await first.runner.start();
+      try {
+        await waitUntil("the old-shape unlock was dead-lettered", async () => {
+          return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
+        });
+        await waitUntil("the store's offset passed it", async () => {
+          return (await first.store.storedOffsets(topic)).get(0) === "3";
+        });
+      } finally {
+        await first.runner.stop();
+      }
+      expect(await metered()).toEqual(["el_0", "el_2"]);
+
+      // The fix is deployed (a decoder that reads the old shape), then the operator redrives.
+      const fixed = meteringConsumer(kafka, db, group, topic, tolerantDecoder);
+      await fixed.runner.start();
+      try {
+        expect(await redrive()).toEqual({ code: 0, lines: [`redrove 1 record(s) of group ${group}`] });
+        expect(await redrive()).toEqual({ code: 0, lines: [`redrove 0 record(s) of group ${group}`] });
+        await waitUntil("the redriven unlock was metered", async () => (await metered()).length === 3);
+        await waitUntil("the group committed the redrive topic", () =>
+          caughtUp(kafka, group, fixed.runner.subscribedTopics),
+        );
+      } finally {
+        await fixed.runner.stop();
+      }
+      expect(await metered()).toEqual(["el_0", "el_2", "el_old_shape"]);
+      expect(await storedMeters(db)).toEqual(
+        new Map([["dom_a|2026-01", { successfulUnlocks: 3, activeUsers: 1, activeDevices: 1 }]]),
+      );
+      expect(await metricValue(fixed.registry, "bridge_consumer_records_processed_total", { group })).toBe(1);
+      expect(
+        await metricValue(fixed.registry, "bridge_consumer_records_processed_total", {
+          group,
+          outcome: "stored",
+        }),
+      ).toBe(1);
+      expect(await topicSize(kafka, deadLetterTopic(group))).toBe(1);
+      // The store's offsets cover the redrive topic too: a restart does not meter the unlock again.
+      const redriveOffsets = await fixed.store.storedOffsets(redriveTopic(group));
+      expect([...redriveOffsets.values()].reduce((sum, next) => sum + Number(next), 0)).toBe(1);
+    } finally {
+      await db.close();
+      await database.drop();
+      await deleteTopics(kafka, [topic, deadLetterTopic(group), redriveTopic(group)]);
     }
   });
 });

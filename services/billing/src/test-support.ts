@@ -186,3 +186,19 @@ export async function storedMeters(
     ]),
   );
 }
+
+/** A counter's value in a registry, summed over the series matching `labels`. */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) =>
+      Object.entries(labels).every(([k, l]) => String((v.labels as Record<string, unknown>)[k]) === l),
+    )
+    .reduce((sum, v) => sum + v.value, 0);
+}

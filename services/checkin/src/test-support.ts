@@ -130,3 +130,30 @@ export async function caughtUp(kafka: Kafka, group: string, topics: readonly str
     await admin.disconnect();
   }
 }
+
+/** A counter's value in a registry, summed over the series matching `labels`. */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values
+    .filter((v) =>
+      Object.entries(labels).every(([k, l]) => String((v.labels as Record<string, unknown>)[k]) === l),
+    )
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+/** How many records a topic holds. */
+export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
