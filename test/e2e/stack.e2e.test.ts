@@ -116,9 +116,14 @@ describe("the stack started by scripts/start.sh", () => {
         const dbServices = new Set(
           trace.filter((s) => s.attributes["db.system.name"] !== undefined).map((s) => s.service),
         );
-        const complete = ["checkin", "billing", "audit"].every(
-          (name) => services.has(name) && dbServices.has(name),
+        // Each process exports its spans in its own batches, so the ingress's SERVER and PRODUCER
+        // spans may arrive after the consumers' spans: wait for all of them.
+        const ingressSpans = [2, 4].every((kind) =>
+          trace.some((s) => s.service === "ingress" && s.kind === kind),
         );
+        const complete =
+          ingressSpans &&
+          ["checkin", "billing", "audit"].every((name) => services.has(name) && dbServices.has(name));
         return complete ? trace : undefined;
       },
       60_000,
