@@ -84,7 +84,7 @@ export class EventLogStore {
       const ascending = query.orderBy === "createdAt:ASC";
       // ASC: the first entry at or after `from`; DESC: the first entry before it.
       const boundary = partitionPoint(view, (entry) =>
-        ascending ? entry.createdAtMs < from : entry.createdAtMs > from,
+        ascending ? entry.createdAtMs < from : entry.createdAtMs >= from,
       );
       if (ascending) first = boundary;
       else end = boundary;
