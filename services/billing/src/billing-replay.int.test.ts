@@ -52,7 +52,7 @@ async function operator(argv: string[], config: BillingConfig): Promise<{ code: 
 }
 
 describe("replaying the billing group from a timestamp (billing-admin replay)", () => {
-  it("re-reads the unlocks since then, the store's own offsets rewound too, and leaves the meters unchanged; refuses while the service runs", async () => {
+  it("re-reads the unlocks since then, the store's own offsets rewound too, and leaves the meters unchanged; refuses while the service runs, says when the database was not rewound", async () => {
     const kafka = testKafka();
     const database = await createTestDatabase();
     const inspect = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
@@ -120,7 +120,25 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
       const storedBefore = await offsets.read(inspect, topic);
       expect([...storedBefore.values()].reduce((sum, o) => sum + Number(o), 0)).toBe(events.length);
 
-      // The service is stopped: the replay moves the group and the store's offsets.
+      // The service is stopped. A dry run changes nothing, the store's offsets included.
+      const dry = await operator([...replay, "--dry-run"], config);
+      expect(dry.code).toBe(0);
+      expect(dry.lines).toContain("dry run: the offsets the service stores itself were not touched either");
+      expect(await offsets.read(inspect, topic)).toEqual(storedBefore);
+
+      // The command cannot reach the database: the group moved, the store's offsets did not, and it
+      // says so instead of leaving a replay the service would skip.
+      const missing = new URL(database.url);
+      missing.pathname = `/${uniqueName("no_such_db").replace(/\W/g, "_")}`;
+      const unreachable = { ...config, database: { ...config.database, url: missing.toString() } };
+      const incomplete = await operator(replay, unreachable);
+      expect(incomplete.code).toBe(1);
+      expect(incomplete.lines.at(-1)).toMatch(
+        /^replay incomplete: group .* was rewound, but the offsets the service stores itself were not/,
+      );
+      expect(await offsets.read(inspect, topic)).toEqual(storedBefore);
+
+      // Running the same replay again (as the message says) finishes it.
       const { code, lines } = await operator(replay, config);
       expect(code).toBe(0);
       const storedAfter = await offsets.read(inspect, topic);
@@ -129,7 +147,7 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
         const after = storedAfter.get(partition) ?? before;
         rewound += Number(before) - Number(after);
         if (after !== before) {
-          expect(lines).toContain(`${topic}[${partition}]: ${before} -> ${after}`);
+          expect(incomplete.lines).toContain(`${topic}[${partition}]: ${before} -> ${after}`);
           expect(lines).toContain(`stored offset ${topic}[${partition}]: ${before} -> ${after}`);
         }
       }
