@@ -74,4 +74,27 @@ describe("replaying the audit group from a timestamp", () => {
     await db.close();
     await database.drop();
   });
+
+  it("never moves a stopped group forward past records it has not read", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "replay-forward", 1);
+    const group = uniqueName("audit-replay-forward");
+    const { stream } = deliveries(20);
+    await produce(
+      kafka,
+      stream.map((event) => doorEventRecord(topic, event)),
+    );
+    // The group stopped after reading 5 of the 20 records.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.setOffsets({ groupId: group, topic, partitions: [{ partition: 0, offset: "5" }] });
+
+    // A `since` after every record points at the end of the partition; the group must stay at 5.
+    const later = new Date(Date.now() + 3_600_000);
+    const moves = await replayGroup(kafka, { group, topics: [topic], since: later, log: silentLog });
+    expect(moves).toEqual([{ topic, partition: 0, from: "5", to: "5" }]);
+    const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    expect(committed?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: "5" })]);
+    await admin.disconnect();
+  });
 });

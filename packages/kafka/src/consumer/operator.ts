@@ -160,7 +160,7 @@ export interface ReplayOptions {
  * again when it next starts (its sink must be idempotent: the store ends up unchanged). Refuses while
  * the group has live members — a running consumer would overwrite the offsets with its own commits;
  * stop the service (scale to 0) first. A sink that resumes from offsets it stores itself must have
- * those rewound too (`SinkOffsets.reset` with the returned moves).
+ * those rewound too (`SinkOffsets.rewind` with the returned moves). Never moves a partition forward.
  *
  * @example
  * const moves = await replayGroup(kafka, { group: "audit", topics: [Topics.eventLogs], since: new Date("2026-11-01"), log });
@@ -181,15 +181,20 @@ export async function replayGroup(kafka: Kafka, options: ReplayOptions): Promise
     for (const topic of options.topics) {
       const targets = await admin.fetchTopicOffsetsByTimestamp(topic, options.since.getTime());
       const [current] = await admin.fetchOffsets({ groupId: options.group, topics: [topic] });
+      const topicMoves: ReplayMove[] = [];
       for (const target of targets) {
         const from = current?.partitions.find((p) => p.partition === target.partition)?.offset ?? "-1";
-        moves.push({ topic, partition: target.partition, from, to: target.offset });
+        // Only ever backwards: a `since` later than where a stopped group stands would otherwise skip
+        // records it never read.
+        const to = Number(from) >= 0 && BigInt(target.offset) > BigInt(from) ? from : target.offset;
+        topicMoves.push({ topic, partition: target.partition, from, to });
       }
+      moves.push(...topicMoves);
       if (!options.dryRun) {
         await admin.setOffsets({
           groupId: options.group,
           topic,
-          partitions: targets.map(({ partition, offset }) => ({ partition, offset })),
+          partitions: topicMoves.map(({ partition, to }) => ({ partition, offset: to })),
         });
       }
     }
