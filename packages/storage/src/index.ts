@@ -12,4 +12,5 @@ export { type Migration, migrate } from "./migrations.js";
 export { type OpenDbOptions, openDb } from "./open-db.js";
 export { PgliteDb, type PgliteDbOptions } from "./pglite-db.js";
 export { PostgresDb, type PostgresDbOptions } from "./postgres-db.js";
+export { type RewindStoredOffsetsOptions, rewindStoredOffsets } from "./rewind-stored-offsets.js";
 export { SinkOffsets, sinkOffsetsTableSql } from "./sink-offsets.js";

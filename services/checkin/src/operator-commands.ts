@@ -1,5 +1,5 @@
 import { createKafka, runOperatorCommand } from "@parakey-bridge/kafka";
-import { migrate, openDb, SinkOffsets } from "@parakey-bridge/storage";
+import { rewindStoredOffsets } from "@parakey-bridge/storage";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { CheckInConfig } from "./config.js";
 import { checkInMigrations } from "./migrations.js";
@@ -27,16 +27,13 @@ export async function runCheckInOperatorCommand(
     topics: [config.topics.eventLogs],
     log: deps.log,
     print: deps.print,
-    rewindStoredOffsets: async (moves) => {
-      // Opened only now: with embedded PGlite the stopped service's data directory is free.
-      const db = await openDb({ ...config.database, log: deps.log });
-      try {
-        await migrate(db, checkInMigrations, deps.log);
-        const offsets = new SinkOffsets(group);
-        return await db.transaction((tx) => offsets.rewind(tx, moves));
-      } finally {
-        await db.close();
-      }
-    },
+    rewindStoredOffsets: (moves) =>
+      rewindStoredOffsets({
+        database: config.database,
+        migrations: checkInMigrations,
+        group,
+        moves,
+        log: deps.log,
+      }),
   });
 }
