@@ -123,6 +123,37 @@ describe("ingress webhook against a real broker", () => {
     expect(await recordCount(ingress.kafka, ingress.topics.rejected)).toBe(before413);
   });
 
+  it("reads a chunked body from the socket byte-exact, and answers 413 once one grows over the limit", async () => {
+    const chunked = (chunks: Uint8Array[]) =>
+      fetch(ingress.url, {
+        method: "POST",
+        headers: authHeaders,
+        duplex: "half",
+        body: new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk);
+            controller.close();
+          },
+        }),
+      } as RequestInit);
+    const before = await recordCount(ingress.kafka, ingress.topics.eventLogs);
+    const beforeRejected = await recordCount(ingress.kafka, ingress.topics.rejected);
+
+    const tooBig = await chunked([new Uint8Array(1500).fill(0x20), new Uint8Array(1500).fill(0x20)]);
+    expect(tooBig.status).toBe(413);
+    expect(await recordCount(ingress.kafka, ingress.topics.eventLogs)).toBe(before);
+    expect(await recordCount(ingress.kafka, ingress.topics.rejected)).toBe(beforeRejected);
+
+    const bytes = [Buffer.from('{"id":"el_chunked",'), Buffer.from([0xff, 0xfe]), Buffer.from("}")];
+    const res = await chunked(bytes);
+    expect(await res.json()).toEqual({ status: "rejected", reason: "not_json" });
+    const requestId = res.headers.get("x-request-id");
+    const record = (await readAll(ingress.topics.rejected)).find(
+      (r) => r.headers["pb-request-id"] === requestId,
+    );
+    expect(record?.value?.equals(Buffer.concat(bytes))).toBe(true);
+  });
+
   it("produces a repeated delivery once, also when the repeats arrive concurrently", async () => {
     const body = JSON.stringify(eventLogFixture({ deviceId: "lock-dup" }));
     const concurrent = await Promise.all([ingress.post(body), ingress.post(body), ingress.post(body)]);

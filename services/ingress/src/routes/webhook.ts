@@ -2,7 +2,6 @@ import type { RejectedMetadata, Rejection } from "@parakey-bridge/contracts";
 import { type Clock, errorResponse, requestIdOf } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Context, Hono, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { Allowlist } from "../allowlist.js";
 import type { AppEnv } from "../app-env.js";
 import type { Authenticator } from "../auth/authenticator.js";
@@ -11,6 +10,7 @@ import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
 import type { EventSink } from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
 import { doorEventRecord, normalizeBody, rejectedRecord } from "../records.js";
+import { readBody } from "./read-body.js";
 
 export interface WebhookRouteDeps {
   sink: EventSink;
@@ -38,18 +38,7 @@ export type WebhookAnswer =
  */
 export function registerWebhookRoute(app: Hono<AppEnv>, deps: WebhookRouteDeps): void {
   const { config } = deps;
-  app.post(
-    config.path,
-    requireCredentials(deps),
-    bodyLimit({
-      maxSize: config.bodyLimitBytes,
-      onError: (c) => {
-        c.set("outcome", "too_large");
-        return errorResponse(c, 413, "payload_too_large", `body exceeds ${config.bodyLimitBytes} bytes`);
-      },
-    }),
-    (c) => receive(c, deps),
-  );
+  app.post(config.path, requireCredentials(deps), (c) => receive(c, deps));
   app.all(config.path, (c) => {
     c.set("outcome", "method_not_allowed");
     c.header("Allow", "POST");
@@ -73,7 +62,12 @@ function requireCredentials(deps: WebhookRouteDeps): MiddlewareHandler<AppEnv> {
 async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps): Promise<Response> {
   const { config, metrics } = deps;
   const receivedAt = deps.clock.now();
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const read = await readBody(c, config.bodyLimitBytes);
+  if (!read.ok) {
+    c.set("outcome", "too_large");
+    return errorResponse(c, 413, "payload_too_large", `body exceeds ${config.bodyLimitBytes} bytes`);
+  }
+  const body = read.body;
   const normalized = normalizeBody(body, { via: "webhook", receivedAt });
   if (!normalized.ok) return storeRejected(c, deps, body, normalized.rejection, receivedAt);
 
