@@ -1,6 +1,12 @@
 export { createKafka, type Kafka } from "./client.js";
 export { type ReadLatestOptions, readLatestByKey } from "./compacted-topic.js";
-export { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv } from "./config.js";
+export {
+  type KafkaConnection,
+  KafkaEnv,
+  type KafkaTls,
+  kafkaConnectionFromEnv,
+  type PemFile,
+} from "./config.js";
 export * from "./consumer/index.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";

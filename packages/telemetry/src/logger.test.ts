@@ -32,4 +32,19 @@ describe("createLogger", () => {
     expect(line).toContain("usr_1");
     expect(lines[0]).toMatchObject({ service: "test", level: "info", msg: "hello" });
   });
+
+  it("redacts the Kafka client key wherever a connection or parsed environment is logged", () => {
+    const { lines, destination } = capture();
+    const log = createLogger({ service: "test", destination });
+    const key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMG\n-----END PRIVATE KEY-----\n";
+    const ssl = { ca: "-----BEGIN CERTIFICATE-----", cert: "client-cert", key };
+    log.info({ ssl }, "connection");
+    log.info({ connection: { brokers: ["b:9093"], ssl } }, "connection in an object");
+    log.info({ config: { kafka: { ssl } } }, "service config");
+    log.info({ env: { KAFKA_SSL_KEY_FILE: { path: "/etc/kafka-tls/tls.key", pem: key } } }, "environment");
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(JSON.stringify(line)).not.toContain("MIGHAgEAMBMG");
+    expect(JSON.stringify(lines[2])).toContain("client-cert");
+    expect(JSON.stringify(lines[3])).toContain("/etc/kafka-tls/tls.key");
+  });
 });

@@ -4,7 +4,7 @@ export type { Logger } from "pino";
 
 /**
  * Paths pino blanks out in every log line: credentials (webhook secrets, Parakey tokens, database and
- * Kafka passwords) and personal data that Parakey clears after its retention period anyway.
+ * Kafka passwords, the Kafka client key) and personal data that Parakey clears after its retention period anyway.
  */
 export const REDACTED_PATHS = [
   "password",
@@ -22,6 +22,13 @@ export const REDACTED_PATHS = [
   'headers["x-parakey-secret"]',
   "databaseUrl",
   "*.databaseUrl",
+  // A Kafka connection's client private key (KafkaConnection.ssl.key, read from KAFKA_SSL_KEY_FILE),
+  // on its own, inside a config object, or inside a service config's `kafka`.
+  "ssl.key",
+  "*.ssl.key",
+  "*.*.ssl.key",
+  "KAFKA_SSL_KEY_FILE.pem",
+  "*.KAFKA_SSL_KEY_FILE.pem",
   "email",
   "*.email",
   "user.name",

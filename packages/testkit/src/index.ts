@@ -3,3 +3,4 @@ export { createTestDatabase, testDatabaseUrl, testKafkaBrokers, uniqueName } fro
 export { LocalKafka } from "./local-kafka.js";
 export { ensureSharedPostgres, PrivatePostgres } from "./local-postgres.js";
 export { kafkaLauncher, repoRoot } from "./paths.js";
+export { createTestPki, type TestPki } from "./test-pki.js";
