@@ -15,6 +15,12 @@
 #   KAFKA_LOCAL_HOME         where jars, data and logs live (default ~/.cache/parakey-bridge/kafka)
 #   KAFKA_HEAP_OPTS          JVM heap (default -Xms512m -Xmx1g, sized for a 2-core machine)
 #   KAFKA_LOCAL_FRESH=1      wipe this port's data before starting (tests that want an empty cluster)
+#   KAFKA_SSL_PORT           optional extra TLS listener on 127.0.0.1 (server authentication only)
+#   KAFKA_MTLS_PORT          optional extra TLS listener that requires a client certificate
+#   KAFKA_SSL_PEM_DIR        with either: a folder holding broker.pem (the broker's PKCS#8 private key
+#                            and its certificate chain) and ca.crt (the CAs whose client certificates
+#                            the mTLS listener accepts); see createTestPki in packages/testkit
+# Without KAFKA_SSL_PORT / KAFKA_MTLS_PORT the broker has only its plaintext listener, as before.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +34,9 @@ data="${home}/data-${port}"
 pidfile="${data}/kafka.pid"
 logfile="${data}/kafka.log"
 props="${data}/server.properties"
+ssl_port="${KAFKA_SSL_PORT:-}"
+mtls_port="${KAFKA_MTLS_PORT:-}"
+pem_dir="${KAFKA_SSL_PEM_DIR:-}"
 
 log() { printf '[kafka-local] %s\n' "$*" >&2; }
 
@@ -60,15 +69,37 @@ running_pid() {
   echo "${pid}"
 }
 
+# The optional TLS listeners: broker and controller keep talking plaintext on loopback; a client that
+# bootstraps through a TLS listener gets that listener's address back in metadata. Kafka reads the PEM
+# files itself (ssl.keystore.type=PEM), so no JKS/PKCS#12 conversion is needed.
+tls_listeners() {
+  [[ -z "${ssl_port}" ]] || printf ',SSL://127.0.0.1:%s' "${ssl_port}"
+  [[ -z "${mtls_port}" ]] || printf ',MTLS://127.0.0.1:%s' "${mtls_port}"
+}
+
+write_tls_properties() {
+  [[ -n "${ssl_port}${mtls_port}" ]] || return 0
+  cat <<EOF
+ssl.keystore.type=PEM
+ssl.keystore.location=${pem_dir}/broker.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=${pem_dir}/ca.crt
+ssl.client.auth=none
+listener.name.mtls.ssl.client.auth=required
+EOF
+}
+
 write_properties() {
+  local tls
+  tls="$(tls_listeners)"
   cat >"${props}" <<EOF
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:${controller_port}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
+listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}${tls}
+advertised.listeners=PLAINTEXT://127.0.0.1:${port}${tls}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${tls:+,SSL:SSL,MTLS:SSL}
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${data}/logs
 num.partitions=3
@@ -92,6 +123,7 @@ background.threads=4
 log.cleaner.threads=1
 log.cleaner.dedupe.buffer.size=16777216
 EOF
+  write_tls_properties >>"${props}"
 }
 
 start() {
@@ -102,6 +134,10 @@ start() {
   fi
   if port_open "${port}"; then
     log "port ${port} is taken by another process; set KAFKA_PORT to a free port"
+    return 1
+  fi
+  if [[ -n "${ssl_port}${mtls_port}" ]] && [[ ! -f "${pem_dir}/broker.pem" || ! -f "${pem_dir}/ca.crt" ]]; then
+    log "KAFKA_SSL_PORT / KAFKA_MTLS_PORT need KAFKA_SSL_PEM_DIR with broker.pem and ca.crt"
     return 1
   fi
   command -v java >/dev/null || { log "java not found (Java 17+ is required)"; return 1; }
@@ -131,8 +167,9 @@ start() {
   echo $! >"${pidfile}"
   local pid deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
   pid="$(cat "${pidfile}")"
-  # Kafka opens the client port only once the broker is serving, so an open port means ready.
-  until port_open "${port}"; do
+  # Kafka opens the client ports only once the broker is serving, so open ports mean ready.
+  until port_open "${port}" && { [[ -z "${ssl_port}" ]] || port_open "${ssl_port}"; } &&
+    { [[ -z "${mtls_port}" ]] || port_open "${mtls_port}"; }; do
     if ! kill -0 "${pid}" 2>/dev/null; then
       log "broker exited during start; last log lines:"
       tail -n 40 "${logfile}" >&2
@@ -144,7 +181,7 @@ start() {
     fi
     sleep 0.2
   done
-  log "Kafka ${version} serving on 127.0.0.1:${port} (pid ${pid}, data ${data})"
+  log "Kafka ${version} serving on 127.0.0.1:${port}${ssl_port:+, TLS on ${ssl_port}}${mtls_port:+, mTLS on ${mtls_port}} (pid ${pid}, data ${data})"
   echo "127.0.0.1:${port}"
 }
 

@@ -7,7 +7,8 @@ const run = promisify(execFile);
 /**
  * A real single-node Kafka broker started by the project's launcher (deploy/kafka-local). Tests that
  * stop and restart a broker (outage tests) start a private one on their own port so they never
- * disturb the shared broker other tests use.
+ * disturb the shared broker other tests use. `env` goes to the launcher, e.g. `KAFKA_SSL_PORT`,
+ * `KAFKA_MTLS_PORT` and `KAFKA_SSL_PEM_DIR` for extra TLS listeners (see createTestPki).
  *
  * @example
  * const kafka = new LocalKafka(19192);
@@ -46,7 +47,7 @@ export class LocalKafka {
   async isRunning(): Promise<boolean> {
     try {
       await run("bash", [kafkaLauncher, "status"], {
-        env: { ...process.env, KAFKA_PORT: String(this.port) },
+        env: { ...process.env, ...this.env, KAFKA_PORT: String(this.port) },
       });
       return true;
     } catch {
