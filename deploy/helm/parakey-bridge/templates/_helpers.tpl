@@ -113,7 +113,19 @@ Usage: include "parakey-bridge.kafkaEnv" (dict "root" $ "component" "ingress")
 - name: KAFKA_CLIENT_ID
   value: {{ printf "%s-%s" $kafka.clientIdPrefix .component | quote }}
 - name: KAFKA_SSL
-  value: {{ ternary "true" "false" $kafka.ssl | quote }}
+  value: {{ ternary "true" "false" (or $kafka.ssl $kafka.tls.enabled) | quote }}
+{{- if $kafka.tls.enabled }}
+{{- if $kafka.tls.caKey }}
+- name: KAFKA_SSL_CA_FILE
+  value: {{ printf "%s/ca.crt" (include "parakey-bridge.kafkaTlsDir" .root) | quote }}
+{{- end }}
+{{- if $kafka.tls.clientCertificate }}
+- name: KAFKA_SSL_CERT_FILE
+  value: {{ printf "%s/tls.crt" (include "parakey-bridge.kafkaTlsDir" .root) | quote }}
+- name: KAFKA_SSL_KEY_FILE
+  value: {{ printf "%s/tls.key" (include "parakey-bridge.kafkaTlsDir" .root) | quote }}
+{{- end }}
+{{- end }}
 {{- if $kafka.sasl.mechanism }}
 - name: KAFKA_SASL_MECHANISM
   value: {{ $kafka.sasl.mechanism | quote }}
@@ -127,6 +139,47 @@ Usage: include "parakey-bridge.kafkaEnv" (dict "root" $ "component" "ingress")
     secretKeyRef:
       name: {{ $kafka.sasl.existingSecret }}
       key: {{ $kafka.sasl.passwordKey }}
+{{- end }}
+{{- end }}
+
+{{/* Where kafka.tls.existingSecret is mounted (read-only) in every pod that talks to Kafka. */}}
+{{- define "parakey-bridge.kafkaTlsDir" -}}
+/etc/parakey-bridge/kafka-tls
+{{- end }}
+
+{{/*
+The volumeMount and volume of kafka.tls.existingSecret, each a list item ("" when kafka.tls is off).
+Only the keys in use are projected, under fixed names (ca.crt, tls.crt, tls.key) that the kafkaEnv
+variables point at; readable by the pods' group (fsGroup 10001) only.
+Usage: include "parakey-bridge.kafkaTlsVolumeMount" $ / include "parakey-bridge.kafkaTlsVolume" $
+*/}}
+{{- define "parakey-bridge.kafkaTlsVolumeMount" -}}
+{{- if .Values.kafka.tls.enabled -}}
+- name: kafka-tls
+  mountPath: {{ include "parakey-bridge.kafkaTlsDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "parakey-bridge.kafkaTlsVolume" -}}
+{{- $tls := .Values.kafka.tls }}
+{{- if $tls.enabled -}}
+- name: kafka-tls
+  secret:
+    secretName: {{ $tls.existingSecret }}
+    # 0440: the private key is readable by the pod's group (fsGroup) only, never by others.
+    defaultMode: 288
+    items:
+      {{- if $tls.caKey }}
+      - key: {{ $tls.caKey }}
+        path: ca.crt
+      {{- end }}
+      {{- if $tls.clientCertificate }}
+      - key: {{ $tls.certKey }}
+        path: tls.crt
+      - key: {{ $tls.keyKey }}
+        path: tls.key
+      {{- end }}
 {{- end }}
 {{- end }}
 

@@ -139,11 +139,17 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- with include "parakey-bridge.kafkaTlsVolumeMount" $root }}
+            {{- . | nindent 12 }}
+            {{- end }}
       volumes:
         # The root filesystem is read-only; Node and its libraries may still write temporary files.
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- with include "parakey-bridge.kafkaTlsVolume" $root }}
+        {{- . | nindent 8 }}
+        {{- end }}
       {{- with $values.nodeSelector }}
       nodeSelector:
         {{- toYaml . | nindent 8 }}
