@@ -56,6 +56,13 @@ _pb_ensure_pnpm() {
   export PATH="${bin}:${PATH}"
 }
 
+# The official Node binary trusts only its bundled CAs, unlike a distribution's Node, which uses the
+# system store. Behind a TLS-inspecting proxy (the proxy's CA is in the system store) every registry
+# download would then fail with SELF_SIGNED_CERT_IN_CHAIN, so add the system bundle when none is set.
+if [[ -z "${NODE_EXTRA_CA_CERTS:-}" && -r /etc/ssl/certs/ca-certificates.crt ]]; then
+  export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+fi
+
 _pb_ensure_node
 _pb_ensure_pnpm
 # Corepack would try to fetch its own pnpm; the pinned one above is already first on PATH.
