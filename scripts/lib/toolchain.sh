@@ -16,7 +16,7 @@ _pb_log() { printf '[toolchain] %s\n' "$*" >&2; }
 _pb_fetch_npm_package() {
   local spec="$1" dest="$2" tmp
   tmp="$(mktemp -d)"
-  (cd "${tmp}" && npm pack --silent "${spec}" >/dev/null)
+  (cd "${tmp}" && npm pack --loglevel=error "${spec}" >/dev/null)
   mkdir -p "${tmp}/x"
   tar -xzf "${tmp}"/*.tgz -C "${tmp}/x"
   rm -rf "${dest}"
