@@ -10,7 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if ! docker info >/dev/null 2>&1; then
-  echo "image build skipped: no Docker engine"
+  echo "image build SKIPPED: no Docker engine answers on this machine, so the Dockerfile was not built."
+  echo "Where Docker runs: bash scripts/build-images.sh [service ...]"
   exit 0
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full test suite, from a clean clone on a fresh machine: installs Node 24 + pnpm (npm registry),
-# dependencies, builds, lints, validates the Helm chart, then runs unit, integration and e2e tests
+# dependencies, builds, lints, validates the Helm chart, builds the images (skipped without Docker), then runs unit, integration and e2e tests
 # against a real Kafka broker and a real PostgreSQL (started by the test harness when not given).
 #
 #   bash scripts/test.sh            everything
@@ -34,6 +34,9 @@ if [[ -f scripts/validate-chart.sh ]]; then
   step "helm chart: lint, render, validate against Kubernetes schemas, reject bad values"
   bash scripts/validate-chart.sh
 fi
+
+step "container images (deploy/docker/Dockerfile)"
+bash scripts/build-images.sh
 
 step "PostgreSQL for the tests"
 if [[ -z "${DATABASE_URL:-}" ]] && ! docker info >/dev/null 2>&1; then
