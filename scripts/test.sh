@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full test suite, from a clean clone on a fresh machine: installs Node 24 + pnpm (npm registry),
-# dependencies, builds, lints, validates the Helm chart, builds the images (skipped without Docker), then runs unit, integration and e2e tests
-# against a real Kafka broker and a real PostgreSQL (started by the test harness when not given).
+# dependencies, builds, lints, validates the Helm chart, builds the images (skipped without Docker),
+# then runs unit, integration and e2e tests against a real Kafka broker and a real PostgreSQL
+# (started by the test harness when not given).
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --quick    unit tests only (no broker, no database)
