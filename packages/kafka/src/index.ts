@@ -8,6 +8,7 @@ export {
   type PemFile,
 } from "./config.js";
 export * from "./consumer/index.js";
+export { doorEventRecord } from "./door-event-record.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";

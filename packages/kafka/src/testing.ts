@@ -1,4 +1,7 @@
 import type { Kafka } from "kafkajs";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { BatchingProducer, type OutgoingRecord } from "./producer.js";
 
 export interface ConsumedRecord {
   topic: string;
@@ -67,4 +70,27 @@ export async function readTopic(
     await consumer.disconnect();
   }
   return records;
+}
+
+/**
+ * Produces records in order, in batches of up to 1 000 (kafkajs would otherwise pay a round trip
+ * per record), with an idempotent producer that is stopped afterwards. For tests that prepare a topic.
+ *
+ * @example
+ * await produceAll(kafka, events.map((event) => doorEventRecord(event, topic)));
+ */
+export async function produceAll(kafka: Kafka, records: readonly OutgoingRecord[]): Promise<void> {
+  const producer = new BatchingProducer(kafka, {
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    registry: new Registry(),
+    lingerMs: 5,
+    maxBatchRecords: 1_000,
+    sendTimeoutMs: 30_000,
+  });
+  await producer.start();
+  try {
+    for (let i = 0; i < records.length; i += 2_000) await producer.send(records.slice(i, i + 2_000));
+  } finally {
+    await producer.stop();
+  }
 }

@@ -43,7 +43,7 @@ describe("the audit service killed while consuming", () => {
     const { events, stream } = deliveries(10_000);
     await produce(
       kafka,
-      stream.map((event) => doorEventRecord(topic, event)),
+      stream.map((event) => doorEventRecord(event, topic)),
     );
     const env = {
       KAFKA_BROKERS: testKafkaBrokers().join(","),

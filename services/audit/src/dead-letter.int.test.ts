@@ -36,10 +36,10 @@ describe("records the audit cannot take", () => {
     const group = uniqueName("audit-dlq");
     const { via: _dropped, ...withoutVia } = doorEvent(1);
     await produce(kafka, [
-      doorEventRecord(topic, doorEvent(0)),
+      doorEventRecord(doorEvent(0), topic),
       { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)), headers: { ce_id: "el_1" } },
-      doorEventRecord(topic, doorEvent(2)),
-      doorEventRecord(topic, doorEvent(3)),
+      doorEventRecord(doorEvent(2), topic),
+      doorEventRecord(doorEvent(3), topic),
     ]);
 
     const first = auditPipeline({ kafka, db, group, topic });
@@ -107,9 +107,9 @@ describe("records the audit cannot take", () => {
     // PostgreSQL's jsonb cannot hold U+0000: the contract accepts the event, the store cannot.
     poisoned.eventLog = { ...poisoned.eventLog, note: "nul\u0000byte" };
     await produce(kafka, [
-      doorEventRecord(topic, doorEvent(0)),
+      doorEventRecord(doorEvent(0), topic),
       { topic, key: poisoned.deviceId, value: encodeDoorEvent(poisoned), headers: { ce_id: "el_1" } },
-      doorEventRecord(topic, doorEvent(2)),
+      doorEventRecord(doorEvent(2), topic),
     ]);
     const pipeline = auditPipeline({ kafka, db, group, topic });
     await pipeline.runner.start();

@@ -26,7 +26,7 @@ describe("audit consumes an at-least-once topic", () => {
     const { events, stream } = deliveries(10_000);
     await produce(
       kafka,
-      stream.map((event) => doorEventRecord(topic, event)),
+      stream.map((event) => doorEventRecord(event, topic)),
     );
     const pipeline = auditPipeline({ kafka, db, group, topic });
     await pipeline.runner.start();

@@ -26,7 +26,7 @@ describe("per-device order", () => {
     const events = Array.from({ length: 12 }, (_, i) => doorEvent(i, { devices: 1, domains: 1 }));
     await produce(
       kafka,
-      events.map((event) => doorEventRecord(topic, event)),
+      events.map((event) => doorEventRecord(event, topic)),
     );
 
     const committedWrites: string[][] = [];

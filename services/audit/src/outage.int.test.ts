@@ -37,7 +37,7 @@ describe("the audit database goes away under load", () => {
     const events = Array.from({ length: 3_000 }, (_, i) => doorEvent(i));
     await produce(
       kafka,
-      events.slice(0, 1_000).map((event) => doorEventRecord(topic, event)),
+      events.slice(0, 1_000).map((event) => doorEventRecord(event, topic)),
     );
     const pipeline = auditPipeline({ kafka, db, group, topic, runner: { maxBatchRecords: 50 } });
     await pipeline.runner.start();
@@ -51,7 +51,7 @@ describe("the audit database goes away under load", () => {
         for (let i = 1_000; i < 3_000; i += 250) {
           await produce(
             kafka,
-            events.slice(i, i + 250).map((event) => doorEventRecord(topic, event)),
+            events.slice(i, i + 250).map((event) => doorEventRecord(event, topic)),
           );
           await sleep(1_000);
         }

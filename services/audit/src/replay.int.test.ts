@@ -32,12 +32,12 @@ describe("replaying the audit group from a timestamp", () => {
     const { stream } = deliveries(600);
     await produce(
       kafka,
-      stream.slice(0, 400).map((event) => doorEventRecord(topic, event)),
+      stream.slice(0, 400).map((event) => doorEventRecord(event, topic)),
     );
     const since = new Date();
     await produce(
       kafka,
-      stream.slice(400).map((event) => doorEventRecord(topic, event)),
+      stream.slice(400).map((event) => doorEventRecord(event, topic)),
     );
 
     const first = auditPipeline({ kafka, db, group, topic });
@@ -82,7 +82,7 @@ describe("replaying the audit group from a timestamp", () => {
     const { stream } = deliveries(20);
     await produce(
       kafka,
-      stream.map((event) => doorEventRecord(topic, event)),
+      stream.map((event) => doorEventRecord(event, topic)),
     );
     // The group stopped after reading 5 of the 20 records.
     const admin = kafka.admin();

@@ -1,12 +1,6 @@
-import {
-  type DoorEvent,
-  doorEventHeaders,
-  encodeDoorEvent,
-  normalizeEventLog,
-} from "@parakey-bridge/contracts";
+import { type DoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import {
-  BatchingProducer,
   ConsumerRunner,
   type ConsumerRunnerOptions,
   type ConsumerSink,
@@ -14,7 +8,6 @@ import {
   doorEventDecoder,
   doorEventReceivedAt,
   type Kafka,
-  type OutgoingRecord,
 } from "@parakey-bridge/kafka";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
@@ -27,6 +20,10 @@ import { auditMigrations } from "./store/migrations.js";
 
 // Helpers for the audit service's integration tests (not part of the build).
 
+export { doorEventRecord } from "@parakey-bridge/kafka";
+export { produceAll as produce } from "@parakey-bridge/kafka/testing";
+export { caughtUp, createTopic, metricValue, topicSize, waitUntil } from "@parakey-bridge/testkit";
+
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 export function testKafka(): Kafka {
@@ -34,22 +31,6 @@ export function testKafka(): Kafka {
     { brokers: testKafkaBrokers(), clientId: uniqueName("audit-test"), ssl: false },
     silentLog,
   );
-}
-
-/** A fresh topic with `partitions` partitions. */
-export async function createTopic(kafka: Kafka, prefix: string, partitions = 3): Promise<string> {
-  const topic = uniqueName(prefix);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-  return topic;
 }
 
 /** A valid DoorEvent as the ingress would produce it. */
@@ -72,27 +53,6 @@ export function doorEvent(index: number, options: { devices?: number; domains?: 
   return result.event;
 }
 
-export function doorEventRecord(topic: string, event: DoorEvent): OutgoingRecord {
-  return { topic, key: event.deviceId, value: encodeDoorEvent(event), headers: doorEventHeaders(event) };
-}
-
-/** Produces records in order, in batches (kafkajs would otherwise pay a round trip per record). */
-export async function produce(kafka: Kafka, records: OutgoingRecord[]): Promise<void> {
-  const producer = new BatchingProducer(kafka, {
-    log: silentLog,
-    registry: new Registry(),
-    lingerMs: 5,
-    maxBatchRecords: 1_000,
-    sendTimeoutMs: 30_000,
-  });
-  await producer.start();
-  try {
-    for (let i = 0; i < records.length; i += 2_000) await producer.send(records.slice(i, i + 2_000));
-  } finally {
-    await producer.stop();
-  }
-}
-
 /**
  * The produced stream of `count` events, each delivered 1–3 times (deterministic), with the
  * repeats later in the stream as webhook retries and poll overlaps make them.
@@ -108,19 +68,6 @@ export function deliveries(count: number): { events: DoorEvent[]; stream: DoorEv
     if (extra === 2) late.push(event); // a webhook retry, much later
   }
   return { events, stream: [...stream, ...late] };
-}
-
-/** Polls `check` until it returns true; throws with `what` after `timeoutMs`. */
-export async function waitUntil(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** The audit store and verifier over a migrated database. */
@@ -168,53 +115,6 @@ export function auditPipeline(options: {
     ...options.runner,
   });
   return { runner, store, verifier: new ChainVerifier(options.db), registry, fatal };
-}
-
-/** Whether the group committed everything on its topics (lag 0 as the broker sees it). */
-export async function caughtUp(kafka: Kafka, group: string, topics: readonly string[]): Promise<boolean> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const committed = await admin.fetchOffsets({ groupId: group, topics: [...topics] });
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
-      for (const end of ends) {
-        const offset = Number(mine.find((p) => p.partition === end.partition)?.offset ?? "-1");
-        if (Number(end.high) > 0 && offset < Number(end.high)) return false;
-      }
-    }
-    return true;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Records on a topic (high watermark sum). */
-export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** A metric's value from a registry (summed over label sets matching `labels`). */
-export async function metricValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((v) =>
-      Object.entries(labels).every(([k, l]) => String((v.labels as Record<string, unknown>)[k]) === l),
-    )
-    .reduce((sum, v) => sum + v.value, 0);
 }
 
 export async function countRows(db: Db): Promise<number> {

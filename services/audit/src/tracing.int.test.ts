@@ -38,7 +38,7 @@ describe("tracing from the producer to the audit row", () => {
     await Promise.all(
       events.map((event, i) =>
         context.with(trace.setSpan(context.active(), roots[i] as NonNullable<(typeof roots)[number]>), () =>
-          produce(kafka, [doorEventRecord(topic, event)]),
+          produce(kafka, [doorEventRecord(event, topic)]),
         ),
       ),
     );

@@ -82,7 +82,7 @@ describe("billing process killed while metering", () => {
     const { events, stream } = unlocks();
     await produce(
       kafka,
-      stream.map((event) => doorEventRecord(topic, event)),
+      stream.map((event) => doorEventRecord(event, topic)),
     );
     const env = {
       KAFKA_BROKERS: testKafkaBrokers().join(","),

@@ -27,6 +27,7 @@ import {
   silentLog,
   storedMeters,
   testKafka,
+  topicSize,
   waitUntil,
 } from "./test-support.js";
 import { UsageSink } from "./usage-sink.js";
@@ -79,16 +80,6 @@ function meteringConsumer(
   return { runner, store, registry };
 }
 
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 describe("billing's stored offsets and the dead-letter topic", () => {
   it("does not dead-letter a batch's last record again after a restart: the store's offset passed it", async () => {
     const kafka = testKafka();
@@ -99,8 +90,8 @@ describe("billing's stored offsets and the dead-letter topic", () => {
     const group = uniqueName("billing-dlq-tail");
     const { via: _dropped, ...withoutVia } = unlock("el_bad");
     await produce(kafka, [
-      doorEventRecord(topic, unlock("el_0")),
-      doorEventRecord(topic, unlock("el_1")),
+      doorEventRecord(unlock("el_0"), topic),
+      doorEventRecord(unlock("el_1"), topic),
       { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
     ]);
     try {
@@ -118,7 +109,7 @@ describe("billing's stored offsets and the dead-letter topic", () => {
       }
 
       // The pod restarts: the runner seeks to the store's offset, so it must be past the dead letter.
-      await produce(kafka, [doorEventRecord(topic, unlock("el_3"))]);
+      await produce(kafka, [doorEventRecord(unlock("el_3"), topic)]);
       const second = meteringConsumer(kafka, db, group, topic);
       await second.runner.start();
       try {
@@ -160,9 +151,9 @@ describe("billing's stored offsets and the dead-letter topic", () => {
     const group = uniqueName("billing-redrive");
     const { via: _dropped, ...withoutVia } = unlock("el_old_shape");
     await produce(kafka, [
-      doorEventRecord(topic, unlock("el_0")),
+      doorEventRecord(unlock("el_0"), topic),
       { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
-      doorEventRecord(topic, unlock("el_2")),
+      doorEventRecord(unlock("el_2"), topic),
     ]);
     const config = loadBillingConfig({
       KAFKA_BROKERS: testKafkaBrokers().join(","),

@@ -81,7 +81,7 @@ describe("billing against real Kafka and PostgreSQL", () => {
     [topic, database] = await Promise.all([createTopic(kafka, "billing-events"), createTestDatabase()]);
     await produce(
       kafka,
-      stream.map((event) => doorEventRecord(topic, event)),
+      stream.map((event) => doorEventRecord(event, topic)),
     );
     const config = loadBillingConfig({
       KAFKA_BROKERS: testKafkaBrokers().join(","),
@@ -150,7 +150,7 @@ describe("billing against real Kafka and PostgreSQL", () => {
       occurredAt: "2026-01-31T12:00:00.000Z",
       delayMs: 2 * DAY,
     });
-    await produce(kafka, [doorEventRecord(topic, late), doorEventRecord(topic, { ...late, via: "poll" })]);
+    await produce(kafka, [doorEventRecord(late, topic), doorEventRecord({ ...late, via: "poll" }, topic)]);
     await waitUntil("the late unlock was consumed", () => caughtUp(kafka, group, [topic]));
 
     const after = (await (await fetch(`${api}/v1/domains/dom_a/usage/2026-01`)).json()) as UsageReport;

@@ -82,14 +82,14 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
     const replayed = events.slice(200);
     await produce(
       kafka,
-      events.slice(0, 200).map((event) => doorEventRecord(topic, event)),
+      events.slice(0, 200).map((event) => doorEventRecord(event, topic)),
     );
     await tick();
     const since = new Date();
     await tick();
     await produce(
       kafka,
-      replayed.map((event) => doorEventRecord(topic, event)),
+      replayed.map((event) => doorEventRecord(event, topic)),
     );
     const config = loadCheckInConfig({
       KAFKA_BROKERS: testKafkaBrokers().join(","),

@@ -116,7 +116,7 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
     ]);
     await produce(
       kafka,
-      stream.map((event) => doorEventRecord(eventsTopic, event)),
+      stream.map((event) => doorEventRecord(event, eventsTopic)),
     );
     const config = loadCheckInConfig({
       KAFKA_BROKERS: testKafkaBrokers().join(","),

@@ -3,4 +3,4 @@ export { type IngressConfig, IngressEnv, loadIngressConfig, type WebhookConfig }
 export { RecentEventIds } from "./dedupe/recent-event-ids.js";
 export type { EventSink } from "./event-sink.js";
 export { createIngressMetrics, type IngressMetrics } from "./metrics.js";
-export { doorEventRecord, normalizeBody, rejectedRecord } from "./records.js";
+export { normalizeBody, rejectedRecord } from "./records.js";

@@ -1,7 +1,4 @@
 import {
-  type DoorEvent,
-  doorEventHeaders,
-  encodeDoorEvent,
   type NormalizeContext,
   type Normalized,
   normalizeEventLogText,
@@ -29,14 +26,6 @@ export function normalizeBody(body: Uint8Array, context: NormalizeContext): Norm
     return { ok: false, rejection: { reason: "not_json", detail: "body is not valid UTF-8" } };
   }
   return normalizeEventLogText(text, context);
-}
-
-/**
- * The record of a DoorEvent on the event topic: keyed by device (one lock's events stay in order on
- * one partition), CloudEvents binary-mode headers (`ce_id` = event log id, the dedupe key).
- */
-export function doorEventRecord(event: DoorEvent, topic: string): OutgoingRecord {
-  return { topic, key: event.deviceId, value: encodeDoorEvent(event), headers: doorEventHeaders(event) };
 }
 
 /** The record of a payload that could not be normalized: its exact bytes, the reason in headers. */

@@ -1,7 +1,7 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
 import { UnavailableError } from "@parakey-bridge/service-kit";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { createTopic, testKafkaBrokers, topicSize, uniqueName } from "@parakey-bridge/testkit";
 import type { Kafka } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -65,21 +65,6 @@ function testKafka(): Kafka {
   return createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName("runner"), ssl: false }, log);
 }
 
-async function createTopic(kafka: Kafka, prefix: string): Promise<string> {
-  const topic = uniqueName(prefix);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-    });
-  } finally {
-    await admin.disconnect();
-  }
-  return topic;
-}
-
 async function produce(kafka: Kafka, topic: string, values: string[]): Promise<void> {
   const producer = new BatchingProducer(kafka, { log, registry: new Registry() });
   await producer.start();
@@ -96,17 +81,6 @@ async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
   try {
     const existing = new Set(await admin.listTopics());
     await admin.deleteTopics({ topics: topics.filter((t) => existing.has(t)) }).catch(() => undefined);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Records on a topic as the broker counts them. */
-async function topicSize(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   } finally {
     await admin.disconnect();
   }
@@ -160,7 +134,7 @@ function runner(
 describe("ConsumerRunner with a sink that stores its own offsets", () => {
   it("resumes where the sink's store says on assignment, and still commits to Kafka for lag", async () => {
     const kafka = testKafka();
-    const topic = await createTopic(kafka, "sink-offsets");
+    const topic = await createTopic(kafka, "sink-offsets", 1);
     const group = uniqueName("billing-like");
     await produce(
       kafka,
@@ -219,7 +193,7 @@ class OutageSink extends OffsetKeepingSink {
 describe("a dead-lettered last record of a batch", () => {
   it("waits for an unreachable store to take the offset past it, paused and not ready meanwhile", async () => {
     const kafka = testKafka();
-    const topic = await createTopic(kafka, "dlq-tail-outage");
+    const topic = await createTopic(kafka, "dlq-tail-outage", 1);
     const group = uniqueName("dlq-tail-outage");
     await produce(kafka, topic, ["r0"]);
     const sink = new OutageSink(new Map());
@@ -253,7 +227,7 @@ describe("a dead-lettered last record of a batch", () => {
   for (const [kind, newSink] of Object.entries(sinks)) {
     it(`is dead-lettered once, though the group restarts right after it (${kind})`, async () => {
       const kafka = testKafka();
-      const topic = await createTopic(kafka, "dlq-tail");
+      const topic = await createTopic(kafka, "dlq-tail", 1);
       const group = uniqueName("dlq-tail");
       await produce(kafka, topic, ["r0", "r1", "bad"]);
 
@@ -316,7 +290,7 @@ class HangingSink extends MemorySink {
 describe("ConsumerRunner health", () => {
   it("fails liveness while a sink write hangs, though it keeps the group membership, and recovers when it returns", async () => {
     const kafka = testKafka();
-    const topic = await createTopic(kafka, "hang");
+    const topic = await createTopic(kafka, "hang", 1);
     const group = uniqueName("hang");
     await produce(kafka, topic, ["r0"]);
     const sink = new HangingSink();
@@ -339,7 +313,7 @@ describe("ConsumerRunner health", () => {
 
   it("reports a consumer loop that crashed (kafkajs does not restart it) as fatal and not live", async () => {
     const kafka = testKafka();
-    const topic = await createTopic(kafka, "crash");
+    const topic = await createTopic(kafka, "crash", 1);
     const group = uniqueName("crash");
     await produce(kafka, topic, ["r0"]);
     const fatal: Error[] = [];
@@ -369,7 +343,7 @@ describe("ConsumerRunner health", () => {
 describe("ConsumerRunner shutdown", () => {
   it("on stop, finishes the write in flight, commits its offset and starts nothing more", async () => {
     const kafka = testKafka();
-    const topic = await createTopic(kafka, "stop");
+    const topic = await createTopic(kafka, "stop", 1);
     const group = uniqueName("stop");
     await produce(kafka, topic, ["r0", "r1", "r2"]);
     const sink = new HangingSink();
@@ -408,7 +382,7 @@ class DuplicateReportingSink extends MemorySink {
 describe("ConsumerRunner metrics", () => {
   it("counts outcomes and duplicates, times each record, and measures end-to-end latency of stored records by its clock", async () => {
     const kafka = testKafka();
-    const topic = await createTopic(kafka, "metrics");
+    const topic = await createTopic(kafka, "metrics", 1);
     const group = uniqueName("metrics");
     await produce(kafka, topic, ["r0", "r1", "r2", "r3", "bad"]);
     const clock = new ManualClock(new Date("2026-11-23T08:00:00.000Z"));

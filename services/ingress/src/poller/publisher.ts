@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import { doorEventRecord } from "@parakey-bridge/kafka";
 import type { EventLogItem } from "@parakey-bridge/parakey-client";
 import type { Clock } from "@parakey-bridge/service-kit";
 import type { Allowlist } from "../allowlist.js";
 import { RecentEventIds } from "../dedupe/recent-event-ids.js";
 import type { EventSink } from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { doorEventRecord, rejectedRecord } from "../records.js";
+import { rejectedRecord } from "../records.js";
 import type { GapDetector } from "./gap-detector.js";
 
 export interface EventLogPublisherDeps {

@@ -1,4 +1,5 @@
 import type { RejectedMetadata, Rejection } from "@parakey-bridge/contracts";
+import { doorEventRecord } from "@parakey-bridge/kafka";
 import { type Clock, errorResponse, requestIdOf } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -9,7 +10,7 @@ import type { WebhookConfig } from "../config.js";
 import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
 import type { EventSink } from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { doorEventRecord, normalizeBody, rejectedRecord } from "../records.js";
+import { normalizeBody, rejectedRecord } from "../records.js";
 import { readBody } from "./read-body.js";
 
 export interface WebhookRouteDeps {
