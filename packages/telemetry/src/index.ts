@@ -1,6 +1,7 @@
 export { createLogger, type Logger, type LoggerOptions, REDACTED_PATHS } from "./logger.js";
 export { createMetricsRegistry } from "./metrics.js";
 export {
+  exitAfterTelemetry,
   extractTraceContext,
   injectTraceContext,
   shutdownTelemetry,

@@ -61,6 +61,22 @@ export async function shutdownTelemetry(): Promise<void> {
   await current?.shutdown();
 }
 
+/**
+ * Flushes spans, then ends the process with `code`. Bounded: a collector that is down must not hold
+ * the exit past the pod's termination grace period (the chart allows SHUTDOWN_GRACE_MS plus a margin
+ * of at least 3 s for this flush).
+ *
+ * @example
+ * service.lifecycle.stopOnSignals((code) => void exitAfterTelemetry(code));
+ */
+export async function exitAfterTelemetry(code: number, flushTimeoutMs = 2_000): Promise<never> {
+  await Promise.race([
+    shutdownTelemetry(),
+    new Promise((resolve) => setTimeout(resolve, flushTimeoutMs).unref()),
+  ]);
+  process.exit(code);
+}
+
 /** The project's tracer. */
 export function tracer(): Tracer {
   return trace.getTracer("parakey-bridge");

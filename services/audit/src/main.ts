@@ -13,7 +13,7 @@ import { migrate, openDb } from "@parakey-bridge/storage";
 import {
   createLogger,
   createMetricsRegistry,
-  shutdownTelemetry,
+  exitAfterTelemetry,
   startTelemetry,
 } from "@parakey-bridge/telemetry";
 import { createApp } from "./app.js";
@@ -117,13 +117,4 @@ try {
   log.fatal({ err: error }, "audit service failed to start");
   await lifecycle.stop("start failed");
   await exitAfterTelemetry(1);
-}
-
-/**
- * Flushes spans, then exits. Bounded: a collector that is down must not hold the exit past the pod's
- * termination grace period (the chart allows SHUTDOWN_GRACE_MS plus a margin for this flush).
- */
-async function exitAfterTelemetry(code: number): Promise<never> {
-  await Promise.race([shutdownTelemetry(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-  process.exit(code);
 }

@@ -3,7 +3,7 @@ import { systemClock } from "@parakey-bridge/service-kit";
 import {
   createLogger,
   createMetricsRegistry,
-  shutdownTelemetry,
+  exitAfterTelemetry,
   startTelemetry,
 } from "@parakey-bridge/telemetry";
 import { type BillingConfig, loadBillingConfig } from "./config.js";
@@ -57,10 +57,4 @@ try {
   log.fatal({ err: error }, "billing failed to start");
   await service.lifecycle.stop("start failed");
   await exitAfterTelemetry(1);
-}
-
-/** Flushes spans (bounded: a collector that is down must not hold the exit), then exits. */
-async function exitAfterTelemetry(code: number): Promise<never> {
-  await Promise.race([shutdownTelemetry(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-  process.exit(code);
 }
