@@ -1,5 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { dockerAvailable } from "./docker.js";
+import { untilTopicsCanBeCreated } from "./kafka-ready.js";
 import { LocalKafka } from "./local-kafka.js";
 import { ensureSharedPostgres } from "./local-postgres.js";
 
@@ -26,6 +27,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     const wasRunning = await kafka.isRunning();
     const started = performance.now();
     brokers = await kafka.start();
+    await untilTopicsCanBeCreated(brokers);
     process.stderr.write(
       `[test-harness] Kafka ${wasRunning ? "already running" : "started"} at ${brokers} in ${Math.round(performance.now() - started)} ms\n`,
     );
