@@ -184,6 +184,53 @@ Usage: include "parakey-bridge.kafkaTlsVolumeMount" $ / include "parakey-bridge.
 {{- end }}
 
 {{/*
+The prefix of this release's names on the Kafka cluster, with its trailing dot: "" (the historical
+names, which every release shares) unless kafka.names.scopeByRelease, then kafka.names.prefix or
+`<namespace>.<release>`, unique per cluster (Helm allows one release of a name per namespace).
+*/}}
+{{- define "parakey-bridge.kafkaNamePrefix" -}}
+{{- $names := .Values.kafka.names }}
+{{- if $names.scopeByRelease }}
+{{- printf "%s." ($names.prefix | default (printf "%s.%s" .Release.Namespace .Release.Name)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The consumer group a consumer joins (KAFKA_GROUP_ID): its kafkaGroupId behind the release's prefix.
+Usage: include "parakey-bridge.consumerGroupId" (dict "root" $ "component" "checkin")
+*/}}
+{{- define "parakey-bridge.consumerGroupId" -}}
+{{- printf "%s%s" (include "parakey-bridge.kafkaNamePrefix" .root) (index .root.Values .component).kafkaGroupId }}
+{{- end }}
+
+{{/*
+With kafka.names.topics, the names of the topics a component uses, behind the release's prefix (the
+services default to the unprefixed names); nothing otherwise.
+Usage: include "parakey-bridge.topicNameEnv" (dict "root" $ "component" "ingress")
+*/}}
+{{- define "parakey-bridge.topicNameEnv" -}}
+{{- $names := .root.Values.kafka.names }}
+{{- if $names.topics }}
+{{- if not $names.scopeByRelease }}
+{{- fail "kafka.names.topics needs kafka.names.scopeByRelease (the prefix comes from it)" }}
+{{- end }}
+{{- if .root.Values.topics.ensureOnServiceStart }}
+{{- fail "kafka.names.topics needs topics.ensureOnServiceStart=false: the services create only the default topic names, the topic Job creates the prefixed ones" }}
+{{- end }}
+{{- $prefix := include "parakey-bridge.kafkaNamePrefix" .root }}
+{{- $topics := dict
+  "ingress" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_REJECTED" "parakey.event-logs.rejected.v1" "TOPIC_POLLER_STATE" "parakey-bridge.poller-state")
+  "checkin" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_CHECKINS" "parakey.checkins.v1")
+  "billing" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1")
+  "audit" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1") }}
+{{- range $name, $topic := (get $topics .component | default dict) }}
+- name: {{ $name }}
+  value: {{ printf "%s%s" $prefix $topic | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
 The consumer groups of the enabled consumers (checkin, billing, audit), comma-separated: each
 component's KAFKA_GROUP_ID, and the groups whose dead-letter and redrive topics the topic Job creates.
 Two components in one group would split the partitions between them (each would see only part of the
@@ -197,7 +244,7 @@ stream), so a repeated group id fails the render.
 {{- if has $values.kafkaGroupId $groups }}
 {{- fail (printf "%s.kafkaGroupId %q is already the consumer group of another component: every consumer needs its own" $component $values.kafkaGroupId) }}
 {{- end }}
-{{- $groups = append $groups $values.kafkaGroupId }}
+{{- $groups = append $groups (include "parakey-bridge.consumerGroupId" (dict "root" $ "component" $component)) }}
 {{- end }}
 {{- end }}
 {{- join "," $groups }}

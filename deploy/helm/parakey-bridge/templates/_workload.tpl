@@ -103,6 +103,9 @@ spec:
             {{- if $root.Values.topics.ensureOnServiceStart }}
             {{- include "parakey-bridge.topicEnv" $root | nindent 12 }}
             {{- end }}
+            {{- with include "parakey-bridge.topicNameEnv" $ctx }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- with .env }}
             {{- . | nindent 12 }}
             {{- end }}

@@ -27,7 +27,8 @@ export function consumerMetrics(registry: Registry, group?: string): ConsumerMet
   const metrics = registeredConsumerMetrics(registry);
   if (group !== undefined) {
     for (const outcome of RECORD_OUTCOMES) metrics.processed.inc({ group, outcome }, 0);
-    for (const counter of [metrics.duplicates, metrics.retries, metrics.deadLettered]) counter.inc({ group }, 0);
+    for (const counter of [metrics.duplicates, metrics.retries, metrics.deadLettered])
+      counter.inc({ group }, 0);
   }
   return metrics;
 }
