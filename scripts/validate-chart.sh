@@ -18,7 +18,10 @@
 #      runs deploy/observability/tests/*.test.yaml against the rules as the chart renders them, where
 #      every alert needs a case that fires and one that must not; a release without a component has
 #      none of its rules;
-#   6. two releases in one namespace share no consumer group, poller group, topic or alert.
+#   6. two releases in one namespace share no consumer group, poller group, topic or alert;
+#   7. sizing: the heap (NODE_OPTIONS) derived from each memory limit in several units, the ingress HPA
+#      on request rate where the custom metrics API exists, the topic Job's deadline inside Helm's
+#      timeout (consumer replicas above the partitions are tests/invalid-template cases).
 # Ends with `N passed, M failed` on a line of its own; exits non-zero on any failure.
 #
 #   bash scripts/validate-chart.sh
@@ -119,6 +122,11 @@ pod_policy() {
       sub(/.*- name: /, "", prev); printf "%s: %s is not read from a Secret\n", short, prev
     }
     { prev = $0 }' "${file}"
+  if [[ "${short}" == *-Job-* ]]; then
+    # The topic Job is a Helm hook: Helm waits for it up to its --timeout (5m by default), so its own
+    # deadline must come first, or Helm reports a timeout instead of the Job's failure.
+    awk -v short="${short}" '/activeDeadlineSeconds:/ { d = $2 } END { if (d == "" || d >= 300) printf "%s: activeDeadlineSeconds %s is not below Helm'"'"'s default timeout of 300 s\n", short, d }' "${file}"
+  fi
   if [[ "${short}" == *-Deployment-* ]]; then
     grep -qE '^ +mountPath: /tmp$' "${file}" || printf '%s: no writable /tmp\n' "${short}"
     # Liveness on /healthz (never Kafka or the database), readiness on /readyz, both on the admin port.
@@ -170,7 +178,8 @@ env_contract() {
     [[ -e "${manifest}" ]] || continue
     component="$(sed -n 's/^ *app.kubernetes.io\/component: //p' "${manifest}" | head -n 1)"
     while read -r name; do
-      grep -qxF "${component} ${name}" "${env_names}" || grep -qxF "${name}" <<<"${user}" ||
+      # NODE_OPTIONS is Node's own (the heap sized from the memory limit), not a service setting.
+      [[ "${name}" == NODE_OPTIONS ]] || grep -qxF "${component} ${name}" "${env_names}" || grep -qxF "${name}" <<<"${user}" ||
         printf '%s: sets %s, which %s does not read\n' "$(basename "${manifest}" .yaml)" "${name}" "${component}"
     done < <(env_set "${manifest}")
     if [[ "${manifest}" == *-Deployment-* ]]; then
@@ -334,6 +343,49 @@ for file in "${TESTS}"/invalid-template/*.yaml; do
     ok "${name}: helm template refuses it (${expect})"
   fi
 done
+
+section "pods sized by their limits: heap, autoscaling on request rate"
+# render_case NAME HELM-ARGS...: the manifests of the chart with the required values and these.
+render_case() {
+  local name="$1"
+  shift
+  "${HELM}" template "${RELEASE}" "${CHART}" --namespace "${NAMESPACE}" --kube-version "${KUBE_VERSION}.0" \
+    "${required[@]}" "$@" >"${work}/${name}.yaml"
+  rm -rf "${work}/${name}"
+  split_manifests "${work}/${name}.yaml" "${work}/${name}"
+}
+# The heap is 75% of the memory limit, in MiB rounded down, for binary, decimal and plain byte units.
+render_case heap --set ingress.resources.limits=null,checkin.resources.limits.memory=1Gi \
+  --set billing.resources.limits.memory=500M,audit.resources.limits.memory=536870912,topics.job.resources.limits.memory=256Mi
+out=""
+for expectation in ingress= checkin=768 billing=357 audit=384 topics=192; do
+  component="${expectation%%=*}" want="${expectation#*=}"
+  manifest="$(grep -l "^ *app.kubernetes.io/component: ${component}$" "${work}"/heap/*-{Deployment,Job}-*.yaml | head -n 1)"
+  got="$(env_value "${manifest}" NODE_OPTIONS | sed -n 's/^--max-old-space-size=//p')"
+  [[ "${got}" == "${want}" ]] || out+="${component}: heap ${got:-none} MiB, expected ${want:-none}"$'\n'
+done
+if [[ -z "${out}" ]]; then
+  ok "NODE_OPTIONS heap = 75% of limits.memory (1Gi: 768, 500M: 357, 536870912: 384, 256Mi: 192 MiB; no limit: none)"
+else
+  bad "heap from the memory limit" "${out%$'\n'}"
+fi
+render_case heap-off --set heapPercentOfMemoryLimit=0
+if ! grep -q 'NODE_OPTIONS' "${work}/heap-off.yaml"; then
+  ok "heapPercentOfMemoryLimit=0 leaves Node's heap alone"
+else
+  bad "heapPercentOfMemoryLimit=0 still sets NODE_OPTIONS"
+fi
+# The ingress HPA adds the request rate only where the custom metrics API exists.
+hpa=(--set ingress.autoscaling.enabled=true,ingress.autoscaling.targetRequestsPerSecond=50)
+render_case hpa-custom "${hpa[@]}" --api-versions custom.metrics.k8s.io/v1beta2
+render_case hpa-plain "${hpa[@]}"
+if grep -A3 -- '- type: Pods' "${work}"/hpa-custom/*-HorizontalPodAutoscaler-*.yaml | grep -q 'name: bridge_webhook_requests_per_second' &&
+  ! grep -q -- '- type: Pods' "${work}"/hpa-plain/*-HorizontalPodAutoscaler-*.yaml &&
+  "${KUBECTL_VALIDATE}" --version "${KUBE_VERSION}" "${work}"/hpa-custom/*-HorizontalPodAutoscaler-*.yaml >/dev/null 2>&1; then
+  ok "ingress HPA scales on CPU and, where custom.metrics.k8s.io is served, on webhook requests per second"
+else
+  bad "ingress HPA on request rate" "$(cat "${work}"/hpa-custom/*-HorizontalPodAutoscaler-*.yaml)"
+fi
 
 section "alert rules: one source, checked by promtool, each alert unit-tested"
 RULES_SOURCE="${CHART}/files/prometheus-rules.yaml"

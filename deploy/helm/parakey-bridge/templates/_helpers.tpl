@@ -69,7 +69,8 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The image of a component: `<component>.image.repository` when set, else `<image.repository>-<component>`;
-the tag falls back to image.tag, then to the chart's appVersion.
+the tag falls back to image.tag, then to the chart's appVersion; `<component>.image.digest` pins it
+(`<repository>:<tag>@<digest>`: the runtime pulls the digest, the tag stays for people reading it).
 Usage: include "parakey-bridge.image" (dict "root" $ "component" "ingress")
 */}}
 {{- define "parakey-bridge.image" -}}
@@ -77,6 +78,7 @@ Usage: include "parakey-bridge.image" (dict "root" $ "component" "ingress")
 {{- $repository := $own.repository | default (printf "%s-%s" .root.Values.image.repository .component) }}
 {{- $tag := $own.tag | default .root.Values.image.tag | default .root.Chart.AppVersion }}
 {{- printf "%s:%s" $repository (toString $tag) }}
+{{- with $own.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/* Pod security context shared by every pod of the chart (restricted Pod Security Standard). */}}
@@ -269,4 +271,31 @@ minAvailable 1 would block every node drain).
 {{- define "parakey-bridge.minReplicas" -}}
 {{- $autoscaling := .values.autoscaling | default dict }}
 {{- if $autoscaling.enabled }}{{ int64 $autoscaling.minReplicas }}{{ else }}{{ int64 .values.replicas }}{{ end }}
+{{- end }}
+
+{{/*
+NODE_OPTIONS sizing Node's old-space heap from the container's memory limit: heapPercentOfMemoryLimit
+of resources.limits.memory, in MiB (rounded down). Without it Node sizes its heap from the node's
+memory, not the container's, and the kernel kills the pod (OOMKilled) before V8 ever collects hard.
+Nothing when the container has no memory limit or the percentage is 0.
+Usage: include "parakey-bridge.nodeOptionsEnv" (dict "root" $ "resources" $values.resources "what" "checkin")
+*/}}
+{{- define "parakey-bridge.nodeOptionsEnv" -}}
+{{- $percent := int64 .root.Values.heapPercentOfMemoryLimit }}
+{{- $limit := ((.resources | default dict).limits | default dict).memory }}
+{{- if and $limit (gt $percent 0) }}
+{{- $quantity := toString $limit }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $quantity }}
+{{- $unit := trimPrefix $number $quantity }}
+{{- $bytesPer := dict "" 1.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 }}
+{{- if or (not $number) (not (hasKey $bytesPer $unit)) }}
+{{- fail (printf "%s.resources.limits.memory %q: the heap is derived from it, so it must be a number with one of the units k, M, G, T, Ki, Mi, Gi, Ti (or none: bytes)" .what $quantity) }}
+{{- end }}
+{{- $heapMiB := int64 (floor (divf (mulf (float64 $number) (get $bytesPer $unit) $percent) 104857600.0)) }}
+{{- if lt $heapMiB 64 }}
+{{- fail (printf "%s.resources.limits.memory %q leaves a heap of %d MiB at heapPercentOfMemoryLimit %d%%: Node needs at least 64 MiB" .what $quantity $heapMiB $percent) }}
+{{- end }}
+- name: NODE_OPTIONS
+  value: {{ printf "--max-old-space-size=%d" $heapMiB | quote }}
+{{- end }}
 {{- end }}
