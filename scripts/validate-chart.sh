@@ -545,6 +545,14 @@ if [[ -z "$(grep -vE '^topic parakey\.(event-logs(\.rejected)?|checkins)\.v1$|^t
 else
   bad "two releases scoped by release share more than the topics" "${out}"
 fi
+# The dashboard shows one release at a time: every metric selector filters by its variables.
+out="$(grep -oE '\bbridge_[a-z0-9_]+(\{[^}]*\})?' deploy/observability/grafana-dashboard.json |
+  grep -vF 'namespace=~\"$namespace\", app_kubernetes_io_instance=~\"$release\"' || true)"
+if [[ -z "${out}" ]]; then
+  ok "the Grafana dashboard filters every metric by \$namespace and \$release"
+else
+  bad "dashboard selectors without the release filter" "${out}"
+fi
 # Today's names stay the default (existing installs keep their offsets), and this check sees that
 # two such releases on one cluster share their consumer groups.
 out="$(shared_names)"
