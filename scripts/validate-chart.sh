@@ -12,7 +12,16 @@
 #   4. every environment variable a rendered pod sets (beyond the case's own extraEnv) is one its
 #      component reads (scripts/lib/service-env-names.ts lists them from the services' zod schemas, so
 #      this needs `pnpm install`), and the topic Job creates the dead-letter topics of exactly the
-#      consumer groups the Deployments join.
+#      consumer groups the Deployments join;
+#   5. the alert rules: deploy/observability/alerts.yaml is not stale (generated from the chart's
+#      files/prometheus-rules.yaml), `promtool check rules` accepts both, and `promtool test rules`
+#      runs deploy/observability/tests/*.test.yaml against the rules as the chart renders them, where
+#      every alert needs a case that fires and one that must not; a release without a component has
+#      none of its rules;
+#   6. two releases in one namespace share no consumer group, poller group, topic or alert;
+#   7. sizing: the heap (NODE_OPTIONS) derived from each memory limit in several units, the ingress HPA
+#      on request rate where the custom metrics API exists, the topic Job's deadline inside Helm's
+#      timeout (consumer replicas above the partitions are tests/invalid-template cases).
 # Ends with `N passed, M failed` on a line of its own; exits non-zero on any failure.
 #
 #   bash scripts/validate-chart.sh
@@ -30,9 +39,10 @@ KUBE_VERSION=1.35
 tools="$(bash deploy/tools/install.sh)"
 HELM="$(sed -n 's/^HELM=//p' <<<"${tools}")"
 KUBECTL_VALIDATE="$(sed -n 's/^KUBECTL_VALIDATE=//p' <<<"${tools}")"
-printf '%s, kubectl-validate %s, Kubernetes %s schemas\n' \
+PROMTOOL="$(sed -n 's/^PROMTOOL=//p' <<<"${tools}")"
+printf '%s, kubectl-validate %s, %s, Kubernetes %s schemas\n' \
   "$("${HELM}" version --short)" "$(basename "$(dirname "${KUBECTL_VALIDATE}")" | sed 's/^kubectl-validate-//')" \
-  "${KUBE_VERSION}"
+  "$("${PROMTOOL}" --version 2>&1 | head -n 1)" "${KUBE_VERSION}"
 
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
@@ -112,6 +122,11 @@ pod_policy() {
       sub(/.*- name: /, "", prev); printf "%s: %s is not read from a Secret\n", short, prev
     }
     { prev = $0 }' "${file}"
+  if [[ "${short}" == *-Job-* ]]; then
+    # The topic Job is a Helm hook: Helm waits for it up to its --timeout (5m by default), so its own
+    # deadline must come first, or Helm reports a timeout instead of the Job's failure.
+    awk -v short="${short}" '/activeDeadlineSeconds:/ { d = $2 } END { if (d == "" || d >= 300) printf "%s: activeDeadlineSeconds %s is not below Helm'"'"'s default timeout of 300 s\n", short, d }' "${file}"
+  fi
   if [[ "${short}" == *-Deployment-* ]]; then
     grep -qE '^ +mountPath: /tmp$' "${file}" || printf '%s: no writable /tmp\n' "${short}"
     # Liveness on /healthz (never Kafka or the database), readiness on /readyz, both on the admin port.
@@ -163,7 +178,8 @@ env_contract() {
     [[ -e "${manifest}" ]] || continue
     component="$(sed -n 's/^ *app.kubernetes.io\/component: //p' "${manifest}" | head -n 1)"
     while read -r name; do
-      grep -qxF "${component} ${name}" "${env_names}" || grep -qxF "${name}" <<<"${user}" ||
+      # NODE_OPTIONS is Node's own (the heap sized from the memory limit), not a service setting.
+      [[ "${name}" == NODE_OPTIONS ]] || grep -qxF "${component} ${name}" "${env_names}" || grep -qxF "${name}" <<<"${user}" ||
         printf '%s: sets %s, which %s does not read\n' "$(basename "${manifest}" .yaml)" "${name}" "${component}"
     done < <(env_set "${manifest}")
     if [[ "${manifest}" == *-Deployment-* ]]; then
@@ -327,6 +343,224 @@ for file in "${TESTS}"/invalid-template/*.yaml; do
     ok "${name}: helm template refuses it (${expect})"
   fi
 done
+
+section "pods sized by their limits: heap, autoscaling on request rate"
+# render_case NAME HELM-ARGS...: the manifests of the chart with the required values and these.
+render_case() {
+  local name="$1"
+  shift
+  "${HELM}" template "${RELEASE}" "${CHART}" --namespace "${NAMESPACE}" --kube-version "${KUBE_VERSION}.0" \
+    "${required[@]}" "$@" >"${work}/${name}.yaml"
+  rm -rf "${work}/${name}"
+  split_manifests "${work}/${name}.yaml" "${work}/${name}"
+}
+# The heap is 75% of the memory limit, in MiB rounded down, for binary, decimal and plain byte units.
+render_case heap --set ingress.resources.limits=null,checkin.resources.limits.memory=1Gi \
+  --set billing.resources.limits.memory=500M,audit.resources.limits.memory=536870912,topics.job.resources.limits.memory=256Mi
+out=""
+for expectation in ingress= checkin=768 billing=357 audit=384 topics=192; do
+  component="${expectation%%=*}" want="${expectation#*=}"
+  manifest="$(grep -l "^ *app.kubernetes.io/component: ${component}$" "${work}"/heap/*-{Deployment,Job}-*.yaml | head -n 1)"
+  got="$(env_value "${manifest}" NODE_OPTIONS | sed -n 's/^--max-old-space-size=//p')"
+  [[ "${got}" == "${want}" ]] || out+="${component}: heap ${got:-none} MiB, expected ${want:-none}"$'\n'
+done
+if [[ -z "${out}" ]]; then
+  ok "NODE_OPTIONS heap = 75% of limits.memory (1Gi: 768, 500M: 357, 536870912: 384, 256Mi: 192 MiB; no limit: none)"
+else
+  bad "heap from the memory limit" "${out%$'\n'}"
+fi
+render_case heap-off --set heapPercentOfMemoryLimit=0
+if ! grep -q 'NODE_OPTIONS' "${work}/heap-off.yaml"; then
+  ok "heapPercentOfMemoryLimit=0 leaves Node's heap alone"
+else
+  bad "heapPercentOfMemoryLimit=0 still sets NODE_OPTIONS"
+fi
+# The ingress HPA adds the request rate only where the custom metrics API exists.
+hpa=(--set ingress.autoscaling.enabled=true,ingress.autoscaling.targetRequestsPerSecond=50)
+render_case hpa-custom "${hpa[@]}" --api-versions custom.metrics.k8s.io/v1beta2
+render_case hpa-plain "${hpa[@]}"
+if grep -A3 -- '- type: Pods' "${work}"/hpa-custom/*-HorizontalPodAutoscaler-*.yaml | grep -q 'name: bridge_webhook_requests_per_second' &&
+  ! grep -q -- '- type: Pods' "${work}"/hpa-plain/*-HorizontalPodAutoscaler-*.yaml &&
+  "${KUBECTL_VALIDATE}" --version "${KUBE_VERSION}" "${work}"/hpa-custom/*-HorizontalPodAutoscaler-*.yaml >/dev/null 2>&1; then
+  ok "ingress HPA scales on CPU and, where custom.metrics.k8s.io is served, on webhook requests per second"
+else
+  bad "ingress HPA on request rate" "$(cat "${work}"/hpa-custom/*-HorizontalPodAutoscaler-*.yaml)"
+fi
+
+section "alert rules: one source, checked by promtool, each alert unit-tested"
+RULES_SOURCE="${CHART}/files/prometheus-rules.yaml"
+RULE_TESTS=deploy/observability/tests
+if out="$(bash deploy/observability/generate-alerts.sh --check 2>&1)"; then
+  ok "deploy/observability/alerts.yaml is generated from ${RULES_SOURCE} and up to date"
+else
+  bad "deploy/observability/alerts.yaml is stale" "${out}"
+fi
+
+# rendered_rules NAME RELEASE NAMESPACE HELM-VALUES-ARGS...: the rule groups the chart renders (the
+# PrometheusRule's spec, as a Prometheus rule file) into ${work}/rules-NAME.yaml; "" when none.
+rendered_rules() {
+  local name="$1" release="$2" namespace="$3" rendered="${work}/rules-$1.render.yaml"
+  shift 3
+  "${HELM}" template "${release}" "${CHART}" --namespace "${namespace}" --kube-version "${KUBE_VERSION}.0" \
+    --api-versions monitoring.coreos.com/v1 "$@" >"${rendered}"
+  split_manifests "${rendered}" "${work}/rules-${name}"
+  : >"${work}/rules-${name}.yaml"
+  local manifest
+  for manifest in "${work}/rules-${name}"/*-PrometheusRule-*.yaml; do
+    [[ -e "${manifest}" ]] || continue
+    awk 'found { print substr($0, 3) } /^spec:$/ { found = 1 }' "${manifest}" >"${work}/rules-${name}.yaml"
+  done
+}
+
+# The rules as the chart renders them for release "blue" in namespace "prod", the labels the tests use.
+rendered_rules tested blue prod "${required[@]}"
+for file in "${work}/rules-tested.yaml" deploy/observability/alerts.yaml; do
+  if out="$("${PROMTOOL}" check rules "${file}" 2>&1)"; then
+    ok "promtool check rules: $(basename "${file}" | sed 's/^rules-tested.yaml$/the chart'"'"'s rendered PrometheusRule/') ($(grep -c '^ *- alert: ' "${file}") alerts)"
+  else
+    bad "promtool check rules ${file}" "${out}"
+  fi
+done
+# The tests judge when an alert fires and with which labels; annotations are prose (their templates
+# are checked above), so they are left out rather than copied into every expected alert.
+tests_dir="${work}/rule-tests"
+mkdir -p "${tests_dir}"
+awk '
+  skip && (match($0, /^ */) && RLENGTH <= indent) { skip = 0 }
+  skip { next }
+  /^ *annotations:$/ { match($0, /^ */); indent = RLENGTH; skip = 1; next }
+  { print }' "${work}/rules-tested.yaml" >"${tests_dir}/rules.yaml"
+cp "${RULE_TESTS}"/*.test.yaml "${tests_dir}/"
+for file in "${tests_dir}"/*.test.yaml; do
+  if out="$("${PROMTOOL}" test rules "${file}" 2>&1)"; then
+    ok "promtool test rules ${RULE_TESTS}/$(basename "${file}") ($(grep -c '^  - name: ' "${file}") cases)"
+  else
+    bad "promtool test rules ${RULE_TESTS}/$(basename "${file}")" "${out}"
+  fi
+done
+# Every alert has a case where it must fire (`- alertname: X` with expected alerts) and one where it
+# must not (`{ alertname: X, ..., exp_alerts: [] }`).
+untested=""
+while read -r alert; do
+  grep -qE "^ +- alertname: ${alert}$" "${RULE_TESTS}"/*.test.yaml || untested+="${alert}: no case where it fires"$'\n'
+  grep -qE "\\{ alertname: ${alert}, .*exp_alerts: \\[\\] \\}" "${RULE_TESTS}"/*.test.yaml ||
+    untested+="${alert}: no case where it must stay quiet"$'\n'
+done < <(sed -n 's/^ *- alert: //p' "${RULES_SOURCE}")
+if [[ -z "${untested}" ]]; then
+  ok "every alert of ${RULES_SOURCE} has a firing and a non-firing test case"
+else
+  bad "alerts without tests" "${untested%$'\n'}"
+fi
+
+# A component the release does not run has no rule that would wait for it for ever.
+rendered_rules consumers-only blue prod -f "${TESTS}/valid/consumers-only.yaml"
+rendered_rules ingress-only blue prod "${required[@]}" --set checkin.enabled=false,billing.enabled=false,audit.enabled=false
+out=""
+grep -qE 'alert: ParakeyBridge(IngressDown|Webhook|Poller|EventsRe)' "${work}/rules-consumers-only.yaml" &&
+  out+="consumers-only renders ingress or poller rules"$'\n'
+grep -q 'alert: ParakeyBridgeAuditDown' "${work}/rules-consumers-only.yaml" || out+="consumers-only lost the consumer rules"$'\n'
+grep -qE 'alert: ParakeyBridge(Consumer|DeadLetters|EndToEnd|CheckinDown|BillingDown|AuditDown|AuditChain)' \
+  "${work}/rules-ingress-only.yaml" && out+="ingress-only renders consumer rules"$'\n'
+grep -q 'alert: ParakeyBridgeIngressDown' "${work}/rules-ingress-only.yaml" || out+="ingress-only lost the ingress rules"$'\n'
+if [[ -z "${out}" ]]; then
+  ok "a release renders the rules of the components it runs, and only those"
+else
+  bad "rules of components the release does not run" "${out%$'\n'}"
+fi
+
+section "two releases in one namespace: no shared consumer group, poller election, topic or alert"
+# kafka_names DIR: what a rendered release uses on the Kafka cluster and in Prometheus, one
+# `<what> <name>` a line: consumer groups (and the dead-letter and redrive topics they name), the
+# poller's leadership group prefix, the topics its pods and its topic Job use, the releases its alert
+# rules select, and its resources.
+kafka_names() {
+  local dir="$1" manifest component var value group
+  declare -A default_topic=(
+    [TOPIC_EVENT_LOGS]=parakey.event-logs.v1 [TOPIC_REJECTED]=parakey.event-logs.rejected.v1
+    [TOPIC_CHECKINS]=parakey.checkins.v1 [TOPIC_POLLER_STATE]=parakey-bridge.poller-state
+  )
+  for manifest in "${dir}"/*-Deployment-*.yaml; do
+    component="$(sed -n 's/^ *app.kubernetes.io\/component: //p' "${manifest}" | head -n 1)"
+    group="$(env_value "${manifest}" KAFKA_GROUP_ID)"
+    [[ -z "${group}" ]] || printf 'group %s\ntopic parakey.event-logs.v1.%s.dlq\ntopic parakey.event-logs.v1.%s.redrive\n' \
+      "${group}" "${group}" "${group}"
+    if grep -q -- '- name: PARAKEY_API_TOKENS$' "${manifest}"; then
+      value="$(env_value "${manifest}" POLLER_GROUP_PREFIX)"
+      printf 'poller-group %s<integration>\n' "${value:-parakey-bridge-poller-}"
+    fi
+    # The topics the component reads or writes: those of its TOPIC_* variables, set or defaulted.
+    for var in "${!default_topic[@]}"; do
+      grep -qxF "${component} ${var}" "${env_names}" || continue
+      value="$(env_value "${manifest}" "${var}")"
+      printf 'topic %s\n' "${value:-${default_topic[${var}]}}"
+    done
+  done
+  for manifest in "${dir}"/*-Job-*.yaml; do
+    [[ -e "${manifest}" ]] || continue
+    for var in "${!default_topic[@]}"; do
+      printf 'topic %s%s\n' "$(env_value "${manifest}" TOPIC_NAME_PREFIX)" "${default_topic[${var}]}"
+    done
+    for group in $(env_value "${manifest}" KAFKA_GROUP_IDS | tr ',' ' '); do
+      printf 'topic parakey.event-logs.v1.%s.dlq\ntopic parakey.event-logs.v1.%s.redrive\n' "${group}" "${group}"
+    done
+  done
+  for manifest in "${dir}"/*-PrometheusRule-*.yaml; do
+    grep -oE 'app_kubernetes_io_instance="[^"]*"' "${manifest}" | sort -u | sed 's/^/alerts-select /'
+    # A metric selector without the release's matchers would alert on both releases.
+    grep -oE '\b(bridge_[a-z0-9_]+|up)\{[^}]*\}' "${manifest}" | grep -v 'app_kubernetes_io_instance="' |
+      sed 's/^/unscoped-selector /'
+  done
+  for manifest in "${dir}"/*.yaml; do
+    printf 'resource %s\n' "$(basename "${manifest}" .yaml | sed 's/^[0-9]*-//')"
+  done
+}
+
+# shared_names VALUES-ARGS...: renders releases blue and green into one namespace and prints what they
+# share (plus any unscoped selector).
+shared_names() {
+  local release
+  for release in blue green; do
+    "${HELM}" template "${release}" "${CHART}" --namespace shared --kube-version "${KUBE_VERSION}.0" \
+      --api-versions monitoring.coreos.com/v1 "${required[@]}" "$@" >"${work}/two-${release}.yaml"
+    rm -rf "${work}/two-${release}"
+    split_manifests "${work}/two-${release}.yaml" "${work}/two-${release}"
+    kafka_names "${work}/two-${release}" | sort -u >"${work}/two-${release}.names"
+  done
+  comm -12 "${work}/two-blue.names" "${work}/two-green.names"
+  grep -h '^unscoped-selector ' "${work}/two-blue.names" "${work}/two-green.names" || true
+}
+
+scoped=(--set kafka.names.scopeByRelease=true,kafka.names.topics=true,topics.ensureOnServiceStart=false)
+out="$(shared_names "${scoped[@]}")"
+if [[ -z "${out}" ]] && grep -q '^group shared.blue.parakey-bridge-audit$' "${work}/two-blue.names" &&
+  grep -q '^poller-group shared.green.parakey-bridge-poller-<integration>$' "${work}/two-green.names" &&
+  grep -q '^alerts-select app_kubernetes_io_instance="green"$' "${work}/two-green.names"; then
+  ok "kafka.names.scopeByRelease + topics: blue and green share no group, poller election, topic, alert selector or resource"
+else
+  bad "two scoped releases share names" "${out:-the expected scoped names are missing}"
+fi
+out="$(shared_names --set kafka.names.scopeByRelease=true)"
+if [[ -z "$(grep -vE '^topic parakey\.(event-logs(\.rejected)?|checkins)\.v1$|^topic parakey-bridge\.poller-state$' <<<"${out}")" ]]; then
+  ok "kafka.names.scopeByRelease alone: blue and green share the topics (one stream), nothing else"
+else
+  bad "two releases scoped by release share more than the topics" "${out}"
+fi
+# The dashboard shows one release at a time: every metric selector filters by its variables.
+out="$(grep -oE '\bbridge_[a-z0-9_]+(\{[^}]*\})?' deploy/observability/grafana-dashboard.json |
+  grep -vF 'namespace=~\"$namespace\", app_kubernetes_io_instance=~\"$release\"' || true)"
+if [[ -z "${out}" ]]; then
+  ok "the Grafana dashboard filters every metric by \$namespace and \$release"
+else
+  bad "dashboard selectors without the release filter" "${out}"
+fi
+# Today's names stay the default (existing installs keep their offsets), and this check sees that
+# two such releases on one cluster share their consumer groups.
+out="$(shared_names)"
+if grep -q '^group parakey-bridge-audit$' <<<"${out}" && grep -q '^poller-group parakey-bridge-poller-<integration>$' <<<"${out}"; then
+  ok "by default the historical names stay (parakey-bridge-audit, parakey-bridge-poller-<integration>), which two releases would share"
+else
+  bad "default names changed or the collision check is blind" "${out}"
+fi
 
 printf '\n%d passed, %d failed\n' "${passed}" "${failed}"
 [[ "${failed}" -eq 0 ]]

@@ -2,7 +2,8 @@
 # Builds the chart tools from source with the machine's Go toolchain: machines here reach package
 # registries only (the Go module proxy among them), never a release download site.
 #
-#   bash deploy/tools/install.sh      prints `HELM=<path>` and `KUBECTL_VALIDATE=<path>` on stdout
+#   bash deploy/tools/install.sh      prints `HELM=<path>`, `KUBECTL_VALIDATE=<path>` and
+#                                     `PROMTOOL=<path>` on stdout
 #
 # Each tool lands in ~/.cache/parakey-bridge/tools/go-bin/<name>-<version>/ (PARAKEY_TOOLS_DIR moves
 # the root), so only the first run compiles (a few minutes on 2 cores); later runs only check the file.
@@ -13,11 +14,14 @@ set -euo pipefail
 # 0.35 Kubernetes libraries, and embeds the built-in schemas up to Kubernetes 1.35.
 HELM_VERSION="v3.22.0"
 KUBECTL_VALIDATE_VERSION="v0.0.5-0.20260105161640-a97ccfaca20b"
+# promtool, Prometheus's own rule checker and unit tester (`promtool test rules`): the Go module of
+# Prometheus 3.x is tagged v0.3MM.P for release 3.MM.P, so v0.316.0 is Prometheus 3.16.0.
+PROMETHEUS_VERSION="v0.316.0"
 
 tools_root="${PARAKEY_TOOLS_DIR:-${HOME}/.cache/parakey-bridge/tools}/go-bin"
 log() { printf '[tools] %s\n' "$*" >&2; }
 
-command -v go >/dev/null || { log "need Go (1.25 or newer) on PATH to build helm and kubectl-validate"; exit 1; }
+command -v go >/dev/null || { log "need Go (1.25 or newer) on PATH to build helm, kubectl-validate and promtool"; exit 1; }
 
 # go_install NAME MODULE/PKG VERSION [LDFLAGS]: builds into a scratch GOBIN and renames it into place,
 # so an interrupted build never leaves a half-written binary that a later run would trust.
@@ -68,6 +72,11 @@ else
   helm_bin="$(go_install helm helm.sh/helm/v3/cmd/helm "${HELM_VERSION}" "$(helm_ldflags)")"
 fi
 kv_bin="$(go_install kubectl-validate sigs.k8s.io/kubectl-validate "${KUBECTL_VALIDATE_VERSION}")"
+# `promtool --version` reports what the release Makefile stamps; 3.MM.P from the module's v0.3MM.P.
+prometheus_release="$(sed -E 's/^v0\.3([0-9]+)\.([0-9]+)$/3.\1.\2/; s/\.0([0-9])/.\1/' <<<"${PROMETHEUS_VERSION}")"
+promtool_bin="$(go_install promtool github.com/prometheus/prometheus/cmd/promtool "${PROMETHEUS_VERSION}" \
+  "-X github.com/prometheus/common/version.Version=${prometheus_release}")"
 
 printf 'HELM=%s\n' "${helm_bin}"
 printf 'KUBECTL_VALIDATE=%s\n' "${kv_bin}"
+printf 'PROMTOOL=%s\n' "${promtool_bin}"

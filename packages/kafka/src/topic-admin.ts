@@ -1,7 +1,13 @@
 import { deadLetterTopic, Topics } from "@parakey-bridge/contracts";
-import type { Component } from "@parakey-bridge/service-kit";
+import { BridgeError, type Component } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import type { Kafka } from "kafkajs";
+import type { Admin, ConfigResourceTypes, ConfigSource, Kafka } from "kafkajs";
+
+// kafkajs's enums live past what Node can import by name from its CommonJS index; the protocol
+// values themselves are fixed: resource type TOPIC, and a value set on the topic itself.
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes.TOPIC;
+const SET_ON_TOPIC = 1 as ConfigSource.TOPIC_CONFIG;
+
 import { redriveTopic } from "./consumer/topics.js";
 
 export interface TopicSpec {
@@ -158,4 +164,137 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], log: Logger
   } finally {
     await admin.disconnect();
   }
+}
+
+/** What `reconcileTopics` changed (or, on a dry run, would change). */
+export interface TopicReconcileResult {
+  created: string[];
+  /** Topics whose partition count grew. */
+  grown: { topic: string; from: number; to: number }[];
+  /** Topic configs set to the spec's value (previous value; undefined = the broker default). */
+  configured: { topic: string; name: string; from: string | undefined; to: string }[];
+}
+
+interface TopicPlan extends TopicReconcileResult {
+  /** Topic name -> its complete dynamic config after the change (alterConfigs replaces it whole). */
+  configs: Map<string, Record<string, string>>;
+  refused: string[];
+}
+
+/**
+ * Brings the topics to their specs (the provisioning Job, `topics ensure`): creates the missing ones,
+ * sets every config of a spec that differs on the broker (retention, min.insync.replicas, ...; other
+ * settings an operator gave a topic are kept), and grows partitions that are fewer than the spec's.
+ * Growing moves keys to other partitions: per-device order holds within each partition from then on,
+ * but records of a device produced before and after the change may be read out of order, so it is
+ * logged as a warning. What Kafka cannot do in place is refused, before anything is changed: fewer
+ * partitions (it would delete data) and another replication factor (a partition reassignment, an
+ * operator's job): it throws a `BridgeError` ("topic_change_refused") naming every refusal, so the Job
+ * fails instead of reporting success over topics that differ from what the chart says.
+ *
+ * @example
+ * const result = await reconcileTopics(kafka, bridgeTopicSpecs({ partitions: 6, replicationFactor: 3, retentionMs: 7 * 864e5 }), log);
+ * // { created: [], grown: [], configured: [{ topic: "parakey.event-logs.v1", name: "retention.ms", from: "86400000", to: "604800000" }] }
+ */
+export async function reconcileTopics(
+  kafka: Kafka,
+  specs: TopicSpec[],
+  log: Logger,
+): Promise<TopicReconcileResult> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const plan = await planTopics(admin, specs);
+    if (plan.refused.length > 0) {
+      for (const reason of plan.refused) log.error({ reason }, "topic change refused");
+      throw new BridgeError(
+        "topic_change_refused",
+        `refused, nothing was changed: ${plan.refused.join("; ")}`,
+      );
+    }
+    const missing = specs.filter((spec) => plan.created.includes(spec.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((spec) => ({
+          topic: spec.topic,
+          numPartitions: spec.partitions,
+          replicationFactor: spec.replicationFactor,
+          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      log.info({ created: plan.created }, "created topics");
+    }
+    if (plan.configs.size > 0) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [...plan.configs].map(([name, config]) => ({
+          type: TOPIC_RESOURCE,
+          name,
+          configEntries: Object.entries(config).map(([entry, value]) => ({ name: entry, value })),
+        })),
+      });
+      for (const change of plan.configured) log.info(change, "topic config changed");
+    }
+    if (plan.grown.length > 0) {
+      for (const growth of plan.grown) {
+        log.warn(
+          growth,
+          "growing partitions: keys move to other partitions, so a device's records written before and after this change may be read out of order",
+        );
+      }
+      await admin.createPartitions({
+        topicPartitions: plan.grown.map(({ topic, to }) => ({ topic, count: to })),
+      });
+    }
+    return { created: plan.created, grown: plan.grown, configured: plan.configured };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function planTopics(admin: Admin, specs: TopicSpec[]): Promise<TopicPlan> {
+  const plan: TopicPlan = { created: [], grown: [], configured: [], configs: new Map(), refused: [] };
+  const existing = new Set(await admin.listTopics());
+  const present = specs.filter((spec) => existing.has(spec.topic));
+  plan.created = specs.filter((spec) => !existing.has(spec.topic)).map((spec) => spec.topic);
+  if (present.length === 0) return plan;
+
+  const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.topic) });
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((spec) => ({ type: TOPIC_RESOURCE, name: spec.topic })),
+  });
+  for (const spec of present) {
+    const partitions = metadata.topics.find((topic) => topic.name === spec.topic)?.partitions ?? [];
+    const replicas = partitions[0]?.replicas.length ?? spec.replicationFactor;
+    if (partitions.length > spec.partitions) {
+      plan.refused.push(
+        `${spec.topic} has ${partitions.length} partitions, the spec ${spec.partitions}: Kafka cannot remove partitions (set the spec to at least ${partitions.length})`,
+      );
+    } else if (partitions.length < spec.partitions) {
+      plan.grown.push({ topic: spec.topic, from: partitions.length, to: spec.partitions });
+    }
+    if (replicas !== spec.replicationFactor) {
+      plan.refused.push(
+        `${spec.topic} has replication factor ${replicas}, the spec ${spec.replicationFactor}: changing it takes a partition reassignment (kafka-reassign-partitions), which this Job does not do`,
+      );
+    }
+    const entries =
+      described.resources.find((resource) => resource.resourceName === spec.topic)?.configEntries ?? [];
+    // alterConfigs replaces a topic's whole dynamic config: start from what is set on the topic now,
+    // so settings an operator added stay.
+    const current = Object.fromEntries(
+      entries
+        .filter((entry) => entry.configSource === SET_ON_TOPIC && !entry.isSensitive)
+        .map((entry) => [entry.configName, entry.configValue]),
+    );
+    const changes = Object.entries(spec.config ?? {}).filter(([name, value]) => current[name] !== value);
+    if (changes.length > 0) {
+      plan.configs.set(spec.topic, { ...current, ...Object.fromEntries(changes) });
+      for (const [name, to] of changes)
+        plan.configured.push({ topic: spec.topic, name, from: current[name], to });
+    }
+  }
+  return plan;
 }

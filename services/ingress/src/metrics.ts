@@ -1,21 +1,29 @@
+import { RejectionReason } from "@parakey-bridge/contracts";
 import { Counter, Histogram, type Registry } from "prom-client";
 
+const WEBHOOK_OUTCOMES = [
+  "accepted",
+  "duplicate",
+  "rejected",
+  "ignored",
+  "unauthorized",
+  "too_large",
+  "unavailable",
+  "shutting_down",
+  "not_found",
+  "method_not_allowed",
+  "error",
+] as const;
+
 /** Outcome of one webhook request: a bounded label set (never ids). */
-export type WebhookOutcome =
-  | "accepted"
-  | "duplicate"
-  | "rejected"
-  | "ignored"
-  | "unauthorized"
-  | "too_large"
-  | "unavailable"
-  | "shutting_down"
-  | "not_found"
-  | "method_not_allowed"
-  | "error";
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+const FILTER_REASONS = ["domain_not_allowed", "device_not_allowed"] as const;
 
 /** Why an event was acknowledged without being produced (allowlists). */
-export type FilterReason = "domain_not_allowed" | "device_not_allowed";
+export type FilterReason = (typeof FILTER_REASONS)[number];
+
+const INTAKES = ["webhook", "poll"] as const;
 
 /** The ingress metrics (names are what dashboards and alerts rely on: docs/architecture.md). */
 export interface IngressMetrics {
@@ -35,7 +43,9 @@ const DAY = 24 * HOUR;
 /**
  * Registers the ingress metrics on a registry. Shared by every intake of the replica (webhook and
  * poller), which tell themselves apart by the `via` label; calling it twice on one registry returns
- * the same metrics.
+ * the same metrics. Every counter starts at 0 for each label value it can take: a series that
+ * appears only with the first event starts at 1, and `increase()` cannot see that first event, so an
+ * alert on the first rejected payload ever would never fire.
  *
  * @example
  * const metrics = createIngressMetrics(registry);
@@ -56,7 +66,7 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
     };
   }
   const registers = [registry];
-  return {
+  const metrics: IngressMetrics = {
     requests: new Counter({
       name: "bridge_webhook_requests_total",
       help: "Webhook requests by outcome (accepted, duplicate, rejected, ignored, unauthorized, too_large, unavailable, ...).",
@@ -115,4 +125,12 @@ export function createIngressMetrics(registry: Registry): IngressMetrics {
       registers,
     }),
   };
+  for (const outcome of WEBHOOK_OUTCOMES) metrics.requests.inc({ outcome }, 0);
+  for (const via of INTAKES) {
+    metrics.produced.inc({ via }, 0);
+    metrics.duplicates.inc({ via }, 0);
+  }
+  for (const reason of RejectionReason.options) metrics.rejected.inc({ reason }, 0);
+  for (const reason of FILTER_REASONS) metrics.filtered.inc({ reason }, 0);
+  return metrics;
 }

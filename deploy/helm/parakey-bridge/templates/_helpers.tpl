@@ -69,7 +69,8 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/*
 The image of a component: `<component>.image.repository` when set, else `<image.repository>-<component>`;
-the tag falls back to image.tag, then to the chart's appVersion.
+the tag falls back to image.tag, then to the chart's appVersion; `<component>.image.digest` pins it
+(`<repository>:<tag>@<digest>`: the runtime pulls the digest, the tag stays for people reading it).
 Usage: include "parakey-bridge.image" (dict "root" $ "component" "ingress")
 */}}
 {{- define "parakey-bridge.image" -}}
@@ -77,6 +78,7 @@ Usage: include "parakey-bridge.image" (dict "root" $ "component" "ingress")
 {{- $repository := $own.repository | default (printf "%s-%s" .root.Values.image.repository .component) }}
 {{- $tag := $own.tag | default .root.Values.image.tag | default .root.Chart.AppVersion }}
 {{- printf "%s:%s" $repository (toString $tag) }}
+{{- with $own.digest }}@{{ . }}{{ end }}
 {{- end }}
 
 {{/* Pod security context shared by every pod of the chart (restricted Pod Security Standard). */}}
@@ -184,6 +186,53 @@ Usage: include "parakey-bridge.kafkaTlsVolumeMount" $ / include "parakey-bridge.
 {{- end }}
 
 {{/*
+The prefix of this release's names on the Kafka cluster, with its trailing dot: "" (the historical
+names, which every release shares) unless kafka.names.scopeByRelease, then kafka.names.prefix or
+`<namespace>.<release>`, unique per cluster (Helm allows one release of a name per namespace).
+*/}}
+{{- define "parakey-bridge.kafkaNamePrefix" -}}
+{{- $names := .Values.kafka.names }}
+{{- if $names.scopeByRelease }}
+{{- printf "%s." ($names.prefix | default (printf "%s.%s" .Release.Namespace .Release.Name)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The consumer group a consumer joins (KAFKA_GROUP_ID): its kafkaGroupId behind the release's prefix.
+Usage: include "parakey-bridge.consumerGroupId" (dict "root" $ "component" "checkin")
+*/}}
+{{- define "parakey-bridge.consumerGroupId" -}}
+{{- printf "%s%s" (include "parakey-bridge.kafkaNamePrefix" .root) (index .root.Values .component).kafkaGroupId }}
+{{- end }}
+
+{{/*
+With kafka.names.topics, the names of the topics a component uses, behind the release's prefix (the
+services default to the unprefixed names); nothing otherwise.
+Usage: include "parakey-bridge.topicNameEnv" (dict "root" $ "component" "ingress")
+*/}}
+{{- define "parakey-bridge.topicNameEnv" -}}
+{{- $names := .root.Values.kafka.names }}
+{{- if $names.topics }}
+{{- if not $names.scopeByRelease }}
+{{- fail "kafka.names.topics needs kafka.names.scopeByRelease (the prefix comes from it)" }}
+{{- end }}
+{{- if .root.Values.topics.ensureOnServiceStart }}
+{{- fail "kafka.names.topics needs topics.ensureOnServiceStart=false: the services create only the default topic names, the topic Job creates the prefixed ones" }}
+{{- end }}
+{{- $prefix := include "parakey-bridge.kafkaNamePrefix" .root }}
+{{- $topics := dict
+  "ingress" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_REJECTED" "parakey.event-logs.rejected.v1" "TOPIC_POLLER_STATE" "parakey-bridge.poller-state")
+  "checkin" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_CHECKINS" "parakey.checkins.v1")
+  "billing" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1")
+  "audit" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1") }}
+{{- range $name, $topic := (get $topics .component | default dict) }}
+- name: {{ $name }}
+  value: {{ printf "%s%s" $prefix $topic | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
 The consumer groups of the enabled consumers (checkin, billing, audit), comma-separated: each
 component's KAFKA_GROUP_ID, and the groups whose dead-letter and redrive topics the topic Job creates.
 Two components in one group would split the partitions between them (each would see only part of the
@@ -197,7 +246,7 @@ stream), so a repeated group id fails the render.
 {{- if has $values.kafkaGroupId $groups }}
 {{- fail (printf "%s.kafkaGroupId %q is already the consumer group of another component: every consumer needs its own" $component $values.kafkaGroupId) }}
 {{- end }}
-{{- $groups = append $groups $values.kafkaGroupId }}
+{{- $groups = append $groups (include "parakey-bridge.consumerGroupId" (dict "root" $ "component" $component)) }}
 {{- end }}
 {{- end }}
 {{- join "," $groups }}
@@ -222,4 +271,31 @@ minAvailable 1 would block every node drain).
 {{- define "parakey-bridge.minReplicas" -}}
 {{- $autoscaling := .values.autoscaling | default dict }}
 {{- if $autoscaling.enabled }}{{ int64 $autoscaling.minReplicas }}{{ else }}{{ int64 .values.replicas }}{{ end }}
+{{- end }}
+
+{{/*
+NODE_OPTIONS sizing Node's old-space heap from the container's memory limit: heapPercentOfMemoryLimit
+of resources.limits.memory, in MiB (rounded down). Without it Node sizes its heap from the node's
+memory, not the container's, and the kernel kills the pod (OOMKilled) before V8 ever collects hard.
+Nothing when the container has no memory limit or the percentage is 0.
+Usage: include "parakey-bridge.nodeOptionsEnv" (dict "root" $ "resources" $values.resources "what" "checkin")
+*/}}
+{{- define "parakey-bridge.nodeOptionsEnv" -}}
+{{- $percent := int64 .root.Values.heapPercentOfMemoryLimit }}
+{{- $limit := ((.resources | default dict).limits | default dict).memory }}
+{{- if and $limit (gt $percent 0) }}
+{{- $quantity := toString $limit }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" $quantity }}
+{{- $unit := trimPrefix $number $quantity }}
+{{- $bytesPer := dict "" 1.0 "k" 1000.0 "M" 1000000.0 "G" 1000000000.0 "T" 1000000000000.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 }}
+{{- if or (not $number) (not (hasKey $bytesPer $unit)) }}
+{{- fail (printf "%s.resources.limits.memory %q: the heap is derived from it, so it must be a number with one of the units k, M, G, T, Ki, Mi, Gi, Ti (or none: bytes)" .what $quantity) }}
+{{- end }}
+{{- $heapMiB := int64 (floor (divf (mulf (float64 $number) (get $bytesPer $unit) $percent) 104857600.0)) }}
+{{- if lt $heapMiB 64 }}
+{{- fail (printf "%s.resources.limits.memory %q leaves a heap of %d MiB at heapPercentOfMemoryLimit %d%%: Node needs at least 64 MiB" .what $quantity $heapMiB $percent) }}
+{{- end }}
+- name: NODE_OPTIONS
+  value: {{ printf "--max-old-space-size=%d" $heapMiB | quote }}
+{{- end }}
 {{- end }}

@@ -19,6 +19,14 @@ is the sum of the three, so Kubernetes never SIGKILLs a drain that keeps its own
 {{- $grace := add $drainSeconds (int64 $values.preStopSleepSeconds) (int64 $values.terminationMarginSeconds) }}
 {{- $autoscaling := $values.autoscaling | default dict }}
 {{- $minReplicas := include "parakey-bridge.minReplicas" (dict "values" $values) | int64 }}
+{{- if hasKey $values "kafkaGroupId" }}
+{{- /* A consumer replica beyond the partition count gets no partition: it only idles. */}}
+{{- $partitions := int64 $root.Values.topics.partitions }}
+{{- $most := ternary (int64 ($autoscaling.maxReplicas | default 0)) (int64 $values.replicas) (and $autoscaling.enabled true) }}
+{{- if gt $most $partitions }}
+{{- fail (printf "%s.%s (%d) is more than topics.partitions (%d): a consumer replica beyond the partition count gets no partition and idles" $component (ternary "autoscaling.maxReplicas" "replicas" (and $autoscaling.enabled true)) $most $partitions) }}
+{{- end }}
+{{- end }}
 {{- $probes := $values.probes | default dict }}
 {{- $startup := merge (deepCopy ($probes.startup | default dict)) (dict "periodSeconds" 2 "timeoutSeconds" 2 "failureThreshold" 30) }}
 {{- $liveness := merge (deepCopy ($probes.liveness | default dict)) (dict "periodSeconds" 10 "timeoutSeconds" 3 "failureThreshold" 3) }}
@@ -97,11 +105,17 @@ spec:
             {{- end }}
             - name: SHUTDOWN_GRACE_MS
               value: {{ int64 $values.shutdownGraceMs | quote }}
+            {{- with include "parakey-bridge.nodeOptionsEnv" (dict "root" $root "resources" $values.resources "what" $component) }}
+            {{- . | nindent 12 }}
+            {{- end }}
             {{- include "parakey-bridge.kafkaEnv" $ctx | nindent 12 }}
             - name: ENSURE_TOPICS
               value: {{ ternary "true" "false" $root.Values.topics.ensureOnServiceStart | quote }}
             {{- if $root.Values.topics.ensureOnServiceStart }}
             {{- include "parakey-bridge.topicEnv" $root | nindent 12 }}
+            {{- end }}
+            {{- with include "parakey-bridge.topicNameEnv" $ctx }}
+            {{- . | nindent 12 }}
             {{- end }}
             {{- with .env }}
             {{- . | nindent 12 }}
@@ -166,8 +180,15 @@ spec:
       topologySpreadConstraints:
         {{- toYaml $values.topologySpreadConstraints | nindent 8 }}
       {{- else if or (gt $minReplicas 1) $autoscaling.enabled }}
-      # Default: spread replicas over nodes when the scheduler can, so one node loss takes one replica.
+      # Default: spread replicas over zones and over nodes when the scheduler can, so one zone or
+      # node loss takes as few replicas as possible (ScheduleAnyway: a single-zone cluster still runs).
       topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: topology.kubernetes.io/zone
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "parakey-bridge.selectorLabels" $ctx | nindent 14 }}
         - maxSkew: 1
           topologyKey: kubernetes.io/hostname
           whenUnsatisfiable: ScheduleAnyway

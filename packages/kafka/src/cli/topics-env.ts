@@ -14,6 +14,11 @@ export const TopicsCliEnv = z.intersection(
     KAFKA_GROUP_IDS: envList(["checkin", "billing", "audit"].map(defaultConsumerGroup)).pipe(
       z.array(ConsumerGroupId),
     ),
+    /** Put before the bridge's topic names (`blue.parakey.event-logs.v1`): the chart's kafka.names.topics. */
+    TOPIC_NAME_PREFIX: z
+      .string()
+      .regex(/^([a-zA-Z0-9._-]+\.)?$/, "letters, digits, '.', '_' and '-', ending in '.'")
+      .default(""),
     LOG_LEVEL: z.string().default("info"),
   }),
 );

@@ -3,12 +3,15 @@ import { loadConfigOrExit } from "@parakey-bridge/config";
 import { createLogger } from "@parakey-bridge/telemetry";
 import { createKafka } from "../client.js";
 import { kafkaConnectionFromEnv } from "../config.js";
-import { bridgeTopicSpecs, consumerGroupTopicSpecs, ensureTopics } from "../topic-admin.js";
+import { bridgeTopicSpecs, consumerGroupTopicSpecs, reconcileTopics } from "../topic-admin.js";
 import { TopicsCliEnv } from "./topics-env.js";
 
-// `topics ensure`: creates every topic the services need before they start (the Helm pre-install
-// hook, the compose `topics` service and scripts/start.sh): the bridge's topics, and the dead-letter
-// and redrive topics of each consumer group in KAFKA_GROUP_IDS (see TopicsCliEnv).
+// `topics ensure`: brings every topic the services need to its spec before they start (the Helm
+// pre-install/pre-upgrade hook, the compose `topics` service and scripts/start.sh): the bridge's
+// topics, and the dead-letter and redrive topics of each consumer group in KAFKA_GROUP_IDS (see
+// TopicsCliEnv). Missing topics are created, changed configs applied, partitions grown; a change
+// Kafka cannot make in place (fewer partitions, another replication factor) exits 1 without changing
+// anything, so the Helm hook and with it the upgrade fail loudly (see reconcileTopics).
 const command = process.argv[2] ?? "ensure";
 if (command !== "ensure") {
   process.stderr.write("usage: topics ensure\n");
@@ -22,15 +25,15 @@ const specs = [
     partitions: env.TOPIC_PARTITIONS,
     replicationFactor: env.TOPIC_REPLICATION_FACTOR,
     retentionMs: env.TOPIC_RETENTION_MS,
-  }),
+  }).map((spec) => ({ ...spec, topic: `${env.TOPIC_NAME_PREFIX}${spec.topic}` })),
   ...[...new Set(env.KAFKA_GROUP_IDS)].flatMap((group) =>
     consumerGroupTopicSpecs(group, { replicationFactor: env.TOPIC_REPLICATION_FACTOR }),
   ),
 ];
 try {
-  const created = await ensureTopics(kafka, specs, log);
-  log.info({ created, topics: specs.map((s) => s.topic) }, "topics ensured");
+  const result = await reconcileTopics(kafka, specs, log);
+  log.info({ ...result, topics: specs.map((s) => s.topic) }, "topics match their specs");
 } catch (error) {
-  log.error({ err: error }, "could not ensure topics");
+  log.error({ err: error }, "topics do not match their specs");
   process.exitCode = 1;
 }

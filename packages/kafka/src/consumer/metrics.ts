@@ -1,7 +1,9 @@
 import { Counter, Histogram, type Registry } from "prom-client";
 
+const RECORD_OUTCOMES = ["stored", "duplicate", "redelivered", "dead_lettered"] as const;
+
 /** How a record left the consumer. */
-export type RecordOutcome = "stored" | "duplicate" | "redelivered" | "dead_lettered";
+export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
 export interface ConsumerMetrics {
   processed: Counter<"group" | "outcome">;
@@ -12,8 +14,26 @@ export interface ConsumerMetrics {
   endToEndSeconds: Histogram<"group">;
 }
 
-/** The consumer metrics of a registry (shared by every runner registered on it). */
-export function consumerMetrics(registry: Registry): ConsumerMetrics {
+/**
+ * The consumer metrics of a registry (shared by every runner registered on it), with the counters of
+ * `group` created at 0: a series that appears only with the first dead letter starts at 1, and
+ * `increase()` cannot see that first one, so the dead-letter alert would miss it.
+ *
+ * @example
+ * const metrics = consumerMetrics(registry, "parakey-bridge-audit");
+ * metrics.deadLettered.inc({ group: "parakey-bridge-audit" });
+ */
+export function consumerMetrics(registry: Registry, group?: string): ConsumerMetrics {
+  const metrics = registeredConsumerMetrics(registry);
+  if (group !== undefined) {
+    for (const outcome of RECORD_OUTCOMES) metrics.processed.inc({ group, outcome }, 0);
+    for (const counter of [metrics.duplicates, metrics.retries, metrics.deadLettered])
+      counter.inc({ group }, 0);
+  }
+  return metrics;
+}
+
+function registeredConsumerMetrics(registry: Registry): ConsumerMetrics {
   const existing = registry.getSingleMetric("bridge_consumer_records_processed_total");
   if (existing) {
     return {

@@ -153,7 +153,7 @@ export class ConsumerRunner<T> implements Component {
     this.topics = [...options.topics, ...(options.redrive === false ? [] : [redriveTopic(options.group)])];
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.lastSignOfLife = Date.now();
-    this.metrics = consumerMetrics(options.registry);
+    this.metrics = consumerMetrics(options.registry, options.group);
     this.consumer = options.kafka.consumer({
       groupId: options.group,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,

@@ -46,6 +46,11 @@ export const PollerEnv = z
     POLL_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
     PARAKEY_REQUEST_TIMEOUT_MS: envInt(10_000, { min: 1_000, max: 120_000 }),
     TOPIC_POLLER_STATE: z.string().min(1).default(Topics.pollerState),
+    /** Leadership group of an integration: this + its name. Per release, so two releases never share an election. */
+    POLLER_GROUP_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9._-]+$/)
+      .default("parakey-bridge-poller-"),
   })
   .superRefine((env, ctx) => {
     for (const name of Object.keys(env.PARAKEY_API_TOKENS)) {
@@ -90,6 +95,7 @@ export interface PollerConfig {
   requestTimeoutMs: number;
   /** Compacted; one checkpoint per key. */
   stateTopic: string;
+  groupPrefix: string;
 }
 
 /**
@@ -112,5 +118,6 @@ export function pollerConfigOf(e: z.output<typeof PollerEnv>): PollerConfig {
     sessionTimeoutMs: e.POLL_SESSION_TIMEOUT_MS,
     requestTimeoutMs: e.PARAKEY_REQUEST_TIMEOUT_MS,
     stateTopic: e.TOPIC_POLLER_STATE,
+    groupPrefix: e.POLLER_GROUP_PREFIX,
   };
 }

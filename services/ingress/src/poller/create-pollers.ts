@@ -27,8 +27,8 @@ export interface PollerDeps {
 }
 
 /** The consumer group whose partition-0 owner polls an integration. */
-export function pollerGroup(integration: string): string {
-  return `parakey-bridge-poller-${integration}`;
+export function pollerGroup(integration: string, prefix = "parakey-bridge-poller-"): string {
+  return `${prefix}${integration}`;
 }
 
 /**
@@ -86,7 +86,7 @@ export function createPollers(config: IngressConfig, deps: PollerDeps): Integrat
       pageSize: poller.pageSize,
       election: {
         kafka: deps.kafka,
-        group: pollerGroup(name),
+        group: pollerGroup(name, poller.groupPrefix),
         topic: poller.stateTopic,
         sessionTimeoutMs: poller.sessionTimeoutMs,
       },

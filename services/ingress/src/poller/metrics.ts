@@ -52,6 +52,8 @@ export function createPollerMetrics(registry: Registry, clock: Clock): PollerMet
     }),
     trackLastSuccess: (integration, lastSuccessMs) => {
       sources.set(integration, lastSuccessMs);
+      // At 0 from the start, so the first recovered event ever is an increase() an alert sees.
+      metrics.recovered.inc({ integration }, 0);
     },
   };
   new Gauge({
