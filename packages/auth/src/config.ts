@@ -103,3 +103,17 @@ export function authSettingsOf(env: z.output<typeof ApiAuthEnv>): AuthSettings {
     pseudonymKey: env.PSEUDONYM_KEY,
   };
 }
+
+/**
+ * The environment an operator CLI parses its service's schema with: it serves no API, so the API
+ * authentication settings are set aside (and cannot refuse its start).
+ *
+ * @example
+ * const config = billingConfigOf(loadConfigOrExit(BillingEnv, withoutApiAuth(process.env)));
+ */
+export function withoutApiAuth(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const rest = Object.fromEntries(
+    Object.entries(env).filter(([name]) => !(name.startsWith("AUTH_") || name === "API_KEYS")),
+  );
+  return { ...rest, AUTH_DISABLED: "true" };
+}

@@ -1,6 +1,6 @@
 export { type ApiKeyEntry, ApiKeyRing, apiKeyHash } from "./api-keys.js";
 export { authenticate } from "./authenticate.js";
-export { ApiAuthEnv, type AuthSettings, authSettingsOf } from "./config.js";
+export { ApiAuthEnv, type AuthSettings, authSettingsOf, withoutApiAuth } from "./config.js";
 export { ASYMMETRIC_ALGORITHMS, type JwtSettings } from "./jwt.js";
 export {
   type AuthenticatedEnv,
