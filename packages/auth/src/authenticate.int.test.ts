@@ -236,8 +236,9 @@ describe("authenticate: OpenID Connect bearer tokens and API keys", () => {
         statuses.push(last.status);
       }
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
-      expect(Number(last?.headers.get("retry-after"))).toBeGreaterThan(0);
-      expect(((await last?.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+      if (!last) throw new Error("no request was made");
+      expect(Number(last.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(((await last.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
       expect((await api.request("/whoami", { headers: limited.headers("quiet") })).status).toBe(200);
     });
   });

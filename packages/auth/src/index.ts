@@ -1,3 +1,4 @@
+export { AccessLog, type AccessRecord, accessLogTableSql, registerAccessLogRoute } from "./access-log.js";
 export { type ApiKeyEntry, ApiKeyRing, apiKeyHash } from "./api-keys.js";
 export { authenticate } from "./authenticate.js";
 export { ApiAuthEnv, type AuthSettings, authSettingsOf, withoutApiAuth } from "./config.js";

@@ -16,7 +16,7 @@ export function registerClosePeriod(
   app: Hono,
   deps: { queries: UsageQueries; clock: Clock; timeZones: readonly string[]; onClosed?: () => void },
 ): void {
-  app.post("/v1/periods/:period/close", async (c) => {
+  app.post("/v1/periods/:period/close", requireRole("operator"), requireAllDomains(), async (c) => {
     const parsed = Period.safeParse(c.req.param("period"));
     if (!parsed.success) throw new ValidationError(`period: ${z.prettifyError(parsed.error)}`);
     const period = parsed.data;
