@@ -8,6 +8,7 @@ export type WebhookOutcome =
   | "ignored"
   | "unauthorized"
   | "too_large"
+  | "rate_limited"
   | "unavailable"
   | "shutting_down"
   | "not_found"
