@@ -1,7 +1,7 @@
 import { createErrorHandler } from "@parakey-bridge/service-kit";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { exportSPKI, importJWK, SignJWT } from "jose";
+import { type CryptoKey, exportSPKI, importJWK, SignJWT } from "jose";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticate } from "./authenticate.js";
