@@ -45,6 +45,9 @@ const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => 
   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
 });
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 // The API over the real store in embedded PostgreSQL (PGlite, in process: no server, no network).
 describe("audit HTTP API", () => {
   let db: PgliteDb;
@@ -63,7 +66,7 @@ describe("audit HTTP API", () => {
       pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
       log,
     });
-  });
+  }, EMBEDDED_DB_SETUP_MS);
   afterAll(() => db.close());
 
   describe("happy paths", () => {
