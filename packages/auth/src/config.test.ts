@@ -1,7 +1,7 @@
 import { loadConfig } from "@parakey-bridge/config";
 import { describe, expect, it } from "vitest";
 import { apiKeyHash } from "./api-keys.js";
-import { ApiAuthEnv, authSettingsOf } from "./config.js";
+import { ApiAuthEnv, authSettingsOf, withoutApiAuth } from "./config.js";
 
 const hash = apiKeyHash("pbk_some-long-random-key");
 const other = apiKeyHash("pbk_another-long-random-key");
@@ -71,5 +71,15 @@ describe("ApiAuthEnv", () => {
     } catch (error) {
       expect(String(error)).not.toContain(hash);
     }
+  });
+
+  it("sets the API authentication aside for operator CLIs, which serve no API", () => {
+    const env = withoutApiAuth({
+      KAFKA_BROKERS: "k:9092",
+      API_KEYS: `ci:${hash}:reader`,
+      AUTH_JWT_ISSUER: "x",
+    });
+    expect(env).toEqual({ KAFKA_BROKERS: "k:9092", AUTH_DISABLED: "true" });
+    expect(authSettingsOf(loadConfig(ApiAuthEnv, env)).disabled).toBe(true);
   });
 });
