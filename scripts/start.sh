@@ -61,6 +61,21 @@ sim_token="${SIMULATOR_TOKEN:-local-sim-token}"
 webhook_user="parakey"
 webhook_password="${WEBHOOK_PASSWORD:-local-dev-secret}"
 
+# The check-in, billing and audit APIs authenticate. Locally: one development API key per role (only
+# their SHA-256 hashes reach the services, as from a Secret in production), or no authentication at all
+# with AUTH_DISABLED=true, a waiver the services and this script say out loud.
+dev_key_reader="${DEV_API_KEY_READER:-pbk_dev_reader_local_only}"
+dev_key_auditor="${DEV_API_KEY_AUDITOR:-pbk_dev_auditor_local_only}"
+dev_key_operator="${DEV_API_KEY_OPERATOR:-pbk_dev_operator_local_only}"
+sha256() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+api_auth=(PSEUDONYM_KEY="${PSEUDONYM_KEY:-local-development-pseudonym-key-0123456789}")
+if [[ "${AUTH_DISABLED:-false}" == "true" ]]; then
+  log "WARNING: API AUTHENTICATION IS DISABLED (AUTH_DISABLED=true): anyone who reaches the APIs reads personal data"
+  api_auth+=(AUTH_DISABLED=true)
+else
+  api_auth+=(AUTH_DISABLED=false "API_KEYS=dev-reader:$(sha256 "${dev_key_reader}"):reader,dev-auditor:$(sha256 "${dev_key_auditor}"):auditor,dev-operator:$(sha256 "${dev_key_operator}"):operator+reader")
+fi
+
 # start_process NAME DIR ENV... -- COMMAND...: runs one process with its log in .data/logs/NAME.log.
 start_process() {
   local name="$1" dir="$2"
@@ -92,7 +107,7 @@ start_process ingress services/ingress PORT=8080 ADMIN_PORT=9464 \
   POLLER_ENABLED=true POLL_INTERVAL_MS=60000 -- node --import ./dist/telemetry.js dist/main.js
 for spec in checkin:8081:9465 billing:8082:9466 audit:8083:9467; do
   IFS=: read -r name port admin <<<"${spec}"
-  start_process "${name}" "services/${name}" PORT="${port}" ADMIN_PORT="${admin}" \
+  start_process "${name}" "services/${name}" PORT="${port}" ADMIN_PORT="${admin}" "${api_auth[@]}" \
     -- node --import ./dist/telemetry.js dist/main.js
 done
 wait_ready ingress http://127.0.0.1:9464/readyz
@@ -105,6 +120,18 @@ start_process simulator packages/parakey-simulator -- node dist/cli.js --port "$
 
 today="$(date -u +%F)"
 month="$(date -u +%Y-%m)"
+if [[ "${AUTH_DISABLED:-false}" == "true" ]]; then
+  api_access="  !! API AUTHENTICATION IS DISABLED (AUTH_DISABLED=true): development only, no credential needed."
+else
+  api_access="  The APIs need credentials. DEVELOPMENT API keys (local only; never use them anywhere else):
+    reader    (pseudonymised people)       -H 'Authorization: Bearer ${dev_key_reader}'
+    auditor   (personal data, recorded)    -H 'Authorization: Bearer ${dev_key_auditor}'
+    operator  (closes billing periods)     -H 'Authorization: Bearer ${dev_key_operator}'
+  e.g. curl -H 'Authorization: Bearer ${dev_key_reader}' 'http://127.0.0.1:8083/audit/events?domainId=dom_1'
+  OpenID Connect tokens instead: start with AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWKS_URL set to
+  your SSO's realm (and AUTH_ROLE_CLAIM / AUTH_DOMAINS_CLAIM), then use its access tokens as the Bearer.
+  Your own keys: key=\"pbk_\$(openssl rand -hex 32)\"; printf %s \"\$key\" | sha256sum  (API_KEYS=id:hash:role)"
+fi
 cat <<EOF
 
 parakey-bridge is running. The simulator sends ${SIMULATOR_RATE:-2} unlocks/s to the webhook.
@@ -116,8 +143,11 @@ parakey-bridge is running. The simulator sends ${SIMULATOR_RATE:-2} unlocks/s to
   usage (CSV)       http://127.0.0.1:8082/v1/periods/${month}/usage.csv
   audit             http://127.0.0.1:8083/audit/events?domainId=dom_1
   audit chain       http://127.0.0.1:8083/audit/verify?domainId=dom_1
+  access record     http://127.0.0.1:8083/audit/access-log (auditor), http://127.0.0.1:8081/v1/access-log
   metrics           http://127.0.0.1:9464/metrics (ingress), :9465 checkin, :9466 billing, :9467 audit
   logs              .data/logs/
+
+${api_access}
 
 Ctrl-C stops everything.
 EOF

@@ -118,7 +118,7 @@ pod_policy() {
   done
   # Credentials only by secretKeyRef: the line after such a variable's name must be valueFrom.
   awk -v short="${short}" '
-    prev ~ /- name: (KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD|DATABASE_URL|WEBHOOK_BASIC_AUTH|WEBHOOK_SECRETS|PARAKEY_API_TOKENS)$/ && $1 != "valueFrom:" {
+    prev ~ /- name: (KAFKA_SASL_USERNAME|KAFKA_SASL_PASSWORD|DATABASE_URL|WEBHOOK_BASIC_AUTH|WEBHOOK_SECRETS|PARAKEY_API_TOKENS|API_KEYS|PSEUDONYM_KEY)$/ && $1 != "valueFrom:" {
       sub(/.*- name: /, "", prev); printf "%s: %s is not read from a Secret\n", short, prev
     }
     { prev = $0 }' "${file}"
@@ -283,7 +283,7 @@ check_case() {
 section "valid values: lint, render, validate against Kubernetes ${KUBE_VERSION} schemas"
 mapfile -t required < <(printf '%s\n' -f "${TESTS}/required-values.yaml")
 check_case default \
-  "Deployment=4 Service=4 ServiceAccount=1 PodDisruptionBudget=1 Job=1 Pod=1 HorizontalPodAutoscaler=0 Ingress=0 NetworkPolicy=0 ServiceMonitor=0 PrometheusRule=0" \
+  "Deployment=4 Service=4 ServiceAccount=1 PodDisruptionBudget=1 Job=1 Pod=1 HorizontalPodAutoscaler=0 Ingress=0 NetworkPolicy=4 ServiceMonitor=0 PrometheusRule=0" \
   "${required[@]}"
 # Same values, in a cluster that serves the Prometheus Operator's API: monitoring turns on by itself.
 check_case default-with-prometheus-operator "ServiceMonitor=1 PrometheusRule=1" \

@@ -19,8 +19,11 @@ const api = {
 };
 const adminPorts = { ingress: 9464, checkin: 9465, billing: 9466, audit: 9467 };
 
+/** The development reader key scripts/start.sh configures and prints. */
+const readerKey = "pbk_dev_reader_local_only";
+
 async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+  const res = await fetch(url, { headers: { authorization: `Bearer ${readerKey}` } });
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -92,6 +95,25 @@ describe("the stack started by scripts/start.sh", () => {
       `${api.audit}/audit/verify?domainId=dom_1`,
     );
     expect(verify.ok ?? verify.valid).toBe(true);
+  });
+
+  it("prints a development key per API role, and the APIs refuse a call without credentials", async () => {
+    for (const role of ["reader", "auditor", "operator"]) {
+      expect(stack.output).toContain(`Authorization: Bearer pbk_dev_${role}_local_only`);
+    }
+    for (const url of [
+      `${api.checkin}/v1/domains/dom_1/check-ins?date=2026-01-01`,
+      `${api.audit}/audit/events`,
+    ]) {
+      const res = await fetch(url);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    }
+    const close = await fetch(`${api.billing}/v1/periods/2000-01/close`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${readerKey}` },
+    });
+    expect(close.status).toBe(403);
   });
 
   it("follows one webhook request through Kafka into every consumer's database in a single trace", async () => {

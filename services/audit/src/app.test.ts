@@ -1,6 +1,9 @@
 import { ROOT_CONTEXT } from "@opentelemetry/api";
+import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
+import { testApiKeys } from "@parakey-bridge/auth/testing";
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord } from "@parakey-bridge/kafka";
+import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { migrate, PgliteDb } from "@parakey-bridge/storage";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,8 +22,16 @@ interface Page {
 interface ErrorBody {
   error: { code: string; message: string; requestId: string };
 }
+const keys = testApiKeys({
+  auditor: { roles: ["auditor"] },
+  reader: { roles: ["reader"] },
+  "auditor-dom-1": { roles: ["auditor"], domains: ["dom_1"] },
+});
+type As = Parameters<typeof keys.headers>[0];
 let app: ReturnType<typeof createApp>;
-const page = async (path: string) => (await (await app.request(path)).json()) as Page;
+/** A request as one of the test principals (the auditor unless named). */
+const call = (path: string, as: As = "auditor") => app.request(path, { headers: keys.headers(as) });
+const page = async (path: string, as: As = "auditor") => (await (await call(path, as)).json()) as Page;
 
 const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => ({
   topic: "parakey.event-logs.v1",
@@ -34,6 +45,9 @@ const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => 
   traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
 });
 
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
 // The API over the real store in embedded PostgreSQL (PGlite, in process: no server, no network).
 describe("audit HTTP API", () => {
   let db: PgliteDb;
@@ -44,8 +58,15 @@ describe("audit HTTP API", () => {
     // 12 events over 4 domains and 20 devices; el_0 delivered twice (webhook, then poll).
     const events = Array.from({ length: 12 }, (_, i) => doorEvent(i));
     await store.append([...events, { ...doorEvent(0), via: "poll" as const }].map(inbound));
-    app = createApp({ store, verifier: new ChainVerifier(db), log });
-  });
+    app = createApp({
+      store,
+      verifier: new ChainVerifier(db),
+      auth: keys.settings,
+      accessLog: new AccessLog(db, new ManualClock(new Date("2026-11-24T09:00:00.000Z"))),
+      pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
+      log,
+    });
+  }, EMBEDDED_DB_SETUP_MS);
   afterAll(() => db.close());
 
   describe("happy paths", () => {
@@ -66,7 +87,7 @@ describe("audit HTTP API", () => {
     });
 
     it("shows one event: where it is in Kafka, how it arrived, duplicates seen", async () => {
-      const res = await app.request("/audit/events/el_0");
+      const res = await call("/audit/events/el_0");
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({
         eventLogId: "el_0",
@@ -81,7 +102,7 @@ describe("audit HTTP API", () => {
     });
 
     it("verifies a domain's chain", async () => {
-      const res = await app.request("/audit/verify?domainId=dom_2");
+      const res = await call("/audit/verify?domainId=dom_2");
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ domainId: "dom_2", ok: true, rows: 3 });
     });
@@ -89,7 +110,7 @@ describe("audit HTTP API", () => {
 
   describe("errors, in the one error shape", () => {
     it("answers 404 for an unknown event", async () => {
-      const res = await app.request("/audit/events/el_missing");
+      const res = await call("/audit/events/el_missing");
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({
         error: {
@@ -107,7 +128,7 @@ describe("audit HTTP API", () => {
       ["/audit/events?color=blue", "color"],
       ["/audit/verify", "domainId"],
     ])("answers 400 for %s", async (path, word) => {
-      const res = await app.request(path);
+      const res = await call(path);
       expect(res.status).toBe(400);
       const body = (await res.json()) as ErrorBody;
       expect(body.error.code).toBe("invalid_request");
@@ -115,9 +136,101 @@ describe("audit HTTP API", () => {
     });
 
     it("answers 404 in the error shape for an unknown route", async () => {
-      const res = await app.request("/nope");
+      const res = await call("/nope");
       expect(res.status).toBe(404);
       expect(((await res.json()) as ErrorBody).error.code).toBe("not_found");
+    });
+  });
+
+  describe("security: credentials, personal data, tenancy", () => {
+    it("answers 401 with WWW-Authenticate in the one error shape without credentials", async () => {
+      for (const path of [
+        "/audit/events",
+        "/audit/events/el_0",
+        "/audit/verify?domainId=dom_0",
+        "/audit/access-log",
+      ]) {
+        const res = await app.request(path);
+        expect(res.status).toBe(401);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
+        expect(((await res.json()) as ErrorBody).error.code).toBe("unauthenticated");
+      }
+    });
+
+    it("shows a reader pseudonyms instead of people, the same pseudonym for the same person", async () => {
+      const listed = (await page("/audit/events?deviceId=dev_0", "reader")).items as unknown as {
+        userId: string;
+        personalData: string;
+      }[];
+      expect(listed[0]?.userId).toMatch(/^psn_/);
+      expect(listed[0]?.personalData).toBe("pseudonymised");
+      const all = (await page("/audit/events?limit=500", "reader")).items as unknown as { userId: string }[];
+      expect(all.some((e) => e.userId.startsWith("usr_"))).toBe(false);
+      const res = await call("/audit/events/el_0", "reader");
+      expect(res.status).toBe(200);
+      const detail = (await res.json()) as { userId: string; payload: Record<string, unknown> };
+      expect(detail.userId).toBe(listed[0]?.userId);
+      expect(detail.payload).toMatchObject({ id: "el_0" });
+      expect(JSON.stringify(detail)).not.toMatch(/ada@example\.com|usr_0/);
+    });
+
+    it("does not let a reader search by person (403)", async () => {
+      const res = await call("/audit/events?userId=usr_0", "reader");
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as ErrorBody).error.code).toBe("forbidden");
+    });
+
+    it("records an auditor's read of personal data where an auditor can list it, and no reader's read", async () => {
+      await call("/audit/events/el_0", "reader");
+      expect((await call("/audit/events/el_4", "auditor")).status).toBe(200);
+      await call("/audit/events?userId=usr_0", "auditor");
+      const log = (await (await call("/audit/access-log?principalId=auditor&limit=2")).json()) as {
+        items: { principal: { id: string }; action: string; subjects: string[]; accessedAt: string }[];
+      };
+      expect(log.items).toEqual([
+        expect.objectContaining({
+          principal: { id: "auditor", kind: "api_key" },
+          action: "list_events",
+          filters: { userId: "usr_0" },
+          subjects: ["el_7", "el_0"],
+          accessedAt: "2026-11-24T09:00:00.000Z",
+          requestId: expect.any(String),
+        }),
+        expect.objectContaining({ action: "get_event", subjects: ["el_4"] }),
+      ]);
+      const readers = (await (await call("/audit/access-log?principalId=reader")).json()) as {
+        items: unknown[];
+      };
+      expect(readers.items).toEqual([]);
+    });
+
+    it("keeps the access record from readers and from auditors limited to some domains (403)", async () => {
+      expect((await call("/audit/access-log", "reader")).status).toBe(403);
+      expect((await call("/audit/access-log", "auditor-dom-1")).status).toBe(403);
+    });
+
+    it("lets a principal limited to one domain list, read and verify only that domain", async () => {
+      const own = await page("/audit/events?limit=500", "auditor-dom-1");
+      expect(own.items.map((e) => e.eventLogId)).toEqual(["el_9", "el_5", "el_1"]);
+      expect((await call("/audit/events?domainId=dom_2", "auditor-dom-1")).status).toBe(403);
+      expect((await call("/audit/verify?domainId=dom_1", "auditor-dom-1")).status).toBe(200);
+      expect((await call("/audit/verify?domainId=dom_2", "auditor-dom-1")).status).toBe(403);
+      expect((await call("/audit/verify?domainId=", "auditor-dom-1")).status).toBe(403);
+    });
+
+    it("answers another tenant's event exactly like one that does not exist", async () => {
+      const other = await call("/audit/events/el_2", "auditor-dom-1");
+      const missing = await call("/audit/events/el_missing", "auditor-dom-1");
+      expect(other.status).toBe(404);
+      const { error } = (await other.json()) as ErrorBody;
+      expect(error).toEqual({
+        code: "not_found",
+        message: "no audit record for event log el_2",
+        requestId: expect.any(String),
+      });
+      expect(((await missing.json()) as ErrorBody).error.message).toBe(
+        "no audit record for event log el_missing",
+      );
     });
   });
 });

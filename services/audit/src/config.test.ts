@@ -2,9 +2,12 @@ import { ConfigError } from "@parakey-bridge/config";
 import { describe, expect, it } from "vitest";
 import { loadAuditConfig } from "./config.js";
 
+/** The development waiver: these tests are about other settings (API authentication is tested below). */
+const devAuth = { AUTH_DISABLED: "true" };
+
 describe("loadAuditConfig", () => {
   it("runs without a database server by default (embedded store in .data/audit)", () => {
-    const config = loadAuditConfig({});
+    const config = loadAuditConfig(devAuth);
     expect(config).toMatchObject({
       port: 8080,
       adminPort: 9464,
@@ -18,6 +21,7 @@ describe("loadAuditConfig", () => {
 
   it("reads the names every service shares, as the Helm chart sets them", () => {
     const config = loadAuditConfig({
+      ...devAuth,
       KAFKA_GROUP_ID: "parakey-bridge-audit-eu",
       TOPIC_EVENT_LOGS: "t.events",
       DATABASE_URL: "postgres://audit@db:5432/bridge",
@@ -37,7 +41,12 @@ describe("loadAuditConfig", () => {
 
   it("reports every bad variable at once", () => {
     try {
-      loadAuditConfig({ DATABASE_URL: "not a url", AUDIT_RETENTION_DAYS: "0", KAFKA_GROUP_ID: "a b" });
+      loadAuditConfig({
+        ...devAuth,
+        DATABASE_URL: "not a url",
+        AUDIT_RETENTION_DAYS: "0",
+        KAFKA_GROUP_ID: "a b",
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -45,5 +54,13 @@ describe("loadAuditConfig", () => {
         ["AUDIT_RETENTION_DAYS", "KAFKA_GROUP_ID", "DATABASE_URL"].sort(),
       );
     }
+  });
+
+  it("refuses to start without API authentication unless waived, and reads API keys", () => {
+    expect(() => loadAuditConfig({})).toThrow(/no API authentication configured/);
+    const hash = "a".repeat(64);
+    expect(loadAuditConfig({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
+      { id: "ci", sha256: hash, roles: ["reader"] },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
 import { type DatabaseSettings, databaseSettingsOf, envInt, loadConfig } from "@parakey-bridge/config";
 import {
   type ConsumerSettings,
@@ -18,8 +19,11 @@ const AuditOwnEnv = z.object({
   AUDIT_ERASURE_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
 });
 
-/** The audit service's environment: what every consumer service reads, plus its own settings. */
-export const AuditEnv = z.intersection(consumerServiceEnv("audit"), AuditOwnEnv);
+/**
+ * The audit service's environment: what every consumer service reads, its own settings, and how its
+ * API authenticates (`ApiAuthEnv`).
+ */
+export const AuditEnv = z.intersection(z.intersection(consumerServiceEnv("audit"), AuditOwnEnv), ApiAuthEnv);
 
 export interface AuditConfig {
   port: number;
@@ -34,6 +38,8 @@ export interface AuditConfig {
   /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
   ensureTopics: TopicDefaults | false;
   erasure: { retentionDays: number; intervalMs: number };
+  /** Who may call the API: tokens, API keys, rate limit, the pseudonym key. */
+  auth: AuthSettings;
   shutdownGraceMs: number;
 }
 
@@ -58,6 +64,7 @@ export function loadAuditConfig(env: Record<string, string | undefined>): AuditC
     topics: { eventLogs: e.TOPIC_EVENT_LOGS },
     ensureTopics: topicDefaultsOf(e),
     erasure: { retentionDays: e.AUDIT_RETENTION_DAYS, intervalMs: e.AUDIT_ERASURE_INTERVAL_MS },
+    auth: authSettingsOf(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

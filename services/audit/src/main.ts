@@ -1,3 +1,4 @@
+import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { ConfigError } from "@parakey-bridge/config";
 import { Topics } from "@parakey-bridge/contracts";
 import {
@@ -46,6 +47,11 @@ await migrate(db, auditMigrations, log);
 const kafka = createKafka(config.kafka, log);
 const store = new AuditStore(db, { group: config.consumer.group, clock });
 const verifier = new ChainVerifier(db, metrics.verificationFailures);
+const accessLog = new AccessLog(db, clock);
+const pseudonyms = new Pseudonymiser(config.auth.pseudonymKey);
+if (!pseudonyms.stable) {
+  log.warn("PSEUDONYM_KEY is not set: pseudonyms change on restart and differ between replicas");
+}
 const lifecycle = new Lifecycle({ log, shutdownTimeoutMs: config.shutdownGraceMs });
 
 const exitAfterFatal = (error: Error) => {
@@ -94,7 +100,7 @@ const http = new HttpServer({
   name: "audit-http",
   port: config.port,
   host: config.host,
-  app: createApp({ store, verifier, log }),
+  app: createApp({ store, verifier, auth: config.auth, accessLog, pseudonyms, log }),
 });
 
 // Stop order is the reverse: HTTP intake, erasure, the consumer (finishes its chunk, commits,

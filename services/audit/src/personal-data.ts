@@ -46,3 +46,37 @@ export function joinPersonalData(
 ): Record<string, unknown> {
   return personal === null ? { ...payload } : { ...payload, ...personal.fields };
 }
+
+/** The pseudonym marker: what a principal without the `auditor` role was shown. */
+interface Pseudonymised {
+  /** `pseudonymised`: the person's id is a pseudonym and personal payload members are left out. */
+  personalData: "pseudonymised";
+}
+
+/**
+ * An event summary as a non-auditor sees it: the person's id replaced by its pseudonym.
+ *
+ * @example
+ * page.items.map((e) => pseudonymisedSummary(e, pseudonyms));
+ */
+export function pseudonymisedSummary<T extends { userId: string | null }>(
+  event: T,
+  pseudonyms: { of(value: string): string },
+): T & Pseudonymised {
+  return {
+    ...event,
+    userId: event.userId === null ? null : pseudonyms.of(event.userId),
+    personalData: "pseudonymised",
+  };
+}
+
+/** An event detail as a non-auditor sees it: pseudonymised, and the payload without personal members. */
+export function pseudonymisedDetail<T extends { userId: string | null; payload: Record<string, unknown> }>(
+  event: T,
+  pseudonyms: { of(value: string): string },
+): T & Pseudonymised {
+  return {
+    ...pseudonymisedSummary(event, pseudonyms),
+    payload: splitPersonalData(event.payload, null).payload,
+  };
+}

@@ -156,6 +156,7 @@ describe("billing's stored offsets and the dead-letter topic", () => {
       doorEventRecord(unlock("el_2"), topic),
     ]);
     const config = loadBillingConfig({
+      AUTH_DISABLED: "true", // this test calls no API
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       DATABASE_URL: database.url,
       KAFKA_GROUP_ID: group,

@@ -73,6 +73,7 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
       replayed.map((event) => doorEventRecord(event, topic)),
     );
     const config = loadBillingConfig({
+      AUTH_DISABLED: "true", // this test calls no API
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       DATABASE_URL: database.url,
       PORT: "0",

@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { apiKeyHash } from "@parakey-bridge/auth";
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
@@ -66,6 +68,10 @@ function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
   return { events, stream: [...stream, ...retries, ...events.slice(0, 200)] };
 }
 
+/** The API authenticates: this test is the operator, with a key made here. */
+const operatorKey = `pbk_${randomBytes(24).toString("base64url")}`;
+const asOperator = { authorization: `Bearer ${operatorKey}` };
+
 describe("billing against real Kafka and PostgreSQL", () => {
   const kafka = testKafka();
   const group = uniqueName("billing-int");
@@ -84,6 +90,7 @@ describe("billing against real Kafka and PostgreSQL", () => {
       stream.map((event) => doorEventRecord(event, topic)),
     );
     const config = loadBillingConfig({
+      API_KEYS: `it-operator:${apiKeyHash(operatorKey)}:operator`,
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       DATABASE_URL: database.url,
       PORT: "0",
@@ -135,10 +142,12 @@ describe("billing against real Kafka and PostgreSQL", () => {
   });
 
   it("bills a 2-day-late unlock in the month it happened and, that month being closed, as an adjustment line", async () => {
-    const close = await fetch(`${api}/v1/periods/2026-01/close`, { method: "POST" });
+    const close = await fetch(`${api}/v1/periods/2026-01/close`, { method: "POST", headers: asOperator });
     expect(close.status).toBe(200);
     expect(await close.json()).toMatchObject({ period: "2026-01", alreadyClosed: false, domains: 4 });
-    const before = (await (await fetch(`${api}/v1/domains/dom_a/usage/2026-01`)).json()) as UsageReport;
+    const before = (await (
+      await fetch(`${api}/v1/domains/dom_a/usage/2026-01`, { headers: asOperator })
+    ).json()) as UsageReport;
     expect(before.issued).toMatchObject(before.usage);
 
     const late = doorEvent({
@@ -153,7 +162,9 @@ describe("billing against real Kafka and PostgreSQL", () => {
     await produce(kafka, [doorEventRecord(late, topic), doorEventRecord({ ...late, via: "poll" }, topic)]);
     await waitUntil("the late unlock was consumed", () => caughtUp(kafka, group, [topic]));
 
-    const after = (await (await fetch(`${api}/v1/domains/dom_a/usage/2026-01`)).json()) as UsageReport;
+    const after = (await (
+      await fetch(`${api}/v1/domains/dom_a/usage/2026-01`, { headers: asOperator })
+    ).json()) as UsageReport;
     expect(after.status).toBe("closed");
     expect(after.issued).toEqual(before.issued);
     expect(after.adjustments).toEqual([
@@ -173,7 +184,7 @@ describe("billing against real Kafka and PostgreSQL", () => {
     });
     expect(await storedMeters(service.db)).toEqual(independentMeters([...events, late], offsetOf));
 
-    const csv = await (await fetch(`${api}/v1/periods/2026-01/usage.csv`)).text();
+    const csv = await (await fetch(`${api}/v1/periods/2026-01/usage.csv`, { headers: asOperator })).text();
     expect(csv).toContain(
       "2026-01,dom_a,UTC,adjustment,1,1,0,el_late,2026-01-31T12:00:00.000Z,2026-02-02T12:00:00.000Z\r\n",
     );

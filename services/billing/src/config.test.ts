@@ -2,9 +2,12 @@ import { ConfigError } from "@parakey-bridge/config";
 import { describe, expect, it } from "vitest";
 import { billingTimeZones, loadBillingConfig } from "./config.js";
 
+/** The development waiver: these tests are about other settings (API authentication is tested below). */
+const devAuth = { AUTH_DISABLED: "true" };
+
 describe("loadBillingConfig", () => {
   it("bills in UTC months unless a domain's zone is configured", () => {
-    const config = loadBillingConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm" });
+    const config = loadBillingConfig({ ...devAuth, DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm" });
     const zones = billingTimeZones(config.timeZones);
     expect(zones.timeZoneOf("dom_a")).toBe("Europe/Stockholm");
     expect(zones.timeZoneOf("dom_b")).toBe("UTC");
@@ -12,21 +15,25 @@ describe("loadBillingConfig", () => {
   });
 
   it("joins the group the Helm chart names, parakey-bridge-billing, unless KAFKA_GROUP_ID says otherwise", () => {
-    expect(loadBillingConfig({}).consumer.group).toBe("parakey-bridge-billing");
-    expect(loadBillingConfig({ KAFKA_GROUP_ID: "billing-eu" }).consumer.group).toBe("billing-eu");
+    expect(loadBillingConfig(devAuth).consumer.group).toBe("parakey-bridge-billing");
+    expect(loadBillingConfig({ ...devAuth, KAFKA_GROUP_ID: "billing-eu" }).consumer.group).toBe("billing-eu");
   });
 
   it("uses embedded PGlite when DATABASE_URL is absent or empty", () => {
-    expect(loadBillingConfig({}).database.url).toBeUndefined();
-    expect(loadBillingConfig({ DATABASE_URL: "" }).database.url).toBeUndefined();
-    expect(loadBillingConfig({ DATABASE_URL: "postgres://u@127.0.0.1:5432/db" }).database.url).toBe(
-      "postgres://u@127.0.0.1:5432/db",
-    );
+    expect(loadBillingConfig(devAuth).database.url).toBeUndefined();
+    expect(loadBillingConfig({ ...devAuth, DATABASE_URL: "" }).database.url).toBeUndefined();
+    expect(
+      loadBillingConfig({ ...devAuth, DATABASE_URL: "postgres://u@127.0.0.1:5432/db" }).database.url,
+    ).toBe("postgres://u@127.0.0.1:5432/db");
   });
 
   it("refuses unknown time zones with a clear message, every one of them", () => {
     try {
-      loadBillingConfig({ DEFAULT_TIME_ZONE: "Mars/Base", DOMAIN_TIME_ZONES: "dom_a=America/NewYork" });
+      loadBillingConfig({
+        ...devAuth,
+        DEFAULT_TIME_ZONE: "Mars/Base",
+        DOMAIN_TIME_ZONES: "dom_a=America/NewYork",
+      });
       expect.unreachable("must throw");
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -35,5 +42,13 @@ describe("loadBillingConfig", () => {
         'DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "America/NewYork"',
       ]);
     }
+  });
+
+  it("refuses to start without API authentication unless waived, and reads API keys", () => {
+    expect(() => loadBillingConfig({})).toThrow(/no API authentication configured/);
+    const hash = "a".repeat(64);
+    expect(loadBillingConfig({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
+      { id: "ci", sha256: hash, roles: ["reader"] },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
 import {
   type DatabaseSettings,
   databaseSettingsOf,
@@ -27,8 +28,14 @@ const BillingOwnEnv = z.object({
   DOMAIN_TIME_ZONES: envMap(IanaTimeZone),
 });
 
-/** The billing service's environment: what every consumer service reads, plus its own settings. */
-export const BillingEnv = z.intersection(consumerServiceEnv("billing"), BillingOwnEnv);
+/**
+ * The billing service's environment: what every consumer service reads, its own settings, and how
+ * its API authenticates (`ApiAuthEnv`).
+ */
+export const BillingEnv = z.intersection(
+  z.intersection(consumerServiceEnv("billing"), BillingOwnEnv),
+  ApiAuthEnv,
+);
 
 export interface BillingConfig {
   port: number;
@@ -43,6 +50,8 @@ export interface BillingConfig {
   /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
   ensureTopics: TopicDefaults | false;
   timeZones: { default: string; byDomain: Readonly<Record<string, string>> };
+  /** Who may call the API: tokens, API keys, rate limit. */
+  auth: AuthSettings;
   shutdownGraceMs: number;
 }
 
@@ -77,6 +86,7 @@ export function billingConfigOf(e: z.output<typeof BillingEnv>): BillingConfig {
     topics: { eventLogs: e.TOPIC_EVENT_LOGS },
     ensureTopics: topicDefaultsOf(e),
     timeZones: { default: e.DEFAULT_TIME_ZONE, byDomain: e.DOMAIN_TIME_ZONES },
+    auth: authSettingsOf(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

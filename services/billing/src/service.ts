@@ -89,6 +89,7 @@ export async function createBillingService(
       queries: store,
       clock,
       timeZones: zones.all,
+      auth: config.auth,
       log,
       onPeriodClosed: () => metrics.periodsClosed.inc(),
     }),

@@ -1,3 +1,6 @@
+import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
+import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { migrate, PgliteDb } from "@parakey-bridge/storage";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +17,13 @@ const settings = domainSettings({
   liveWindowMs: 600_000,
   liveWindowsMs: {},
 });
+
+const keys = testApiKeys({
+  auditor: { roles: ["auditor"] },
+  reader: { roles: ["reader"] },
+  "auditor-hq": { roles: ["auditor"], domains: ["dom_hq"] },
+});
+type As = Parameters<typeof keys.headers>[0];
 
 /** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
 const EMBEDDED_DB_SETUP_MS = 60_000;
@@ -40,12 +50,20 @@ describe("check-in HTTP API", () => {
       }),
       unlockRecord(6, { domainId: "dom_hq", userId: "usr_1", occurredAt: "2026-11-26T08:00:00.000Z" }),
     ]);
-    app = createApp({ queries: store, settings, log });
+    app = createApp({
+      queries: store,
+      settings,
+      auth: keys.settings,
+      accessLog: new AccessLog(db, new ManualClock(new Date("2026-11-27T09:00:00.000Z"))),
+      pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
+      log,
+    });
   }, EMBEDDED_DB_SETUP_MS);
   afterAll(() => db.close());
 
-  const get = async (path: string) => {
-    const res = await app.request(path);
+  /** A request as one of the test principals (the auditor unless named). */
+  const get = async (path: string, as: As = "auditor") => {
+    const res = await app.request(path, { headers: keys.headers(as) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
@@ -115,6 +133,62 @@ describe("check-in HTTP API", () => {
       const { status, body } = await get("/v1/nothing");
       expect(status).toBe(404);
       expect(body).toMatchObject({ error: { code: "not_found" } });
+    });
+  });
+
+  describe("security: credentials, personal data, tenancy", () => {
+    it("answers 401 with WWW-Authenticate without credentials", async () => {
+      const res = await app.request("/v1/domains/dom_se/check-ins?date=2026-11-24");
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    });
+
+    it("pages a reader through a day with pseudonyms and sealed cursors, never a user id", async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const query: string = `date=2026-11-24&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+        const { status, body } = await get(`/v1/domains/dom_se/check-ins?${query}`, "reader");
+        expect(status).toBe(200);
+        expect(JSON.stringify(body)).not.toContain("usr_");
+        cursor = body.nextCursor as string | null;
+        if (cursor) expect(Buffer.from(cursor, "base64url").toString("latin1")).not.toContain("usr_");
+        seen.push(...(body.checkIns as { userId: string }[]).map((c) => c.userId));
+        pages += 1;
+      } while (cursor !== null && pages < 10);
+      expect(seen).toHaveLength(5);
+      expect(new Set(seen).size).toBe(5);
+      expect(seen.every((id) => id.startsWith("psn_"))).toBe(true);
+    });
+
+    it("does not let a reader look up a person (403)", async () => {
+      const { status, body } = await get("/v1/users/usr_1/check-ins?from=2026-11-01&to=2026-11-30", "reader");
+      expect(status).toBe(403);
+      expect(body).toMatchObject({ error: { code: "forbidden" } });
+    });
+
+    it("records an auditor's reads of people where an auditor can list them", async () => {
+      await get("/v1/users/usr_2/check-ins?from=2026-11-01&to=2026-11-30");
+      const { body } = await get("/v1/access-log?limit=1");
+      expect(body.items).toEqual([
+        expect.objectContaining({
+          principal: { id: "auditor", kind: "api_key" },
+          action: "user_check_ins",
+          filters: { userId: "usr_2", from: "2026-11-01", to: "2026-11-30" },
+          accessedAt: "2026-11-27T09:00:00.000Z",
+        }),
+      ]);
+      expect((await get("/v1/access-log", "reader")).status).toBe(403);
+    });
+
+    it("shows a principal limited to one domain only that domain", async () => {
+      expect((await get("/v1/domains/dom_se/check-ins?date=2026-11-24", "auditor-hq")).status).toBe(403);
+      expect((await get("/v1/domains/dom_hq/check-ins?date=2026-11-26", "auditor-hq")).status).toBe(200);
+      const person = await get("/v1/users/usr_1/check-ins?from=2026-11-01&to=2026-11-30", "auditor-hq");
+      expect((person.body.checkIns as { domainId: string }[]).map((c) => c.domainId)).toEqual(["dom_hq"]);
+      const named = "/v1/users/usr_1/check-ins?from=2026-11-01&to=2026-11-30&domainId=dom_se";
+      expect((await get(named, "auditor-hq")).status).toBe(403);
     });
   });
 });

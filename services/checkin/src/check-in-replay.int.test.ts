@@ -92,6 +92,7 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
       replayed.map((event) => doorEventRecord(event, topic)),
     );
     const config = loadCheckInConfig({
+      AUTH_DISABLED: "true", // this test calls no API
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       DATABASE_URL: database.url,
       PORT: "0",

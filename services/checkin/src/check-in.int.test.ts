@@ -1,3 +1,5 @@
+import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
+import { testApiKeys } from "@parakey-bridge/auth/testing";
 import { type CheckIn, type DoorEvent, deadLetterTopic, decodeCheckIn } from "@parakey-bridge/contracts";
 import type { ConsumedRecord } from "@parakey-bridge/kafka/testing";
 import { readTopic } from "@parakey-bridge/kafka/testing";
@@ -95,6 +97,9 @@ function independentCount(events: readonly DoorEvent[]): Map<string, { first: Do
   return expected;
 }
 
+/** The API authenticates: this test reads as an auditor, with a key made here. */
+const keys = testApiKeys({ auditor: { roles: ["auditor"] } });
+
 describe("check-in service against real Kafka and PostgreSQL", () => {
   const kafka = testKafka();
   const group = uniqueName("checkin-int");
@@ -119,6 +124,7 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
       stream.map((event) => doorEventRecord(event, eventsTopic)),
     );
     const config = loadCheckInConfig({
+      API_KEYS: keys.settings.apiKeys.map((k) => `${k.id}:${k.sha256}:${k.roles.join("+")}`).join(","),
       KAFKA_BROKERS: testKafkaBrokers().join(","),
       DATABASE_URL: database.url,
       PORT: "0",
@@ -208,16 +214,21 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
     const res = await service.http.port;
     const api = await fetch(
       `http://127.0.0.1:${res}/v1/users/usr_offline/check-ins?from=2026-11-01&to=2026-11-30`,
+      { headers: keys.headers("auditor") },
     );
     expect(((await api.json()) as { checkIns: CheckIn[] }).checkIns.map((c) => c.live)).toEqual([false]);
   });
 
   it("puts an unlock at 23:30 UTC on the next local day for a domain in Europe/Stockholm", async () => {
     const base = `http://127.0.0.1:${service.http.port}/v1/domains/dom_se/check-ins`;
-    const nextDay = (await (await fetch(`${base}?date=2026-11-24&limit=1000`)).json()) as {
+    const nextDay = (await (
+      await fetch(`${base}?date=2026-11-24&limit=1000`, { headers: keys.headers("auditor") })
+    ).json()) as {
       checkIns: CheckIn[];
     };
-    const sameDay = (await (await fetch(`${base}?date=2026-11-23&limit=1000`)).json()) as {
+    const sameDay = (await (
+      await fetch(`${base}?date=2026-11-23&limit=1000`, { headers: keys.headers("auditor") })
+    ).json()) as {
       checkIns: CheckIn[];
     };
     expect(nextDay.checkIns.find((c) => c.userId === "usr_night_owl")?.firstEventLogId).toBe(
@@ -255,8 +266,17 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
       liveWindowMs: 0,
       liveWindowsMs: {},
     });
-    const app = createApp({ queries: new CheckInStore(down, settings, group), settings, log: silentLog });
-    const res = await app.request("/v1/domains/dom_a/check-ins?date=2026-11-23");
+    const app = createApp({
+      queries: new CheckInStore(down, settings, group),
+      settings,
+      auth: keys.settings,
+      accessLog: new AccessLog(down, systemClock),
+      pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
+      log: silentLog,
+    });
+    const res = await app.request("/v1/domains/dom_a/check-ins?date=2026-11-23", {
+      headers: keys.headers("auditor"),
+    });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: "db_unavailable" } });
     await down.close();

@@ -2,9 +2,12 @@ import { ConfigError } from "@parakey-bridge/config";
 import { describe, expect, it } from "vitest";
 import { loadCheckInConfig } from "./config.js";
 
+/** The development waiver: these tests are about other settings (API authentication is tested below). */
+const devAuth = { AUTH_DISABLED: "true" };
+
 describe("loadCheckInConfig", () => {
   it("defaults to UTC days and a ten-minute live window", () => {
-    const config = loadCheckInConfig({});
+    const config = loadCheckInConfig(devAuth);
     expect(config.domains).toEqual({
       defaultTimeZone: "UTC",
       timeZones: {},
@@ -16,12 +19,13 @@ describe("loadCheckInConfig", () => {
   });
 
   it("joins the group the Helm chart names, parakey-bridge-checkin, unless KAFKA_GROUP_ID says otherwise", () => {
-    expect(loadCheckInConfig({}).consumer.group).toBe("parakey-bridge-checkin");
-    expect(loadCheckInConfig({ KAFKA_GROUP_ID: "checkin-eu" }).consumer.group).toBe("checkin-eu");
+    expect(loadCheckInConfig(devAuth).consumer.group).toBe("parakey-bridge-checkin");
+    expect(loadCheckInConfig({ ...devAuth, KAFKA_GROUP_ID: "checkin-eu" }).consumer.group).toBe("checkin-eu");
   });
 
   it("reads per-domain time zones and live windows", () => {
     const config = loadCheckInConfig({
+      ...devAuth,
       DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",
       LIVE_WINDOW_MS: "300000",
       DOMAIN_LIVE_WINDOWS_MS: "dom_a=0",
@@ -35,7 +39,11 @@ describe("loadCheckInConfig", () => {
 
   it("refuses an unknown time zone, naming the domain and the zone", () => {
     try {
-      loadCheckInConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stokholm", DOMAIN_LIVE_WINDOWS_MS: "dom_b=soon" });
+      loadCheckInConfig({
+        ...devAuth,
+        DOMAIN_TIME_ZONES: "dom_a=Europe/Stokholm",
+        DOMAIN_LIVE_WINDOWS_MS: "dom_b=soon",
+      });
       expect.unreachable("must throw");
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -45,5 +53,13 @@ describe("loadCheckInConfig", () => {
         expect.stringMatching(/^DOMAIN_LIVE_WINDOWS_MS: dom_b: /),
       ]);
     }
+  });
+
+  it("refuses to start without API authentication unless waived, and reads API keys", () => {
+    expect(() => loadCheckInConfig({})).toThrow(/no API authentication configured/);
+    const hash = "a".repeat(64);
+    expect(loadCheckInConfig({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
+      { id: "ci", sha256: hash, roles: ["reader"] },
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
 import {
   type DatabaseSettings,
   databaseSettingsOf,
@@ -35,8 +36,14 @@ const CheckInOwnEnv = z.object({
   PRODUCE_TIMEOUT_MS: envInt(5_000, { min: 100, max: 60_000 }),
 });
 
-/** The check-in service's environment: what every consumer service reads, plus its own settings. */
-export const CheckInEnv = z.intersection(consumerServiceEnv("checkin"), CheckInOwnEnv);
+/**
+ * The check-in service's environment: what every consumer service reads, its own settings, and how
+ * its API authenticates (`ApiAuthEnv`).
+ */
+export const CheckInEnv = z.intersection(
+  z.intersection(consumerServiceEnv("checkin"), CheckInOwnEnv),
+  ApiAuthEnv,
+);
 
 export interface CheckInConfig {
   port: number;
@@ -52,6 +59,8 @@ export interface CheckInConfig {
   ensureTopics: TopicDefaults | false;
   domains: DomainSettingsConfig;
   outbox: { pollIntervalMs: number; batch: number; produceTimeoutMs: number };
+  /** Who may call the API: tokens, API keys, rate limit, the pseudonym key. */
+  auth: AuthSettings;
   shutdownGraceMs: number;
 }
 
@@ -96,6 +105,7 @@ export function checkInConfigOf(e: z.output<typeof CheckInEnv>): CheckInConfig {
       batch: e.OUTBOX_BATCH,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
     },
+    auth: authSettingsOf(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,3 +1,4 @@
+import { accessLogTableSql } from "@parakey-bridge/auth";
 import { type Migration, sinkOffsetsTableSql } from "@parakey-bridge/storage";
 
 /**
@@ -67,5 +68,10 @@ CREATE TABLE check_in_outbox (
   leased_until timestamptz
 );
 `,
+  },
+  {
+    version: 3,
+    name: "the record of personal-data reads (who, what, when)",
+    sql: accessLogTableSql,
   },
 ];

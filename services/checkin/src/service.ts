@@ -1,3 +1,4 @@
+import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { type DoorEvent, Topics } from "@parakey-bridge/contracts";
 import {
   BatchingProducer,
@@ -69,6 +70,10 @@ export async function createCheckInService(
   await migrate(db, checkInMigrations, log);
 
   const settings = domainSettings(config.domains);
+  const pseudonyms = new Pseudonymiser(config.auth.pseudonymKey);
+  if (!pseudonyms.stable) {
+    log.warn("PSEUDONYM_KEY is not set: pseudonyms change on restart and differ between replicas");
+  }
   const store = new CheckInStore(db, settings, config.consumer.group);
   const metrics = createCheckInMetrics(registry, () => store.outboxSize());
   const kafka = createKafka(config.kafka, log);
@@ -106,7 +111,14 @@ export async function createCheckInService(
   });
   const http = new HttpServer({
     name: "checkin-http",
-    app: createApp({ queries: store, settings, log }),
+    app: createApp({
+      queries: store,
+      settings,
+      auth: config.auth,
+      accessLog: new AccessLog(db, clock),
+      pseudonyms,
+      log,
+    }),
     port: config.port,
     host: config.host,
   });

@@ -1,3 +1,4 @@
+import { rateLimitPerPrincipal } from "@parakey-bridge/auth";
 import {
   type Clock,
   createErrorHandler,
@@ -54,6 +55,18 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use("*", httpServerTracing());
   app.use("*", requestMetrics(deps.metrics, log));
   app.use("*", intake.middleware(config.retryAfterSeconds));
+  // One budget per sender, so one noisy credential cannot starve the others; Parakey retries a 429.
+  const sender = createAuthenticator(config.auth);
+  app.use(
+    config.path,
+    rateLimitPerPrincipal({
+      limitPerMinute: config.rateLimitPerMinute ?? 0,
+      keyOf: (c) => {
+        const result = sender(c.req.raw.headers);
+        return result.ok ? result.principal : "unauthenticated";
+      },
+    }),
+  );
 
   registerWebhookRoute(app, {
     sink: deps.sink,
@@ -62,7 +75,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     log,
     config,
     recent,
-    authenticate: createAuthenticator(config.auth),
+    authenticate: sender,
     allowlist: createAllowlist(config.allowlist),
   });
 
@@ -109,6 +122,7 @@ function outcomeOfStatus(status: number): WebhookOutcome {
   if (status === 405) return "method_not_allowed";
   if (status === 413) return "too_large";
   if (status === 401) return "unauthorized";
+  if (status === 429) return "rate_limited";
   if (status === 503) return "unavailable";
   return status < 400 ? "accepted" : "error";
 }

@@ -63,6 +63,8 @@ const IngressOwnEnv = z.object({
   ),
   WEBHOOK_INSECURE_NO_AUTH: envBoolean(false),
   RETRY_AFTER_SECONDS: envInt(30, { min: 1, max: 3600 }),
+  /** Deliveries per minute and credential (429 with Retry-After beyond it; Parakey retries); 0 = off. */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: envInt(6_000, { min: 0, max: 1_000_000 }),
 
   TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
   TOPIC_REJECTED: z.string().min(1).default(Topics.rejected),
@@ -148,6 +150,8 @@ export interface WebhookConfig {
   bodyLimitBytes: number;
   /** Seconds announced in `Retry-After` on 503. */
   retryAfterSeconds: number;
+  /** Deliveries per minute and sender (credential); undefined or 0 = unlimited. */
+  rateLimitPerMinute?: number;
   auth: AuthConfig;
   topics: { eventLogs: string; rejected: string };
   /** Empty list = every id allowed. */
@@ -195,6 +199,7 @@ export function loadIngressConfig(env: Record<string, string | undefined>): Ingr
       path: e.WEBHOOK_PATH,
       bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
       retryAfterSeconds: e.RETRY_AFTER_SECONDS,
+      rateLimitPerMinute: e.WEBHOOK_RATE_LIMIT_PER_MINUTE,
       auth: {
         basic: e.WEBHOOK_BASIC_AUTH,
         secretHeader: e.WEBHOOK_SECRET_HEADER,

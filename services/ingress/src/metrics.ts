@@ -8,6 +8,7 @@ const WEBHOOK_OUTCOMES = [
   "ignored",
   "unauthorized",
   "too_large",
+  "rate_limited",
   "unavailable",
   "shutting_down",
   "not_found",

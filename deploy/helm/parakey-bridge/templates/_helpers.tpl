@@ -299,3 +299,77 @@ Usage: include "parakey-bridge.nodeOptionsEnv" (dict "root" $ "resources" $value
   value: {{ printf "--max-old-space-size=%d" $heapMiB | quote }}
 {{- end }}
 {{- end }}
+
+{{/*
+The API authentication environment of checkin, billing and audit (ApiAuthEnv in @parakey-bridge/auth):
+OpenID Connect settings as values, API keys and the pseudonym key from Secrets.
+*/}}
+{{- define "parakey-bridge.apiAuthEnv" -}}
+{{- $auth := .Values.auth -}}
+{{- if $auth.disabledForDevelopment }}
+- name: AUTH_DISABLED
+  value: "true"
+{{- end }}
+{{- with $auth.jwt }}
+{{- if .issuer }}
+- name: AUTH_JWT_ISSUER
+  value: {{ .issuer | quote }}
+- name: AUTH_JWT_AUDIENCE
+  value: {{ .audience | quote }}
+- name: AUTH_JWKS_URL
+  value: {{ .jwksUrl | quote }}
+- name: AUTH_JWT_ALGORITHMS
+  value: {{ join "," .algorithms | quote }}
+- name: AUTH_ROLE_CLAIM
+  value: {{ .roleClaim | quote }}
+{{- with .domainsClaim }}
+- name: AUTH_DOMAINS_CLAIM
+  value: {{ . | quote }}
+{{- end }}
+- name: AUTH_CLOCK_TOLERANCE_SEC
+  value: {{ int64 .clockToleranceSeconds | quote }}
+{{- end }}
+{{- end }}
+{{- with $auth.apiKeys.existingSecret }}
+- name: API_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $auth.apiKeys.key }}
+{{- end }}
+{{- with $auth.pseudonymKey.existingSecret }}
+- name: PSEUDONYM_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ . }}
+      key: {{ $auth.pseudonymKey.key }}
+{{- end }}
+- name: API_RATE_LIMIT_PER_MINUTE
+  value: {{ int64 $auth.rateLimitPerMinute | quote }}
+{{- end }}
+
+{{/*
+The TCP ports a component needs to reach (networkPolicy.egress.neededPorts): the Kafka brokers', the
+database's (consumers), 443, and those of the JWKS URL, the OTLP endpoint and the Parakey API URL.
+One port per line.
+*/}}
+{{- define "parakey-bridge.neededEgressPorts" -}}
+{{- $root := .root -}}
+{{- $ports := list 443 -}}
+{{- range $root.Values.kafka.brokers }}
+{{- $ports = append $ports (regexReplaceAll "^.*:" . "" | int) }}
+{{- end }}
+{{- if ne .component "ingress" }}
+{{- $ports = append $ports (int $root.Values.networkPolicy.egress.databasePort) }}
+{{- end }}
+{{- range list $root.Values.auth.jwt.jwksUrl $root.Values.telemetry.otlpEndpoint $root.Values.parakey.apiUrl }}
+{{- if . }}
+{{- $url := urlParse . }}
+{{- $port := regexFind "[0-9]+$" (regexFind ":[0-9]+$" $url.host) }}
+{{- $ports = append $ports (ternary ($port | int) (ternary 443 80 (eq $url.scheme "https")) (ne $port "")) }}
+{{- end }}
+{{- end }}
+{{- range uniq $ports }}
+{{ . }}
+{{- end }}
+{{- end }}

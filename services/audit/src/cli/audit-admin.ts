@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { withoutApiAuth } from "@parakey-bridge/auth";
 import { ConfigError } from "@parakey-bridge/config";
 import { createKafka, operatorUsage, runOperatorCommand } from "@parakey-bridge/kafka";
 import { migrate, openDb } from "@parakey-bridge/storage";
@@ -23,7 +24,7 @@ ${operatorUsage}`;
 const [command, ...args] = process.argv.slice(2);
 let config: AuditConfig;
 try {
-  config = loadAuditConfig(process.env);
+  config = loadAuditConfig(withoutApiAuth(process.env));
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`${error.message}\n`);

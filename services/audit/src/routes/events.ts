@@ -1,7 +1,16 @@
-import { ValidationError } from "@parakey-bridge/service-kit";
+import {
+  type AccessLog,
+  assertDomainAllowed,
+  ForbiddenError,
+  hasRole,
+  type Pseudonymiser,
+  principalOf,
+} from "@parakey-bridge/auth";
+import { requestIdOf, ValidationError } from "@parakey-bridge/service-kit";
 import type { Hono } from "hono";
 import { z } from "zod";
 import { decodeCursor } from "../cursor.js";
+import { pseudonymisedSummary } from "../personal-data.js";
 import type { AuditStore } from "../store/audit-store.js";
 
 const ListQuery = z
@@ -16,20 +25,45 @@ const ListQuery = z
   })
   .strict();
 
-/** `GET /audit/events`: events by domain, device, user and time range, newest first, cursor-paged. */
-export function listEventsRoute(app: Hono, store: AuditStore): void {
+/**
+ * `GET /audit/events`: events by domain, device, user and time range, newest first, cursor-paged.
+ * A principal limited to some domains lists only theirs (naming another domain is 403). Auditors see
+ * each person's id (the read is recorded first); everyone else a pseudonym, and may not search by
+ * person (403).
+ */
+export function listEventsRoute(
+  app: Hono,
+  deps: { store: AuditStore; accessLog: AccessLog; pseudonyms: Pseudonymiser },
+): void {
   app.get("/audit/events", async (c) => {
+    const principal = principalOf(c);
     const parsed = ListQuery.safeParse(c.req.query());
     if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));
     const q = parsed.data;
-    const page = await store.list({
+    const auditor = hasRole(principal, "auditor");
+    if (q.userId !== undefined && !auditor)
+      throw new ForbiddenError("searching by person needs the role auditor");
+    if (q.domainId !== undefined) assertDomainAllowed(principal, q.domainId);
+    const page = await deps.store.list({
       domainId: q.domainId,
+      domainIds: principal.domains === "all" ? undefined : [...principal.domains],
       deviceId: q.deviceId,
       userId: q.userId,
       from: q.from === undefined ? undefined : new Date(q.from),
       to: q.to === undefined ? undefined : new Date(q.to),
       limit: q.limit,
       after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
+    });
+    if (!auditor) {
+      return c.json({ ...page, items: page.items.map((e) => pseudonymisedSummary(e, deps.pseudonyms)) });
+    }
+    const { cursor: _cursor, limit: _limit, ...filters } = q;
+    await deps.accessLog.record({
+      principal,
+      action: "list_events",
+      filters,
+      subjects: page.items.map((e) => e.eventLogId),
+      requestId: requestIdOf(c),
     });
     return c.json(page);
   });

@@ -49,6 +49,8 @@ export interface AuditEventDetail extends AuditEventSummary {
 
 export interface ListQuery {
   domainId?: string | undefined;
+  /** Only events of these domains (a principal limited to some); undefined: any domain. */
+  domainIds?: readonly string[] | undefined;
   deviceId?: string | undefined;
   userId?: string | undefined;
   /** occurredAt >= from */
@@ -242,6 +244,7 @@ export class AuditStore {
       where.push(sql(`$${params.length}`));
     };
     if (query.domainId !== undefined) add((p) => `domain_id = ${p}`, query.domainId);
+    if (query.domainIds !== undefined) add((p) => `domain_id = ANY(${p}::text[])`, [...query.domainIds]);
     if (query.deviceId !== undefined) add((p) => `device_id = ${p}`, query.deviceId);
     if (query.userId !== undefined) add((p) => `user_id = ${p}`, query.userId);
     if (query.from !== undefined) add((p) => `occurred_at >= ${p}`, query.from.toISOString());

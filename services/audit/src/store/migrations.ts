@@ -1,3 +1,4 @@
+import { accessLogTableSql } from "@parakey-bridge/auth";
 import { type Migration, sinkOffsetsTableSql } from "@parakey-bridge/storage";
 
 /** The audit schema's migrations, in order. Never edit one that shipped: add the next. */
@@ -82,5 +83,10 @@ CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
   FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
 ${sinkOffsetsTableSql}
 `,
+  },
+  {
+    version: 2,
+    name: "the record of personal-data reads (who, what, when)",
+    sql: accessLogTableSql,
   },
 ];

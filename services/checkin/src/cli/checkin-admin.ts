@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { withoutApiAuth } from "@parakey-bridge/auth";
 import { loadConfigOrExit } from "@parakey-bridge/config";
 import { operatorUsage } from "@parakey-bridge/kafka";
 import { createLogger } from "@parakey-bridge/telemetry";
@@ -14,7 +15,7 @@ const usage = `usage: checkin-admin <command>
 ${operatorUsage}`;
 
 const argv = process.argv.slice(2);
-const config = checkInConfigOf(loadConfigOrExit(CheckInEnv, process.env));
+const config = checkInConfigOf(loadConfigOrExit(CheckInEnv, withoutApiAuth(process.env)));
 const log = createLogger({
   service: "checkin-admin",
   level: config.logLevel === "info" ? "warn" : config.logLevel,

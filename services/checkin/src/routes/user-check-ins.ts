@@ -1,3 +1,11 @@
+import {
+  type AccessLog,
+  assertDomainAllowed,
+  canSeeDomain,
+  principalOf,
+  requireRole,
+} from "@parakey-bridge/auth";
+import { requestIdOf } from "@parakey-bridge/service-kit";
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { CheckInQueries } from "../check-in-store.js";
@@ -18,13 +26,29 @@ const Query = z
 
 /**
  * `GET /v1/users/:userId/check-ins?from=YYYY-MM-DD&to=YYYY-MM-DD[&domainId=…]` — one person's
- * check-ins over a range of local days (both ends included), in every domain or one.
+ * check-ins over a range of local days (both ends included), in every domain or one. Looking up a
+ * named person is reading personal data: it needs the `auditor` role (403 otherwise) and is recorded
+ * before the answer. A principal limited to some domains sees the person's check-ins there only.
  */
-export function registerUserCheckIns(app: Hono, deps: { queries: CheckInQueries }): void {
-  app.get("/v1/users/:userId/check-ins", async (c) => {
+export function registerUserCheckIns(
+  app: Hono,
+  deps: { queries: CheckInQueries; accessLog: AccessLog },
+): void {
+  app.get("/v1/users/:userId/check-ins", requireRole("auditor"), async (c) => {
+    const principal = principalOf(c);
     const userId = parseInput(PathId, c.req.param("userId"));
     const query = parseInput(Query, c.req.query());
-    const checkIns = await deps.queries.checkInsOfUser(userId, query);
+    if (query.domainId !== undefined) assertDomainAllowed(principal, query.domainId);
+    const checkIns = (await deps.queries.checkInsOfUser(userId, query)).filter((checkIn) =>
+      canSeeDomain(principal, checkIn.domainId),
+    );
+    await deps.accessLog.record({
+      principal,
+      action: "user_check_ins",
+      filters: { userId, ...query },
+      subjects: checkIns.map((checkIn) => checkIn.checkInId),
+      requestId: requestIdOf(c),
+    });
     return c.json({ userId, from: query.from, to: query.to, checkIns });
   });
 }

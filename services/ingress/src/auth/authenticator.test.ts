@@ -64,6 +64,7 @@ describe("webhook authentication", () => {
     expect(authenticate(new Headers({ authorization: basic("u", "pa:ss:word-0123456789") }))).toEqual({
       ok: true,
       method: "basic",
+      principal: "basic:u",
     });
   });
 

@@ -3,7 +3,12 @@ import { SecretSet } from "./secret-set.js";
 
 /** How a request proved who it is, or why it did not. Never carries the credential itself. */
 export type AuthResult =
-  | { ok: true; method: "basic" | "secret-header" | "insecure-none" }
+  | {
+      ok: true;
+      method: "basic" | "secret-header" | "insecure-none";
+      /** Who sent it, for the per-sender rate limit: `basic:<user>`, `secret-header` or `anonymous`. */
+      principal: string;
+    }
   | { ok: false; reason: "missing_credentials" | "invalid_credentials" };
 
 /** Checks the credentials of one request from its headers. */
@@ -25,7 +30,7 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   const secretHeader = config.secretHeader;
   if (basic.size === 0 && secrets.size === 0) {
     if (!config.insecureNoAuth) throw new Error("no webhook credential configured");
-    return () => ({ ok: true, method: "insecure-none" });
+    return () => ({ ok: true, method: "insecure-none", principal: "anonymous" });
   }
   return (headers) => {
     let presented = false;
@@ -33,12 +38,14 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     if (authorization !== null) {
       presented = true;
       const userPass = decodeBasic(authorization);
-      if (userPass !== undefined && basic.has(userPass)) return { ok: true, method: "basic" };
+      if (userPass !== undefined && basic.has(userPass)) {
+        return { ok: true, method: "basic", principal: `basic:${userPass.slice(0, userPass.indexOf(":"))}` };
+      }
     }
     const secret = secretHeader && secrets.size > 0 ? headers.get(secretHeader) : null;
     if (secret !== null) {
       presented = true;
-      if (secrets.has(secret)) return { ok: true, method: "secret-header" };
+      if (secrets.has(secret)) return { ok: true, method: "secret-header", principal: "secret-header" };
     }
     return { ok: false, reason: presented ? "invalid_credentials" : "missing_credentials" };
   };
