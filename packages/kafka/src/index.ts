@@ -30,3 +30,4 @@ export {
   type TopicSpec,
 } from "./topic-admin.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
+export { type ReadTopicSinceOptions, readTopicSince, type TimedRecord } from "./time-range-reader.js";
