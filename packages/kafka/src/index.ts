@@ -31,3 +31,4 @@ export {
 } from "./topic-admin.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
 export { type ReadTopicSinceOptions, readTopicSince, type TimedRecord } from "./time-range-reader.js";
+export { groupLag } from "./group-lag.js";

@@ -1,5 +1,5 @@
 import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
-import { ConfigError, envInt, envList, envMap, loadConfig, ServiceEnv } from "@parakey-bridge/config";
+import { ConfigError, envBoolean, envInt, envList, envMap, loadConfig, ServiceEnv } from "@parakey-bridge/config";
 import { Topics } from "@parakey-bridge/contracts";
 import { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
@@ -42,6 +42,13 @@ const ConsoleOwnEnv = z.object({
   RECONCILE_MAX_UPLOAD_DELAY_HOURS: envInt(72, { min: 0, max: 24 * 90 }),
   /** Lock clocks run early or late: the topic is read from this much before a range. */
   RECONCILE_CLOCK_SKEW_MINUTES: envInt(60, { min: 0, max: 24 * 60 }),
+  /** Reconcile yesterday on a timer (the chart turns it on with `console.schedule.enabled`). */
+  RECONCILE_SCHEDULE_ENABLED: envBoolean(false),
+  RECONCILE_SCHEDULE_INTERVAL_MS: envInt(3_600_000, { min: 60_000 }),
+  /** Signs the console's session cookies (a Secret, 32+ characters); random per process when unset. */
+  CONSOLE_SESSION_SECRET: z.preprocess(emptyIsAbsent, z.string().min(32).optional()),
+  /** Mark the session cookie Secure (the console is served over HTTPS, e.g. behind an ingress). */
+  CONSOLE_SECURE_COOKIE: envBoolean(false),
 });
 
 /** The console's environment: ports, Kafka, the sinks' databases, Parakey, and API authentication. */
@@ -67,6 +74,8 @@ export interface ConsoleConfig {
   timeZones: { default: string; byDomain: Record<string, string> };
   maxUploadDelayMs: number;
   clockSkewMs: number;
+  schedule: { enabled: boolean; intervalMs: number };
+  session: { secret: string | undefined; secureCookie: boolean };
   auth: AuthSettings;
   shutdownGraceMs: number;
 }
@@ -105,6 +114,8 @@ export function loadConsoleConfig(env: Record<string, string | undefined>): Cons
     timeZones: { default: e.DEFAULT_TIME_ZONE, byDomain: e.DOMAIN_TIME_ZONES },
     maxUploadDelayMs: e.RECONCILE_MAX_UPLOAD_DELAY_HOURS * 3_600_000,
     clockSkewMs: e.RECONCILE_CLOCK_SKEW_MINUTES * 60_000,
+    schedule: { enabled: e.RECONCILE_SCHEDULE_ENABLED, intervalMs: e.RECONCILE_SCHEDULE_INTERVAL_MS },
+    session: { secret: e.CONSOLE_SESSION_SECRET, secureCookie: e.CONSOLE_SECURE_COOKIE },
     auth: authSettingsOf(e),
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
