@@ -9,6 +9,7 @@ export {
 } from "./config.js";
 export * from "./consumer/index.js";
 export { doorEventRecord } from "./door-event-record.js";
+export { groupLag } from "./group-lag.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
@@ -21,6 +22,7 @@ export {
   TopicEnv,
   topicDefaultsOf,
 } from "./service-env.js";
+export { type ReadTopicSinceOptions, readTopicSince, type TimedRecord } from "./time-range-reader.js";
 export {
   bridgeTopicSpecs,
   consumerGroupTopicSpecs,
@@ -30,5 +32,3 @@ export {
   type TopicSpec,
 } from "./topic-admin.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
-export { type ReadTopicSinceOptions, readTopicSince, type TimedRecord } from "./time-range-reader.js";
-export { groupLag } from "./group-lag.js";

@@ -85,7 +85,9 @@ export async function readTopicSince(
     await new Promise<void>((resolve, reject) => {
       timer = setTimeout(
         () =>
-          reject(new UnavailableError("kafka_unavailable", `${topic} not read to its end in ${timeoutMs} ms`)),
+          reject(
+            new UnavailableError("kafka_unavailable", `${topic} not read to its end in ${timeoutMs} ms`),
+          ),
         timeoutMs,
       );
       consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));

@@ -12,7 +12,14 @@ import {
   requireAnyRole,
   requireRole,
 } from "@parakey-bridge/auth";
-import { BridgeError, type Clock, createErrorHandler, NotFoundError, notFoundHandler, ValidationError } from "@parakey-bridge/service-kit";
+import {
+  BridgeError,
+  type Clock,
+  createErrorHandler,
+  NotFoundError,
+  notFoundHandler,
+  ValidationError,
+} from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
@@ -26,7 +33,15 @@ import type { ReconcileReport } from "./reconcile/reconcile.js";
 import type { ReportCache } from "./report-cache.js";
 import type { Sessions } from "./session.js";
 import { CONSOLE_CSS } from "./ui/layout.js";
-import { DayPage, ErrorPage, EventPage, HomePage, LoginPage, OperationsPage, ReportPage } from "./ui/pages.js";
+import {
+  DayPage,
+  ErrorPage,
+  EventPage,
+  HomePage,
+  LoginPage,
+  OperationsPage,
+  ReportPage,
+} from "./ui/pages.js";
 
 export interface AppDeps {
   console: Console;
@@ -101,7 +116,10 @@ function apiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
 
   api.post("/repairs", requireRole("operator"), async (c) => {
     const parsed = RepairBody.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success) throw new ValidationError(`expected { ids } or { domain?, from, to? }: ${z.prettifyError(parsed.error)}`);
+    if (!parsed.success)
+      throw new ValidationError(
+        `expected { ids } or { domain?, from, to? }: ${z.prettifyError(parsed.error)}`,
+      );
     if ("ids" in parsed.data) return c.json(await deps.console.repairIds(parsed.data.ids));
     const range = parseRange(parsed.data, deps.clock.now());
     assertDomainAllowed(principalOf(c), range.domainId);
@@ -112,7 +130,8 @@ function apiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
 
   api.get("/events/:id/path", async (c) => {
     const path = await deps.console.eventPath(c.req.param("id"));
-    if (path.domainId !== null && !canSeeDomain(principalOf(c), path.domainId)) throw new NotFoundError("no such event");
+    if (path.domainId !== null && !canSeeDomain(principalOf(c), path.domainId))
+      throw new NotFoundError("no such event");
     return c.json(path);
   });
 
@@ -167,7 +186,14 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
     const today = deps.clock.now().toISOString().slice(0, 10);
     const weekAgo = new Date(deps.clock.now().getTime() - 6 * 86_400_000).toISOString().slice(0, 10);
     const principal = principalOf(c);
-    return c.html(<HomePage principal={principal} from={weekAgo} to={today} recent={deps.reports.recent(10).map((r) => visible(r, principal))} />);
+    return c.html(
+      <HomePage
+        principal={principal}
+        from={weekAgo}
+        to={today}
+        recent={deps.reports.recent(10).map((r) => visible(r, principal))}
+      />,
+    );
   });
 
   ui.post("/reconcile", async (c) => {
@@ -181,7 +207,10 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
     // Reconciling a day again from its page goes back to that day.
     const [only] = report.days;
     if (str(form.view) === "day" && only !== undefined && report.days.length === 1) {
-      return c.redirect(`/ui/reports/${report.id}/days/${encodeURIComponent(only.domainId)}/${only.date}`, 303);
+      return c.redirect(
+        `/ui/reports/${report.id}/days/${encodeURIComponent(only.domainId)}/${only.date}`,
+        303,
+      );
     }
     return c.redirect(`/ui/reports/${report.id}`, 303);
   });
@@ -189,20 +218,32 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
   ui.get("/reports/:id", (c) => {
     const report = reportOf(deps, c.req.param("id"));
     const principal = principalOf(c);
-    return c.html(<ReportPage principal={principal} report={report} days={visible(report, principal).days} />);
+    return c.html(
+      <ReportPage principal={principal} report={report} days={visible(report, principal).days} />,
+    );
   });
 
   ui.get("/reports/:id/days/:domain/:date", (c) => {
     const report = reportOf(deps, c.req.param("id"));
     const principal = principalOf(c);
-    const day = visible(report, principal).days.find((d) => d.domainId === c.req.param("domain") && d.date === c.req.param("date"));
+    const day = visible(report, principal).days.find(
+      (d) => d.domainId === c.req.param("domain") && d.date === c.req.param("date"),
+    );
     if (day === undefined) throw new NotFoundError("no such day in this reconciliation");
     const repaired = c.req.query("repaired");
     const notice =
       repaired !== undefined
         ? `Re-sent ${Number.parseInt(repaired, 10) || 0} event(s) through the normal path. Reconcile this day again once the sinks caught up.`
         : undefined;
-    return c.html(<DayPage principal={principal} report={report} day={day} canRepair={hasRole(principal, "operator")} notice={notice} />);
+    return c.html(
+      <DayPage
+        principal={principal}
+        report={report}
+        day={day}
+        canRepair={hasRole(principal, "operator")}
+        notice={notice}
+      />,
+    );
   });
 
   ui.post("/repair", async (c) => {
@@ -216,7 +257,10 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
     const ids = [...new Set(Object.values(day.missing).flat())];
     const result = await deps.console.repairIds(ids);
     deps.log.info({ principal: principal.id, resent: result.resent.length }, "repair from the console");
-    return c.redirect(`/ui/reports/${report.id}/days/${encodeURIComponent(day.domainId)}/${day.date}?repaired=${result.resent.length}`, 303);
+    return c.redirect(
+      `/ui/reports/${report.id}/days/${encodeURIComponent(day.domainId)}/${day.date}?repaired=${result.resent.length}`,
+      303,
+    );
   });
 
   ui.get("/events", async (c) => {
@@ -225,11 +269,15 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
     if (id === "") return c.html(<EventPage principal={principal} id="" />);
     try {
       const path = await deps.console.eventPath(id);
-      if (path.domainId !== null && !canSeeDomain(principal, path.domainId)) throw new NotFoundError("no such event");
+      if (path.domainId !== null && !canSeeDomain(principal, path.domainId))
+        throw new NotFoundError("no such event");
       return c.html(<EventPage principal={principal} id={id} path={path} />);
     } catch (error) {
       if (!(error instanceof BridgeError) || error.retryable) throw error;
-      return c.html(<EventPage principal={principal} id={id} error={error.message} />, error.status as 400 | 404);
+      return c.html(
+        <EventPage principal={principal} id={id} error={error.message} />,
+        error.status as 400 | 404,
+      );
     }
   });
 
@@ -244,7 +292,9 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
         groups={groups}
         pollers={pollers}
         canRedrive={hasRole(principal, "operator")}
-        notice={redriven !== undefined ? `Redrove ${Number.parseInt(redriven, 10) || 0} record(s).` : undefined}
+        notice={
+          redriven !== undefined ? `Redrove ${Number.parseInt(redriven, 10) || 0} record(s).` : undefined
+        }
       />,
     );
   });
@@ -262,7 +312,10 @@ function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
     const status = error instanceof BridgeError ? error.status : 500;
     if (status >= 500) deps.log.error({ err: error }, "console page failed");
     const message = status >= 500 ? "internal error" : error.message;
-    return c.html(<ErrorPage principal={c.get("principal")} status={status} message={message} />, status as 400);
+    return c.html(
+      <ErrorPage principal={c.get("principal")} status={status} message={message} />,
+      status as 400,
+    );
   });
   return ui;
 }
@@ -273,7 +326,7 @@ function str(value: unknown): string | undefined {
 
 function reportOf(deps: AppDeps, id: string): ReconcileReport {
   const report = deps.reports.get(id);
-  if (report === undefined) throw new NotFoundError("no such reconciliation here (reconcile the range again)");
+  if (report === undefined)
+    throw new NotFoundError("no such reconciliation here (reconcile the range again)");
   return report;
 }
-

@@ -1,5 +1,13 @@
 import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
-import { ConfigError, envBoolean, envInt, envList, envMap, loadConfig, ServiceEnv } from "@parakey-bridge/config";
+import {
+  ConfigError,
+  envBoolean,
+  envInt,
+  envList,
+  envMap,
+  loadConfig,
+  ServiceEnv,
+} from "@parakey-bridge/config";
 import { Topics } from "@parakey-bridge/contracts";
 import { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
@@ -52,7 +60,10 @@ const ConsoleOwnEnv = z.object({
 });
 
 /** The console's environment: ports, Kafka, the sinks' databases, Parakey, and API authentication. */
-export const ConsoleEnv = z.intersection(z.intersection(z.intersection(ServiceEnv, KafkaEnv), ConsoleOwnEnv), ApiAuthEnv);
+export const ConsoleEnv = z.intersection(
+  z.intersection(z.intersection(ServiceEnv, KafkaEnv), ConsoleOwnEnv),
+  ApiAuthEnv,
+);
 
 export interface SinkDatabase {
   url: string;

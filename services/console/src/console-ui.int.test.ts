@@ -1,7 +1,7 @@
+import { join } from "node:path";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
 import { HttpServer, systemClock } from "@parakey-bridge/service-kit";
 import { repoRoot, waitUntil } from "@parakey-bridge/testkit";
-import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
@@ -35,7 +35,10 @@ beforeAll(async () => {
     console: s.parts.console,
     operations,
     reports: new ReportCache(),
-    sessions: new Sessions(keys.settings, { secret: "console-test-session-secret-0123456789", now: () => new Date() }),
+    sessions: new Sessions(keys.settings, {
+      secret: "console-test-session-secret-0123456789",
+      now: () => new Date(),
+    }),
     auth: keys.settings,
     clock: systemClock,
     log: silentLog,
@@ -132,7 +135,12 @@ describe("the console in a browser", () => {
     for (const id of [...s.withheld, s.removedFromCheckin]) expect(text).toContain(id);
     await page.click('form[action="/ui/repair"] button');
     await page.waitForURL(/repaired=3/);
-    await waitUntil("the sinks applied the repair", async () => (await s.counts()).join() === "10,8,10", 90_000, 500);
+    await waitUntil(
+      "the sinks applied the repair",
+      async () => (await s.counts()).join() === "10,8,10",
+      90_000,
+      500,
+    );
 
     await page.click('form[action="/ui/reconcile"] button');
     await page.waitForURL(/\/days\//);

@@ -1,6 +1,12 @@
 import { appendReconciliation } from "@parakey-bridge/audit/reconciliation-ledger";
-import { decodeDoorEvent, type DoorEvent } from "@parakey-bridge/contracts";
-import { type BatchingProducer, doorEventRecord, deadLetterTopic, type Kafka, readTopicSince } from "@parakey-bridge/kafka";
+import { type DoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
+import {
+  type BatchingProducer,
+  deadLetterTopic,
+  doorEventRecord,
+  type Kafka,
+  readTopicSince,
+} from "@parakey-bridge/kafka";
 import type { ParakeyClient } from "@parakey-bridge/parakey-client";
 import { type Clock, NotFoundError, ValidationError } from "@parakey-bridge/service-kit";
 import type { Db } from "@parakey-bridge/storage";
@@ -67,18 +73,29 @@ export class Console {
 
   timeZoneOf(domainId: string): string {
     const zones = this.deps.timeZones.byDomain;
-    return Object.hasOwn(zones, domainId) ? (zones[domainId] ?? this.deps.timeZones.default) : this.deps.timeZones.default;
+    return Object.hasOwn(zones, domainId)
+      ? (zones[domainId] ?? this.deps.timeZones.default)
+      : this.deps.timeZones.default;
   }
 
   async knownDomains(): Promise<string[]> {
-    return [...new Set([...this.deps.domains, ...Object.keys(this.deps.timeZones.byDomain), ...(await this.deps.sinks.knownDomains())])].sort();
+    return [
+      ...new Set([
+        ...this.deps.domains,
+        ...Object.keys(this.deps.timeZones.byDomain),
+        ...(await this.deps.sinks.knownDomains()),
+      ]),
+    ].sort();
   }
 
   /**
    * Reconciles and records the result in the audit store's reconciliation chain; a failed run counts
    * in the metrics and rethrows.
    */
-  async reconcile(range: ReconcileRange, progress?: (stage: string, detail?: Record<string, number>) => void): Promise<ReconcileReport> {
+  async reconcile(
+    range: ReconcileRange,
+    progress?: (stage: string, detail?: Record<string, number>) => void,
+  ): Promise<ReconcileReport> {
     const { deps } = this;
     const timer = deps.metrics.duration.startTimer();
     try {
@@ -96,15 +113,21 @@ export class Console {
         now: () => deps.clock.now(),
         ...(progress ? { progress } : {}),
       });
-      await deps.auditDb.transaction((tx) => appendReconciliation(tx, ledgerEntryOf(report), deps.clock.now()));
+      await deps.auditDb.transaction((tx) =>
+        appendReconciliation(tx, ledgerEntryOf(report), deps.clock.now()),
+      );
       deps.metrics.runs.inc({ verdict: report.verdict });
       deps.metrics.lastVerdict.set(report.verdict === "complete" ? 1 : 0);
       const missing = missingIds(report).length;
       deps.metrics.missing.set(missing);
-      deps.log.info({ reconciliation: report.id, verdict: report.verdict, days: report.days.length, missing }, "reconciliation recorded");
+      deps.log.info(
+        { reconciliation: report.id, verdict: report.verdict, days: report.days.length, missing },
+        "reconciliation recorded",
+      );
       return report;
     } catch (error) {
-      if (!(error instanceof NotFoundError || error instanceof ValidationError)) deps.metrics.runs.inc({ verdict: "failed" });
+      if (!(error instanceof NotFoundError || error instanceof ValidationError))
+        deps.metrics.runs.inc({ verdict: "failed" });
       throw error;
     } finally {
       timer();
@@ -126,7 +149,8 @@ export class Console {
     if (ids.length > MAX_REPAIR_IDS) throw new ValidationError(`at most ${MAX_REPAIR_IDS} ids per repair`);
     for (const id of ids) {
       const parsed = EventLogId.safeParse(id);
-      if (!parsed.success) throw new ValidationError(`malformed event log id: ${JSON.stringify(id).slice(0, 140)}`);
+      if (!parsed.success)
+        throw new ValidationError(`malformed event log id: ${JSON.stringify(id).slice(0, 140)}`);
     }
     const resent: string[] = [];
     const notFound: string[] = [];
@@ -140,7 +164,10 @@ export class Console {
       resent.push(id);
     }
     this.deps.metrics.repaired.inc(resent.length);
-    this.deps.log.info({ resent: resent.length, notFound: notFound.length }, "repair produced the missing events");
+    this.deps.log.info(
+      { resent: resent.length, notFound: notFound.length },
+      "repair produced the missing events",
+    );
     return { resent, notFound };
   }
 
@@ -156,10 +183,15 @@ export class Console {
     const parakey = await this.findAtParakey(id);
     const auditOccurred = sinks.find((r) => r.sink === "audit")?.detail.occurredAt;
     const occurredAt = parakey?.occurredAt ?? (typeof auditOccurred === "string" ? auditOccurred : null);
-    if (occurredAt === null) throw new NotFoundError(`event log ${id} is neither at Parakey nor in the audit store`);
+    if (occurredAt === null)
+      throw new NotFoundError(`event log ${id} is neither at Parakey nor in the audit store`);
     const since = new Date(Date.parse(occurredAt) - deps.clockSkewMs);
     const copies: TopicCopy[] = [];
-    const read = async (topic: string, kind: TopicCopy["kind"], matches: (r: { headers: Record<string, string>; value: Buffer | null }) => boolean) => {
+    const read = async (
+      topic: string,
+      kind: TopicCopy["kind"],
+      matches: (r: { headers: Record<string, string>; value: Buffer | null }) => boolean,
+    ) => {
       let records: Awaited<ReturnType<typeof readTopicSince>>;
       try {
         records = await readTopicSince(deps.kafka, topic, since, { log: deps.log, keep: matches });
@@ -185,7 +217,13 @@ export class Console {
     await read(deps.topics.eventLogs, "event", byId);
     await read(deps.topics.rejected, "rejected", (r) => r.value?.includes(id) ?? false);
     for (const group of deps.groups) await read(deadLetterTopic(group), "dead-letter", byId);
-    const traceIds = [...new Set([...copies.map((c) => c.traceId), ...sinks.map((s) => s.detail.traceId)].filter((t): t is string => typeof t === "string"))];
+    const traceIds = [
+      ...new Set(
+        [...copies.map((c) => c.traceId), ...sinks.map((s) => s.detail.traceId)].filter(
+          (t): t is string => typeof t === "string",
+        ),
+      ),
+    ];
     return { eventLogId: id, occurredAt, domainId: parakey?.domainId ?? null, traceIds, copies, sinks };
   }
 
@@ -193,7 +231,9 @@ export class Console {
     const events: DoorEvent[] = [];
     let malformed = 0;
     for (const client of this.deps.parakey) {
-      const read = await readParakeyWindow(client, start, end, { maxUploadDelayMs: this.deps.maxUploadDelayMs });
+      const read = await readParakeyWindow(client, start, end, {
+        maxUploadDelayMs: this.deps.maxUploadDelayMs,
+      });
       events.push(...read.events);
       malformed += read.malformed;
     }

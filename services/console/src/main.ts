@@ -1,7 +1,12 @@
 import { ConfigError } from "@parakey-bridge/config";
 import { BatchingProducer } from "@parakey-bridge/kafka";
 import { createAdminApp, HttpServer, Lifecycle, systemClock } from "@parakey-bridge/service-kit";
-import { createLogger, createMetricsRegistry, exitAfterTelemetry, startTelemetry } from "@parakey-bridge/telemetry";
+import {
+  createLogger,
+  createMetricsRegistry,
+  exitAfterTelemetry,
+  startTelemetry,
+} from "@parakey-bridge/telemetry";
 import { createApp } from "./app.js";
 import { type ConsoleConfig, loadConsoleConfig } from "./config.js";
 import { consoleMetrics } from "./metrics.js";
@@ -89,7 +94,10 @@ lifecycle
 lifecycle.stopOnSignals((code) => void exitAfterTelemetry(code));
 try {
   await lifecycle.start();
-  log.info({ port: config.port, adminPort: config.adminPort, schedule: config.schedule.enabled }, "console ready");
+  log.info(
+    { port: config.port, adminPort: config.adminPort, schedule: config.schedule.enabled },
+    "console ready",
+  );
 } catch (error) {
   log.fatal({ err: error }, "console failed to start");
   await lifecycle.stop("start failed");

@@ -1,5 +1,12 @@
 import { Topics } from "@parakey-bridge/contracts";
-import { deadLetterTopic, groupLag, type Kafka, readLatestByKey, readTopicSince, redriveDeadLetters } from "@parakey-bridge/kafka";
+import {
+  deadLetterTopic,
+  groupLag,
+  type Kafka,
+  readLatestByKey,
+  readTopicSince,
+  redriveDeadLetters,
+} from "@parakey-bridge/kafka";
 import type { Logger } from "@parakey-bridge/telemetry";
 
 /** One dead-lettered record as an operator sees it. */
@@ -35,7 +42,13 @@ const MAX_DEAD_LETTERS_SHOWN = 200;
  */
 export class Operations {
   constructor(
-    private readonly deps: { kafka: Kafka; groups: readonly string[]; eventLogsTopic: string; log: Logger; now(): Date },
+    private readonly deps: {
+      kafka: Kafka;
+      groups: readonly string[];
+      eventLogsTopic: string;
+      log: Logger;
+      now(): Date;
+    },
   ) {}
 
   get groups(): readonly string[] {
@@ -47,7 +60,10 @@ export class Operations {
     const status: GroupStatus = { group, lag: null, deadLetters: [] };
     try {
       status.lag = await groupLag(kafka, group, eventLogsTopic);
-      const records = await readTopicSince(kafka, deadLetterTopic(group), new Date(0), { log, timeoutMs: 30_000 });
+      const records = await readTopicSince(kafka, deadLetterTopic(group), new Date(0), {
+        log,
+        timeoutMs: 30_000,
+      });
       status.deadLetters = records.slice(-MAX_DEAD_LETTERS_SHOWN).map((r) => ({
         partition: r.partition,
         offset: r.offset,
@@ -74,7 +90,10 @@ export class Operations {
   async pollerFreshness(): Promise<PollerFreshness[]> {
     let latest: Map<string, Buffer | null>;
     try {
-      latest = await readLatestByKey(this.deps.kafka, Topics.pollerState, { log: this.deps.log, timeoutMs: 15_000 });
+      latest = await readLatestByKey(this.deps.kafka, Topics.pollerState, {
+        log: this.deps.log,
+        timeoutMs: 15_000,
+      });
     } catch (error) {
       this.deps.log.debug({ err: error }, "poller checkpoints not read");
       return [];

@@ -55,7 +55,9 @@ describe("reconcile, repair, and the tamper-evident record", () => {
       "SELECT entry FROM audit.reconciliations ORDER BY seq DESC LIMIT 1",
     );
     expect(rows[0]?.entry).toMatchObject({ id: report.id, verdict: "incomplete" });
-    expect(await metricValue(s.registry, "bridge_reconciliation_runs_total", { verdict: "incomplete" })).toBe(1);
+    expect(await metricValue(s.registry, "bridge_reconciliation_runs_total", { verdict: "incomplete" })).toBe(
+      1,
+    );
     expect(await metricValue(s.registry, "bridge_reconciliation_complete")).toBe(0);
   });
 
@@ -63,7 +65,12 @@ describe("reconcile, repair, and the tamper-evident record", () => {
     const repaired = await s.parts.console.repairRange(range());
     expect(repaired.resent).toEqual([...s.withheld, s.removedFromCheckin].sort());
     expect(repaired.notFound).toEqual([]);
-    await waitUntil("the sinks applied the repair", async () => (await s.counts()).join() === "10,8,10", 90_000, 500);
+    await waitUntil(
+      "the sinks applied the repair",
+      async () => (await s.counts()).join() === "10,8,10",
+      90_000,
+      500,
+    );
 
     const report = await s.parts.console.reconcile(range());
     expect(report.verdict).toBe("complete");

@@ -11,7 +11,9 @@ export class ScheduledReconciliation implements Component {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
-  constructor(private readonly options: { enabled: boolean; intervalMs: number; run(): Promise<void>; log: Logger }) {}
+  constructor(
+    private readonly options: { enabled: boolean; intervalMs: number; run(): Promise<void>; log: Logger },
+  ) {}
 
   async start(): Promise<void> {
     if (!this.options.enabled) return;

@@ -50,13 +50,19 @@ export class Sessions {
       domains: principal.domains === "all" ? "all" : [...principal.domains],
       exp: this.now().getTime() + this.ttlMs,
     };
-    await setSignedCookie(c, COOKIE, Buffer.from(JSON.stringify(session)).toString("base64url"), this.secret, {
-      httpOnly: true,
-      sameSite: "Strict",
-      secure: this.secure,
-      path: "/",
-      maxAge: Math.floor(this.ttlMs / 1000),
-    });
+    await setSignedCookie(
+      c,
+      COOKIE,
+      Buffer.from(JSON.stringify(session)).toString("base64url"),
+      this.secret,
+      {
+        httpOnly: true,
+        sameSite: "Strict",
+        secure: this.secure,
+        path: "/",
+        maxAge: Math.floor(this.ttlMs / 1000),
+      },
+    );
     return principal;
   }
 

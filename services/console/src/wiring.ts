@@ -1,9 +1,9 @@
+import { auditMigrations } from "@parakey-bridge/audit/migrations";
 import { type BatchingProducer, createKafka, type Kafka } from "@parakey-bridge/kafka";
 import { createParakeyClient } from "@parakey-bridge/parakey-client";
 import type { Clock } from "@parakey-bridge/service-kit";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
 import type { Logger } from "@parakey-bridge/telemetry";
-import { auditMigrations } from "@parakey-bridge/audit/migrations";
 import type { ConsoleConfig } from "./config.js";
 import { Console } from "./console.js";
 import type { ConsoleMetrics } from "./metrics.js";

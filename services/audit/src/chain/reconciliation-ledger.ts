@@ -111,13 +111,21 @@ export async function verifyReconciliations(db: Queryable): Promise<LedgerVerifi
   let expected = 1n;
   for (const row of rows) {
     if (BigInt(row.seq) !== expected) {
-      return { ok: false, rows: rows.length, brokenAt: { seq: row.seq, reason: "sequence_gap", detail: `expected seq ${expected}` } };
+      return {
+        ok: false,
+        rows: rows.length,
+        brokenAt: { seq: row.seq, reason: "sequence_gap", detail: `expected seq ${expected}` },
+      };
     }
     if (row.prev_hash !== prevHash) {
       return {
         ok: false,
         rows: rows.length,
-        brokenAt: { seq: row.seq, reason: "prev_hash_mismatch", detail: "prev_hash is not the previous row's hash" },
+        brokenAt: {
+          seq: row.seq,
+          reason: "prev_hash_mismatch",
+          detail: "prev_hash is not the previous row's hash",
+        },
       };
     }
     const recordedAt = new Date(row.recorded_at).toISOString();
@@ -125,23 +133,15 @@ export async function verifyReconciliations(db: Queryable): Promise<LedgerVerifi
       return {
         ok: false,
         rows: rows.length,
-        brokenAt: { seq: row.seq, reason: "hash_mismatch", detail: "the recorded reconciliation does not match its hash" },
+        brokenAt: {
+          seq: row.seq,
+          reason: "hash_mismatch",
+          detail: "the recorded reconciliation does not match its hash",
+        },
       };
     }
     prevHash = row.hash;
     expected += 1n;
   }
   return { ok: true, rows: rows.length };
-}
-
-/** The ledger's latest entries, newest first. */
-export async function latestReconciliations(
-  db: Queryable,
-  limit: number,
-): Promise<{ seq: string; recordedAt: string; entry: ReconciliationEntry; hash: string }[]> {
-  const { rows } = await db.query<{ seq: string; recorded_at: Date; entry: ReconciliationEntry; hash: string }>(
-    "SELECT seq::text AS seq, recorded_at, entry, hash FROM reconciliations ORDER BY seq DESC LIMIT $1",
-    [limit],
-  );
-  return rows.map((r) => ({ seq: r.seq, recordedAt: new Date(r.recorded_at).toISOString(), entry: r.entry, hash: r.hash }));
 }

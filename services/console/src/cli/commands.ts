@@ -26,7 +26,14 @@ export async function runConsoleCommand(
   io: { print(line: string): void; progress(line: string): void; now(): Date },
 ): Promise<number> {
   const [command, ...rest] = argv;
-  let values: { from?: string | undefined; to?: string | undefined; domain?: string | undefined; ids?: string | undefined; id?: string | undefined; json?: boolean | undefined };
+  let values: {
+    from?: string | undefined;
+    to?: string | undefined;
+    domain?: string | undefined;
+    ids?: string | undefined;
+    id?: string | undefined;
+    json?: boolean | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: [...rest],
@@ -56,12 +63,24 @@ export async function runConsoleCommand(
     }
     if (command === "repair") {
       if (values.ids !== undefined) {
-        const result = await console.repairIds(values.ids.split(",").map((id) => id.trim()).filter((id) => id.length > 0));
+        const result = await console.repairIds(
+          values.ids
+            .split(",")
+            .map((id) => id.trim())
+            .filter((id) => id.length > 0),
+        );
         io.print(JSON.stringify(result));
         return result.notFound.length === 0 ? 0 : 1;
       }
       const result = await console.repairRange(parseRange(values, io.now()));
-      io.print(JSON.stringify({ reconciliation: result.report.id, missing: missingIds(result.report), resent: result.resent, notFound: result.notFound }));
+      io.print(
+        JSON.stringify({
+          reconciliation: result.report.id,
+          missing: missingIds(result.report),
+          resent: result.resent,
+          notFound: result.notFound,
+        }),
+      );
       io.print(`re-sent ${result.resent.length} event(s); run reconcile again once the sinks caught up`);
       return result.notFound.length === 0 ? 0 : 1;
     }
@@ -81,12 +100,18 @@ export async function runConsoleCommand(
 }
 
 function printReport(report: ReconcileReport, print: (line: string) => void): void {
-  print(`reconciliation ${report.id}: ${report.fromDate}..${report.toDate} ${report.domainId ?? "all domains"}: ${report.verdict}`);
+  print(
+    `reconciliation ${report.id}: ${report.fromDate}..${report.toDate} ${report.domainId ?? "all domains"}: ${report.verdict}`,
+  );
   print("domain\tdate\tparakey\ttopic\taudit\tbilling\tcheckin\tverdict");
   for (const day of report.days) {
     const c = day.counts;
-    print(`${day.domainId}\t${day.date}\t${c.parakey}\t${c.topic}\t${c.audit}\t${c.billing}\t${c.checkin}\t${day.verdict}`);
-    for (const [place, ids] of Object.entries(day.missing)) if (ids.length > 0) print(`  missing from ${place}: ${ids.join(" ")}`);
-    for (const [place, ids] of Object.entries(day.unknown)) if (ids.length > 0) print(`  in ${place}, unknown to Parakey: ${ids.join(" ")}`);
+    print(
+      `${day.domainId}\t${day.date}\t${c.parakey}\t${c.topic}\t${c.audit}\t${c.billing}\t${c.checkin}\t${day.verdict}`,
+    );
+    for (const [place, ids] of Object.entries(day.missing))
+      if (ids.length > 0) print(`  missing from ${place}: ${ids.join(" ")}`);
+    for (const [place, ids] of Object.entries(day.unknown))
+      if (ids.length > 0) print(`  in ${place}, unknown to Parakey: ${ids.join(" ")}`);
   }
 }

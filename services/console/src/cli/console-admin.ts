@@ -23,7 +23,10 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }
-const log = createLogger({ service: "console-admin", level: config.logLevel === "info" ? "warn" : config.logLevel });
+const log = createLogger({
+  service: "console-admin",
+  level: config.logLevel === "info" ? "warn" : config.logLevel,
+});
 const registry = createMetricsRegistry("console-admin");
 const parts = await wireConsole(config, {
   log,

@@ -17,7 +17,12 @@ export async function readParakeyWindow(
   client: ParakeyClient,
   start: Date,
   end: Date,
-  options: { maxUploadDelayMs: number; pageSize?: number; onPage?: (items: number) => void; signal?: AbortSignal },
+  options: {
+    maxUploadDelayMs: number;
+    pageSize?: number;
+    onPage?: (items: number) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<{ events: DoorEvent[]; malformed: number }> {
   const stopAt = end.getTime() + options.maxUploadDelayMs;
   const events: DoorEvent[] = [];

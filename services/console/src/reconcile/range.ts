@@ -3,7 +3,9 @@ import { z } from "zod";
 
 const LocalDate = z.iso.date();
 /** Event log ids as Parakey issues them (and as the topic's `ce_id` carries them). */
-export const EventLogId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "an event log id is 1–128 of A–Z a–z 0–9 _ -");
+export const EventLogId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,128}$/, "an event log id is 1–128 of A–Z a–z 0–9 _ -");
 const MAX_DAYS = 31;
 const DAY_MS = 86_400_000;
 /** Every zone's offset lies within ±14 h of UTC. */
@@ -32,14 +34,18 @@ export function parseRange(
   const to = LocalDate.safeParse(input.to ?? input.from);
   if (!from.success) throw new ValidationError("from must be a date YYYY-MM-DD");
   if (!to.success) throw new ValidationError("to must be a date YYYY-MM-DD");
-  if (to.data < from.data) throw new ValidationError(`the range is reversed: to ${to.data} is before from ${from.data}`);
+  if (to.data < from.data)
+    throw new ValidationError(`the range is reversed: to ${to.data} is before from ${from.data}`);
   const latest = new Date(now.getTime() + MAX_ZONE_OFFSET_MS).toISOString().slice(0, 10);
-  if (to.data > latest) throw new ValidationError(`the range is in the future: ${to.data} has not begun anywhere yet`);
+  if (to.data > latest)
+    throw new ValidationError(`the range is in the future: ${to.data} has not begun anywhere yet`);
   if (daysBetween(from.data, to.data).length > MAX_DAYS) {
     throw new ValidationError(`a range is at most ${MAX_DAYS} days; split it`);
   }
-  const domain = input.domain === undefined || input.domain === "" || input.domain === "all" ? null : input.domain;
-  if (domain !== null && !/^[A-Za-z0-9_.:-]{1,128}$/.test(domain)) throw new ValidationError("domain is not a valid domain id");
+  const domain =
+    input.domain === undefined || input.domain === "" || input.domain === "all" ? null : input.domain;
+  if (domain !== null && !/^[A-Za-z0-9_.:-]{1,128}$/.test(domain))
+    throw new ValidationError("domain is not a valid domain id");
   return { domainId: domain, fromDate: from.data, toDate: to.data };
 }
 

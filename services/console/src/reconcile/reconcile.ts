@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type ReconciliationEntry, idSetDigest } from "@parakey-bridge/audit/reconciliation-ledger";
+import { idSetDigest, type ReconciliationEntry } from "@parakey-bridge/audit/reconciliation-ledger";
 import { type DoorEvent, decodeDoorEvent, isSuccessfulUnlock, localDateOf } from "@parakey-bridge/contracts";
 import type { TimedRecord } from "@parakey-bridge/kafka";
 import { NotFoundError } from "@parakey-bridge/service-kit";
@@ -76,7 +76,8 @@ export async function reconcile(range: ReconcileRange, sources: ReconcileSources
   sources.progress?.("parakey");
   const parakey = await sources.parakey(window.start, window.end);
   const events = new Map<string, DoorEvent>();
-  for (const event of parakey.events) if (inRange(event.domainId, event.occurredAt)) events.set(event.eventLogId, event);
+  for (const event of parakey.events)
+    if (inRange(event.domainId, event.occurredAt)) events.set(event.eventLogId, event);
 
   sources.progress?.("topic", { parakeyEvents: events.size });
   const topicRecords = await sources.topic(new Date(window.start.getTime() - sources.clockSkewMs));
@@ -85,18 +86,33 @@ export async function reconcile(range: ReconcileRange, sources: ReconcileSources
     const decoded = decodeDoorEvent(record.value);
     if (!decoded.ok || !inRange(decoded.value.domainId, decoded.value.occurredAt)) continue;
     const seen = topic.get(decoded.value.eventLogId);
-    topic.set(decoded.value.eventLogId, { event: seen?.event ?? decoded.value, copies: (seen?.copies ?? 0) + 1 });
+    topic.set(decoded.value.eventLogId, {
+      event: seen?.event ?? decoded.value,
+      copies: (seen?.copies ?? 0) + 1,
+    });
   }
 
   sources.progress?.("sinks", { parakeyEvents: events.size, topicEvents: topic.size });
-  const auditRows = (await sources.sinks.auditInWindow(window.start, window.end, range.domainId)).filter((r) =>
-    inRange(r.domainId, r.occurredAt),
+  const auditRows = (await sources.sinks.auditInWindow(window.start, window.end, range.domainId)).filter(
+    (r) => inRange(r.domainId, r.occurredAt),
   );
   // Where an id belongs: Parakey's event when known, else what the topic or audit says about it.
   const facts = new Map<string, { domainId: string; occurredAt: string; success: boolean | null }>();
-  for (const [id, { event }] of topic) facts.set(id, { domainId: event.domainId as string, occurredAt: event.occurredAt, success: event.success });
-  for (const r of auditRows) if (!facts.has(r.id) && r.domainId !== null) facts.set(r.id, { domainId: r.domainId, occurredAt: r.occurredAt, success: null });
-  for (const [id, event] of events) facts.set(id, { domainId: event.domainId as string, occurredAt: event.occurredAt, success: event.success });
+  for (const [id, { event }] of topic)
+    facts.set(id, {
+      domainId: event.domainId as string,
+      occurredAt: event.occurredAt,
+      success: event.success,
+    });
+  for (const r of auditRows)
+    if (!facts.has(r.id) && r.domainId !== null)
+      facts.set(r.id, { domainId: r.domainId, occurredAt: r.occurredAt, success: null });
+  for (const [id, event] of events)
+    facts.set(id, {
+      domainId: event.domainId as string,
+      occurredAt: event.occurredAt,
+      success: event.success,
+    });
   const candidates = [...facts.keys()];
   const held: Record<SinkName, Set<string>> = {
     audit: new Set(auditRows.map((r) => r.id)),
@@ -114,7 +130,8 @@ export async function reconcile(range: ReconcileRange, sources: ReconcileSources
     }
     return day;
   };
-  if (range.domainId !== null) for (const date of wanted) days.set(`${range.domainId}\u0000${date}`, emptyDay(range.domainId, date));
+  if (range.domainId !== null)
+    for (const date of wanted) days.set(`${range.domainId}\u0000${date}`, emptyDay(range.domainId, date));
 
   for (const [id, fact] of facts) {
     const day = dayOf(fact.domainId, fact.occurredAt);
@@ -137,7 +154,9 @@ export async function reconcile(range: ReconcileRange, sources: ReconcileSources
   const sorted = [...days.values()].sort((a, b) => (a.domainId + a.date < b.domainId + b.date ? -1 : 1));
   for (const day of sorted) {
     for (const list of [...Object.values(day.missing), ...Object.values(day.unknown)]) list.sort();
-    const clean = Object.values(day.missing).every((l) => l.length === 0) && Object.values(day.unknown).every((l) => l.length === 0);
+    const clean =
+      Object.values(day.missing).every((l) => l.length === 0) &&
+      Object.values(day.unknown).every((l) => l.length === 0);
     day.verdict = clean ? "complete" : "incomplete";
   }
   return {
@@ -173,7 +192,8 @@ function emptyDay(domainId: string, date: string): DayReport {
 /** Every id a repair must re-send: missing from the topic or from any sink. */
 export function missingIds(report: ReconcileReport): string[] {
   const ids = new Set<string>();
-  for (const day of report.days) for (const list of Object.values(day.missing)) for (const id of list) ids.add(id);
+  for (const day of report.days)
+    for (const list of Object.values(day.missing)) for (const id of list) ids.add(id);
   return [...ids].sort();
 }
 

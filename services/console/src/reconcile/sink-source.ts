@@ -21,19 +21,32 @@ export class SinkSource {
   constructor(private readonly dbs: Record<SinkName, Queryable>) {}
 
   /** Audit rows whose lock time lies in [start, end): id and domain. */
-  async auditInWindow(start: Date, end: Date, domainId: string | null): Promise<{ id: string; domainId: string | null; occurredAt: string }[]> {
-    const { rows } = await this.dbs.audit.query<{ event_log_id: string; domain_id: string | null; occurred_at: Date }>(
+  async auditInWindow(
+    start: Date,
+    end: Date,
+    domainId: string | null,
+  ): Promise<{ id: string; domainId: string | null; occurredAt: string }[]> {
+    const { rows } = await this.dbs.audit.query<{
+      event_log_id: string;
+      domain_id: string | null;
+      occurred_at: Date;
+    }>(
       `SELECT event_log_id, domain_id, occurred_at FROM audit_events
        WHERE occurred_at >= $1 AND occurred_at < $2 AND ($3::text IS NULL OR domain_id = $3)`,
       [start.toISOString(), end.toISOString(), domainId],
     );
-    return rows.map((r) => ({ id: r.event_log_id, domainId: r.domain_id, occurredAt: new Date(r.occurred_at).toISOString() }));
+    return rows.map((r) => ({
+      id: r.event_log_id,
+      domainId: r.domain_id,
+      occurredAt: new Date(r.occurred_at).toISOString(),
+    }));
   }
 
   /** Which of `ids` each sink holds. */
   async held(sink: SinkName, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const table = sink === "audit" ? "audit_events" : sink === "billing" ? "metered_unlocks" : "processed_unlocks";
+    const table =
+      sink === "audit" ? "audit_events" : sink === "billing" ? "metered_unlocks" : "processed_unlocks";
     const { rows } = await this.dbs[sink].query<{ event_log_id: string }>(
       `SELECT event_log_id FROM ${table} WHERE event_log_id = ANY($1::text[])`,
       [ids],
@@ -87,14 +100,24 @@ export class SinkSource {
       [eventLogId],
     );
     for (const r of billing.rows) {
-      out.push({ sink: "billing", eventLogId, writtenAt: new Date(r.metered_at).toISOString(), detail: { period: r.period, domainId: r.domain_id } });
+      out.push({
+        sink: "billing",
+        eventLogId,
+        writtenAt: new Date(r.metered_at).toISOString(),
+        detail: { period: r.period, domainId: r.domain_id },
+      });
     }
     const checkin = await this.dbs.checkin.query<{ processed_at: Date }>(
       "SELECT processed_at FROM processed_unlocks WHERE event_log_id = $1",
       [eventLogId],
     );
     for (const r of checkin.rows) {
-      out.push({ sink: "checkin", eventLogId, writtenAt: new Date(r.processed_at).toISOString(), detail: {} });
+      out.push({
+        sink: "checkin",
+        eventLogId,
+        writtenAt: new Date(r.processed_at).toISOString(),
+        detail: {},
+      });
     }
     return out;
   }

@@ -4,7 +4,13 @@ import { BatchingProducer, createKafka, doorEventRecord } from "@parakey-bridge/
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
 import { systemClock } from "@parakey-bridge/service-kit";
-import { createTestDatabase, createTopic, testKafkaBrokers, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import {
+  createTestDatabase,
+  createTopic,
+  testKafkaBrokers,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
 import pg from "pg";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -39,7 +45,10 @@ export interface Scenario {
 
 export async function startScenario(options: { basePort: number; domain: string }): Promise<Scenario> {
   const { domain } = options;
-  const kafka = createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName("console-test"), ssl: false }, silentLog);
+  const kafka = createKafka(
+    { brokers: testKafkaBrokers(), clientId: uniqueName("console-test"), ssl: false },
+    silentLog,
+  );
   const topic = await createTopic(kafka, "console-events", 3);
   const checkins = await createTopic(kafka, "console-checkins", 1);
   const database = await createTestDatabase();
@@ -96,11 +105,20 @@ export async function startScenario(options: { basePort: number; domain: string 
         return -1; // the service has not migrated its schema yet
       }
     };
-    return [await q("audit.audit_events"), await q("billing.metered_unlocks"), await q("checkin.processed_unlocks")];
+    return [
+      await q("audit.audit_events"),
+      await q("billing.metered_unlocks"),
+      await q("checkin.processed_unlocks"),
+    ];
   };
   const sinks = new SinkServices();
   await sinks.start(env, options.basePort);
-  await waitUntil("every sink stored the delivered events", async () => (await counts()).join() === "8,7,8", 90_000, 500);
+  await waitUntil(
+    "every sink stored the delivered events",
+    async () => (await counts()).join() === "8,7,8",
+    90_000,
+    500,
+  );
   const removedFromCheckin = ids[0] as string;
   await sql.query("DELETE FROM checkin.processed_unlocks WHERE event_log_id = $1", [removedFromCheckin]);
 

@@ -38,7 +38,8 @@ export class SinkServices {
     await waitUntil(
       "the sink services are ready",
       async () => {
-        if (this.children.some((c) => c.child.exitCode !== null)) throw new Error(`a sink service exited:\n${this.output()}`);
+        if (this.children.some((c) => c.child.exitCode !== null))
+          throw new Error(`a sink service exited:\n${this.output()}`);
         for (const [i] of names.entries()) {
           const ok = await fetch(`http://127.0.0.1:${basePort + i * 2 + 1}/readyz`).then(
             (r) => r.ok,
@@ -54,7 +55,9 @@ export class SinkServices {
   }
 
   output(): string {
-    return this.children.map((c) => `--- ${c.name} (exit ${c.child.exitCode})\n${c.output.join("")}`).join("\n");
+    return this.children
+      .map((c) => `--- ${c.name} (exit ${c.child.exitCode})\n${c.output.join("")}`)
+      .join("\n");
   }
 
   async stop(): Promise<void> {

@@ -33,7 +33,13 @@ export function ErrorPage(props: { principal?: Principal | undefined; status: nu
   );
 }
 
-export function RangeForm(props: { domain?: string; from: string; to: string; label?: string; dayView?: boolean }) {
+export function RangeForm(props: {
+  domain?: string;
+  from: string;
+  to: string;
+  label?: string;
+  dayView?: boolean;
+}) {
   return (
     <form method="post" action="/ui/reconcile" class="filters">
       {props.dayView && <input type="hidden" name="view" value="day" />}
@@ -54,10 +60,17 @@ export function RangeForm(props: { domain?: string; from: string; to: string; la
   );
 }
 
-export function HomePage(props: { principal: Principal; from: string; to: string; recent: ReconcileReport[] }) {
+export function HomePage(props: {
+  principal: Principal;
+  from: string;
+  to: string;
+  recent: ReconcileReport[];
+}) {
   return (
     <Layout title="Completeness" principal={props.principal}>
-      <p>Reconcile a range: every event log Parakey holds, on the topic and in every sink, per domain and day.</p>
+      <p>
+        Reconcile a range: every event log Parakey holds, on the topic and in every sink, per domain and day.
+      </p>
       <RangeForm from={props.from} to={props.to} />
       {props.recent.length > 0 && (
         <table>
@@ -96,14 +109,20 @@ export function ReportPage(props: { principal: Principal; report: ReconcileRepor
   const { report } = props;
   const domains = [...new Set(props.days.map((d) => d.domainId))].sort();
   const dates = [...new Set(props.days.map((d) => d.date))].sort();
-  const cell = (domain: string, date: string) => props.days.find((d) => d.domainId === domain && d.date === date);
+  const cell = (domain: string, date: string) =>
+    props.days.find((d) => d.domainId === domain && d.date === date);
   return (
     <Layout title={`Completeness ${report.fromDate} – ${report.toDate}`} principal={props.principal}>
       <p>
-        Reconciliation <span class="id">{report.id}</span> at {report.completedAt}: <strong>{report.verdict}</strong>{" "}
-        (recorded in the audit hash chain).
+        Reconciliation <span class="id">{report.id}</span> at {report.completedAt}:{" "}
+        <strong>{report.verdict}</strong> (recorded in the audit hash chain).
       </p>
-      <RangeForm domain={report.domainId ?? ""} from={report.fromDate} to={report.toDate} label="Reconcile again" />
+      <RangeForm
+        domain={report.domainId ?? ""}
+        from={report.fromDate}
+        to={report.toDate}
+        label="Reconcile again"
+      />
       <table class="grid">
         <thead>
           <tr>
@@ -197,7 +216,13 @@ export function DayPage(props: {
           </button>
         </form>
       )}
-      <RangeForm domain={day.domainId} from={day.date} to={day.date} label="Reconcile this day again" dayView />
+      <RangeForm
+        domain={day.domainId}
+        from={day.date}
+        to={day.date}
+        label="Reconcile this day again"
+        dayView
+      />
     </Layout>
   );
 }
@@ -216,7 +241,12 @@ function IdList(props: { ids: string[] }) {
   );
 }
 
-export function EventPage(props: { principal: Principal; id: string; path?: EventPath | undefined; error?: string | undefined }) {
+export function EventPage(props: {
+  principal: Principal;
+  id: string;
+  path?: EventPath | undefined;
+  error?: string | undefined;
+}) {
   const { path } = props;
   return (
     <Layout title="Event lookup" principal={props.principal}>
@@ -320,7 +350,9 @@ export function OperationsPage(props: {
             <tr>
               <td>{p.integration}</td>
               <td>{p.lastSuccessAt ?? "never"}</td>
-              <td class={p.ageSeconds !== null && p.ageSeconds < 600 ? "complete" : "incomplete"}>{p.ageSeconds ?? "–"}</td>
+              <td class={p.ageSeconds !== null && p.ageSeconds < 600 ? "complete" : "incomplete"}>
+                {p.ageSeconds ?? "–"}
+              </td>
               <td>{p.highWaterMark ?? ""}</td>
             </tr>
           ))}
