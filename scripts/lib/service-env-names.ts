@@ -9,6 +9,7 @@ import { TopicsCliEnv } from "../../packages/kafka/src/cli/topics-env.js";
 import { AuditEnv } from "../../services/audit/src/config.js";
 import { BillingEnv } from "../../services/billing/src/config.js";
 import { CheckInEnv } from "../../services/checkin/src/config.js";
+import { ConsoleEnv } from "../../services/console/src/config.js";
 import { IngressEnv } from "../../services/ingress/src/config.js";
 
 /**
@@ -37,7 +38,13 @@ function keysOf(schema: unknown, keys = new Set<string>()): Set<string> {
   return keys;
 }
 
-const services = { ingress: IngressEnv, checkin: CheckInEnv, billing: BillingEnv, audit: AuditEnv };
+const services = {
+  ingress: IngressEnv,
+  checkin: CheckInEnv,
+  billing: BillingEnv,
+  audit: AuditEnv,
+  console: ConsoleEnv,
+};
 const lines = [
   ...Object.entries(services).flatMap(([component, schema]) =>
     [...keysOf(schema), ...tracingNames].map((name) => `${component} ${name}`),

@@ -9,7 +9,7 @@ import {
   ServiceEnv,
 } from "@parakey-bridge/config";
 import { Topics } from "@parakey-bridge/contracts";
-import { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv } from "@parakey-bridge/kafka";
+import { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv, TopicEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 
 const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
@@ -40,6 +40,7 @@ const ConsoleOwnEnv = z.object({
   PARAKEY_API_TOKENS: envMap(z.string().min(1)),
   TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
   TOPIC_REJECTED: z.string().min(1).default(Topics.rejected),
+  TOPIC_POLLER_STATE: z.string().min(1).default(Topics.pollerState),
   /** The consumer groups whose dead letters the event path and the console show. */
   KAFKA_GROUP_IDS: envList(["parakey-bridge-checkin", "parakey-bridge-billing", "parakey-bridge-audit"]),
   /** Domains the console knows besides those already in the audit store. */
@@ -61,7 +62,7 @@ const ConsoleOwnEnv = z.object({
 
 /** The console's environment: ports, Kafka, the sinks' databases, Parakey, and API authentication. */
 export const ConsoleEnv = z.intersection(
-  z.intersection(z.intersection(ServiceEnv, KafkaEnv), ConsoleOwnEnv),
+  z.intersection(z.intersection(ServiceEnv, KafkaEnv), z.intersection(ConsoleOwnEnv, TopicEnv)),
   ApiAuthEnv,
 );
 
@@ -79,7 +80,7 @@ export interface ConsoleConfig {
   kafka: KafkaConnection;
   databases: { audit: SinkDatabase; billing: SinkDatabase; checkin: SinkDatabase };
   parakey: { baseUrl: string; tokens: Record<string, string> };
-  topics: { eventLogs: string; rejected: string };
+  topics: { eventLogs: string; rejected: string; pollerState: string };
   groups: string[];
   domains: string[];
   timeZones: { default: string; byDomain: Record<string, string> };
@@ -119,7 +120,7 @@ export function loadConsoleConfig(env: Record<string, string | undefined>): Cons
       checkin: sink(e.CHECKIN_DATABASE_URL, e.CHECKIN_DATABASE_SCHEMA, "checkin"),
     },
     parakey: { baseUrl: e.PARAKEY_API_URL, tokens: e.PARAKEY_API_TOKENS },
-    topics: { eventLogs: e.TOPIC_EVENT_LOGS, rejected: e.TOPIC_REJECTED },
+    topics: { eventLogs: e.TOPIC_EVENT_LOGS, rejected: e.TOPIC_REJECTED, pollerState: e.TOPIC_POLLER_STATE },
     groups: e.KAFKA_GROUP_IDS,
     domains: e.DOMAINS,
     timeZones: { default: e.DEFAULT_TIME_ZONE, byDomain: e.DOMAIN_TIME_ZONES },

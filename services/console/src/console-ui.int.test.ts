@@ -28,6 +28,7 @@ beforeAll(async () => {
     kafka: s.parts.kafka,
     groups: ["audit", "billing", "checkin"].map((name) => `${s.env.GROUP_PREFIX}-${name}`),
     eventLogsTopic: s.env.TOPIC_EVENT_LOGS as string,
+    pollerStateTopic: "parakey-bridge.poller-state",
     log: silentLog,
     now: () => new Date(),
   });

@@ -43,6 +43,7 @@ const operations = new Operations({
   kafka: parts.kafka,
   groups: config.groups,
   eventLogsTopic: config.topics.eventLogs,
+  pollerStateTopic: config.topics.pollerState,
   log,
   now: () => clock.now(),
 });

@@ -1,4 +1,3 @@
-import { Topics } from "@parakey-bridge/contracts";
 import {
   deadLetterTopic,
   groupLag,
@@ -46,6 +45,8 @@ export class Operations {
       kafka: Kafka;
       groups: readonly string[];
       eventLogsTopic: string;
+      /** The poller's compacted checkpoint topic. */
+      pollerStateTopic: string;
       log: Logger;
       now(): Date;
     },
@@ -90,7 +91,7 @@ export class Operations {
   async pollerFreshness(): Promise<PollerFreshness[]> {
     let latest: Map<string, Buffer | null>;
     try {
-      latest = await readLatestByKey(this.deps.kafka, Topics.pollerState, {
+      latest = await readLatestByKey(this.deps.kafka, this.deps.pollerStateTopic, {
         log: this.deps.log,
         timeoutMs: 15_000,
       });
