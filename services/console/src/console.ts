@@ -117,7 +117,7 @@ export class Console {
         appendReconciliation(tx, ledgerEntryOf(report), deps.clock.now()),
       );
       deps.metrics.runs.inc({ verdict: report.verdict });
-      deps.metrics.lastVerdict.set(report.verdict === "complete" ? 1 : 0);
+      deps.metrics.incomplete.set(report.verdict === "complete" ? 0 : 1);
       const missing = missingIds(report).length;
       deps.metrics.missing.set(missing);
       deps.log.info(

@@ -2,27 +2,28 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export interface ConsoleMetrics {
   runs: Counter<"verdict">;
-  lastVerdict: Gauge;
+  incomplete: Gauge;
   missing: Gauge;
   repaired: Counter;
   duration: Histogram;
 }
 
 /**
- * The console's metrics. `bridge_reconciliation_runs_total{verdict="failed|incomplete"}` and
- * `bridge_reconciliation_complete == 0` drive the chart's alert.
+ * The console's metrics. `bridge_reconciliation_runs_total{verdict="failed"}` and
+ * `bridge_reconciliation_incomplete == 1` drive the chart's alert. Every verdict starts at 0.
  */
 export function consoleMetrics(registry: Registry): ConsoleMetrics {
-  return {
+  const metrics: ConsoleMetrics = {
     runs: new Counter({
       name: "bridge_reconciliation_runs_total",
       help: "Reconciliations run, by verdict (complete, incomplete, failed)",
       labelNames: ["verdict"],
       registers: [registry],
     }),
-    lastVerdict: new Gauge({
-      name: "bridge_reconciliation_complete",
-      help: "1 when the latest reconciliation found every event everywhere, 0 otherwise",
+    // 0 until a reconciliation found a gap, so an idle console never looks like a failed one.
+    incomplete: new Gauge({
+      name: "bridge_reconciliation_incomplete",
+      help: "1 when the latest reconciliation found an event missing somewhere, 0 otherwise",
       registers: [registry],
     }),
     missing: new Gauge({
@@ -42,4 +43,6 @@ export function consoleMetrics(registry: Registry): ConsoleMetrics {
       registers: [registry],
     }),
   };
+  for (const verdict of ["complete", "incomplete", "failed"]) metrics.runs.inc({ verdict }, 0);
+  return metrics;
 }

@@ -58,7 +58,7 @@ describe("reconcile, repair, and the tamper-evident record", () => {
     expect(await metricValue(s.registry, "bridge_reconciliation_runs_total", { verdict: "incomplete" })).toBe(
       1,
     );
-    expect(await metricValue(s.registry, "bridge_reconciliation_complete")).toBe(0);
+    expect(await metricValue(s.registry, "bridge_reconciliation_incomplete")).toBe(1);
   });
 
   it("repairs by re-sending exactly the missing events, after which the range is complete and nothing was applied twice", async () => {
