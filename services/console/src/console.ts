@@ -100,7 +100,7 @@ export class Console {
     const timer = deps.metrics.duration.startTimer();
     try {
       const report = await reconcile(range, {
-        parakey: (start, end) => this.readParakey(start, end),
+        parakey: (start, end) => this.readParakey(start, end, progress),
         topic: (since) =>
           readTopicSince(deps.kafka, deps.topics.eventLogs, since, {
             log: deps.log,
@@ -227,12 +227,25 @@ export class Console {
     return { eventLogId: id, occurredAt, domainId: parakey?.domainId ?? null, traceIds, copies, sinks };
   }
 
-  private async readParakey(start: Date, end: Date): Promise<{ events: DoorEvent[]; malformed: number }> {
+  private async readParakey(
+    start: Date,
+    end: Date,
+    progress?: (stage: string, detail?: Record<string, number>) => void,
+  ): Promise<{ events: DoorEvent[]; malformed: number }> {
     const events: DoorEvent[] = [];
     let malformed = 0;
+    let items = 0;
     for (const client of this.deps.parakey) {
       const read = await readParakeyWindow(client, start, end, {
         maxUploadDelayMs: this.deps.maxUploadDelayMs,
+        ...(progress
+          ? {
+              onPage: (count: number) => {
+                items += count;
+                progress("parakey", { items });
+              },
+            }
+          : {}),
       });
       events.push(...read.events);
       malformed += read.malformed;

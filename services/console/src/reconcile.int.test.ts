@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { metricValue, repoRoot, waitUntil } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runConsoleCommand } from "./cli/commands.js";
 import { parseRange } from "./reconcile/range.js";
 import { type Scenario, startScenario } from "./testing/scenario.js";
 
@@ -86,6 +87,27 @@ describe("reconcile, repair, and the tamper-evident record", () => {
       [s.removedFromCheckin],
     );
     expect(dup.rows[0]?.duplicates).toBe(1);
+  });
+
+  it("answers the operator CLI: reconcile exits 0 with a complete table and progress, bad input exits 2", async () => {
+    const out: string[] = [];
+    const progress: string[] = [];
+    const io = {
+      print: (l: string) => out.push(l),
+      progress: (l: string) => progress.push(l),
+      now: () => new Date(),
+    };
+    expect(
+      await runConsoleCommand(["reconcile", "--domain", s.domain, "--from", s.day], s.parts.console, io),
+    ).toBe(0);
+    expect(out.join("\n")).toContain(`${s.domain}\t${s.day}\t10\t10\t10\t8\t10\tcomplete`);
+    expect(progress.some((l) => l.startsWith("[reconcile] topic"))).toBe(true);
+    out.length = 0;
+    expect(
+      await runConsoleCommand(["reconcile", "--from", s.day, "--to", "2000-01-01"], s.parts.console, io),
+    ).toBe(2);
+    expect(out.join("\n")).toContain("the range is reversed");
+    expect(await runConsoleCommand(["reconcile", "--bogus"], s.parts.console, io)).toBe(2);
   });
 
   it("makes audit verify fail once a recorded reconciliation is edited", async () => {
