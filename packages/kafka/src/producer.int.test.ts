@@ -1,5 +1,6 @@
+import { connect, createServer, type Server, Socket } from "node:net";
 import { testKafkaBrokers, topicSize, uniqueName } from "@parakey-bridge/testkit";
-import { ConfigResourceTypes } from "kafkajs";
+import { ConfigResourceTypes, type ISocketFactory } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -114,4 +115,132 @@ describe("BatchingProducer never fails unrelated records together", () => {
     }
     expect(await topicSize(kafka, topic)).toBe(30);
   });
+
+  it.each([
+    ["OUT_OF_ORDER_SEQUENCE_NUMBER", 45],
+    ["UNKNOWN_PRODUCER_ID", 59],
+    ["INVALID_PRODUCER_EPOCH", 47],
+  ])(
+    "retries %s on a fresh producer within the deadline instead of failing the record",
+    async (_type, code) => {
+      const topic = await smallTopic(1_048_588, 1);
+      const faults = new ProduceErrorInjector();
+      const faulty = createKafka(
+        { brokers: testKafkaBrokers(), clientId: uniqueName("producer-faults"), ssl: false },
+        log,
+        { socketFactory: faults.socketFactory },
+      );
+      const producer = new BatchingProducer(faulty, {
+        log,
+        registry: new Registry(),
+        sendTimeoutMs: 20_000,
+        topics: [topic],
+      });
+      await producer.start();
+      try {
+        await producer.send(record(topic, 0));
+        faults.failNextProduce(code);
+        // The broker writes this batch but its answer says the producer's state is gone: kafkajs calls
+        // that non-retriable. A fresh producer (new id, sequence 0) writes it again.
+        await producer.send(record(topic, 1));
+        expect(faults.injected).toBe(1);
+      } finally {
+        await producer.stop();
+        await faults.close();
+      }
+      expect(await topicSize(kafka, topic)).toBeGreaterThanOrEqual(2);
+    },
+  );
 });
+
+/**
+ * Sits between kafkajs and the real broker (through kafkajs's `socketFactory`, so every connection
+ * passes, whatever the metadata advertises) and turns the error code of the next Produce response
+ * into the one asked for, as a broker answers when it lost or fenced the producer's state. The
+ * broker itself stays real: it wrote the batch; only its answer is changed. Produce v3–v8 responses
+ * (non-flexible; kafkajs speaks v7): size, correlation id, topic count, topic name, partition
+ * count, partition, error code.
+ */
+class ProduceErrorInjector {
+  injected = 0;
+  private pending: number[] = [];
+  private readonly servers = new Map<string, Promise<Server>>();
+  private readonly sockets = new Set<Socket>();
+
+  failNextProduce(code: number): void {
+    this.pending.push(code);
+  }
+
+  readonly socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    // kafkajs wants the socket now; it connects once this broker's proxy listens.
+    const proxied = new Socket();
+    void this.serverFor(host, port).then((server) => {
+      const address = server.address();
+      if (address === null || typeof address === "string") throw new Error("proxy has no port");
+      proxied.connect({ host: "127.0.0.1", port: address.port }, onConnect);
+    });
+    proxied.setKeepAlive(true, 60_000);
+    return proxied;
+  };
+
+  private serverFor(host: string, port: number): Promise<Server> {
+    const key = `${host}:${port}`;
+    let server = this.servers.get(key);
+    if (!server) {
+      server = new Promise<Server>((resolve) => {
+        const listening = createServer((client) => this.pipe(client, host, port));
+        listening.listen(0, "127.0.0.1", () => resolve(listening));
+      });
+      this.servers.set(key, server);
+    }
+    return server;
+  }
+
+  private pipe(client: Socket, host: string, port: number): void {
+    const broker = connect({ host, port });
+    this.sockets.add(client).add(broker);
+    const produceRequests = new Set<number>();
+    frames(client, (frame) => {
+      // Request header: size, api key (0 = Produce), api version, correlation id.
+      if (frame.readInt16BE(4) === 0) produceRequests.add(frame.readInt32BE(8));
+      broker.write(frame);
+    });
+    frames(broker, (frame) => {
+      const correlationId = frame.readInt32BE(4);
+      const code = this.pending[0];
+      if (produceRequests.delete(correlationId) && code !== undefined) {
+        this.pending.shift();
+        this.injected += 1;
+        const nameLength = frame.readInt16BE(12);
+        frame.writeInt16BE(code, 14 + nameLength + 8);
+      }
+      client.write(frame);
+    });
+    const closeBoth = () => {
+      client.destroy();
+      broker.destroy();
+    };
+    client.on("close", closeBoth).on("error", closeBoth);
+    broker.on("close", closeBoth).on("error", closeBoth);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    const servers = await Promise.all(this.servers.values());
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
+/** Calls `onFrame` with each whole Kafka frame (4-byte size prefix included) read from `socket`. */
+function frames(socket: Socket, onFrame: (frame: Buffer) => void): void {
+  let buffered = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 4) {
+      const size = buffered.readInt32BE(0) + 4;
+      if (buffered.length < size) return;
+      onFrame(Buffer.from(buffered.subarray(0, size)));
+      buffered = buffered.subarray(size);
+    }
+  });
+}
