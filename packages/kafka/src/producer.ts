@@ -284,8 +284,10 @@ export class BatchingProducer implements Component {
   private async produce(batch: Pending[]): Promise<void> {
     if ((await this.attempt(batch)) !== "too_large") return;
     const live = batch.filter((pending) => !pending.settled);
-    for (const topic of new Set(live.map((p) => p.record.topic)))
-      await this.limits.refreshInBackground(topic);
+    // Learn the topic's new limit for the next batches; the halves below do not wait for it.
+    for (const topic of new Set(live.map((p) => p.record.topic))) {
+      void this.limits.refreshInBackground(topic);
+    }
     const [only] = live;
     if (live.length === 1 && only) {
       this.failTooLarge(only, this.limits.budgetOf(only.record.topic));

@@ -1,5 +1,11 @@
 import type { Logger } from "@parakey-bridge/telemetry";
-import { ConfigResourceTypes, type Kafka } from "kafkajs";
+import type { ConfigResourceTypes, Kafka } from "kafkajs";
+
+/**
+ * The protocol's resource type of a topic in DescribeConfigs. kafkajs's `ConfigResourceTypes` enum is
+ * not a named export Node's ESM loader can see in its CommonJS entry, hence the number.
+ */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
 /** Kafka's default `message.max.bytes` (broker) and `max.message.bytes` (topic): 1 MiB + 12. */
 export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
@@ -9,6 +15,9 @@ export const KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
  * header (61 bytes), varint widths and kafkajs's own framing.
  */
 const BATCH_OVERHEAD_BYTES = 512;
+
+/** A topic whose limit could not be read is asked again at most this often (a broker outage). */
+const RETRY_READ_MS = 30_000;
 
 /**
  * The largest record batch each topic accepts (`max.message.bytes`, the topic's value or the broker
@@ -26,6 +35,8 @@ const BATCH_OVERHEAD_BYTES = 512;
 export class TopicLimits {
   private readonly maxBytes = new Map<string, number>();
   private readonly reading = new Map<string, Promise<void>>();
+  /** `performance.now()` of the last background read per topic. */
+  private readonly lastRead = new Map<string, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -35,7 +46,12 @@ export class TopicLimits {
   /** The byte budget of one topic's records in one produce request. */
   budgetOf(topic: string): number {
     const known = this.maxBytes.get(topic);
-    if (known === undefined) void this.refreshInBackground(topic);
+    if (
+      known === undefined &&
+      performance.now() - (this.lastRead.get(topic) ?? -RETRY_READ_MS) >= RETRY_READ_MS
+    ) {
+      void this.refreshInBackground(topic);
+    }
     return Math.max(1, (known ?? KAFKA_DEFAULT_MAX_MESSAGE_BYTES) - BATCH_OVERHEAD_BYTES);
   }
 
@@ -48,7 +64,7 @@ export class TopicLimits {
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
         resources: topics.map((name) => ({
-          type: ConfigResourceTypes.TOPIC,
+          type: TOPIC_RESOURCE,
           name,
           configNames: ["max.message.bytes"],
         })),
@@ -69,6 +85,7 @@ export class TopicLimits {
   refreshInBackground(topic: string): Promise<void> {
     const running = this.reading.get(topic);
     if (running) return running;
+    this.lastRead.set(topic, performance.now());
     const read = this.refresh([topic])
       .catch((error: unknown) => {
         this.log.warn({ err: error, topic }, "could not read the topic's max.message.bytes");
@@ -86,10 +103,12 @@ export class TopicLimits {
  */
 export function recordBytesBound(record: {
   key: string | null;
-  value: Buffer;
+  /** `null` for a tombstone on a compacted topic. */
+  value: Buffer | null;
   headers?: Record<string, string>;
 }): number {
-  let bytes = 32 + (record.key === null ? 0 : Buffer.byteLength(record.key)) + record.value.byteLength;
+  const key = record.key === null ? 0 : Buffer.byteLength(record.key);
+  let bytes = 32 + key + (record.value?.byteLength ?? 0);
   for (const [name, value] of Object.entries(record.headers ?? {})) {
     bytes += 10 + Buffer.byteLength(name) + Buffer.byteLength(value);
   }
