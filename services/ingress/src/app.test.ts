@@ -97,6 +97,19 @@ describe("body limit", () => {
     });
   });
 
+  it("keeps the whole body's size and digest when the rejected topic refuses even the prefix", async () => {
+    const { post, sink, config } = testApp({ bodyLimitBytes: 4096 });
+    sink.limitTopic(config.topics.rejected, 3_000);
+    const body = "y".repeat(10_000);
+    expect((await post(body)).status).toBe(200);
+    const [stored] = sink.on(config.topics.rejected);
+    expect(stored?.value.byteLength).toBeLessThanOrEqual(3_000);
+    expect(stored?.headers).toMatchObject({
+      "pb-original-bytes": "10000",
+      "pb-original-sha256": sha256(body),
+    });
+  });
+
   it("answers 413 without reading a body announced larger than 16 times the limit, storing nothing", async () => {
     const { post, sink, registry } = testApp({ bodyLimitBytes: 1024 });
     const res = await post("x".repeat(16 * 1024 + 1));

@@ -74,17 +74,14 @@ export async function sendRejected(
     await sink.send(rejectedRecord(body, rejection, meta, topic));
   } catch (error) {
     if (!(error instanceof RecordTooLargeError)) throw error;
-    const sha256 = createHash("sha256").update(body).digest("hex");
+    // Already a prefix (a body over the webhook limit): the size and digest stay the whole body's.
+    const truncatedFrom = meta.truncatedFrom ?? {
+      bytes: body.byteLength,
+      sha256: createHash("sha256").update(body).digest("hex"),
+    };
     // Headers count against the limit too: leave them a few KiB.
     const keep = Math.max(0, Math.min(REJECTED_PREFIX_BYTES, error.maxBytes - 4_096));
-    await sink.send(
-      rejectedRecord(
-        body.subarray(0, keep),
-        rejection,
-        { ...meta, truncatedFrom: { bytes: body.byteLength, sha256 } },
-        topic,
-      ),
-    );
+    await sink.send(rejectedRecord(body.subarray(0, keep), rejection, { ...meta, truncatedFrom }, topic));
   }
 }
 
