@@ -82,13 +82,30 @@ function textProblem(text: string): string {
     : "contains a lone UTF-16 surrogate, which has no UTF-8 encoding";
 }
 
+/** A value met while walking the event log; its path is built only for the detail of a problem. */
+interface Visit {
+  value: unknown;
+  depth: number;
+  parent: Visit | undefined;
+  /** Member name or array index within the parent. */
+  key: string | number | undefined;
+}
+
+function pathOf(visit: Visit): string {
+  const parts: string[] = [];
+  for (let at: Visit | undefined = visit; at?.parent; at = at.parent) {
+    parts.push(typeof at.key === "number" ? `[${at.key}]` : `.${JSON.stringify(at.key)}`);
+  }
+  return `$${parts.reverse().join("")}`;
+}
+
 function walkEventLog(root: unknown): DeliveryProblem | undefined {
-  const stack: { value: unknown; depth: number; path: string }[] = [{ value: root, depth: 1, path: "$" }];
-  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
-    const { value, depth, path } = next;
+  const stack: Visit[] = [{ value: root, depth: 1, parent: undefined, key: undefined }];
+  for (let visit = stack.pop(); visit !== undefined; visit = stack.pop()) {
+    const { value, depth } = visit;
     if (typeof value === "string") {
       if (!isStorableText(value)) {
-        return { reason: "unstorable_text", detail: `${bounded(path)} ${textProblem(value)}` };
+        return { reason: "unstorable_text", detail: `${bounded(pathOf(visit))} ${textProblem(value)}` };
       }
       continue;
     }
@@ -96,21 +113,24 @@ function walkEventLog(root: unknown): DeliveryProblem | undefined {
     if (depth > DELIVERABLE_LIMITS.maxNestingDepth) {
       return {
         reason: "too_deep",
-        detail: `the event log nests deeper than ${DELIVERABLE_LIMITS.maxNestingDepth} levels (at ${bounded(path)})`,
+        detail: `the event log nests deeper than ${DELIVERABLE_LIMITS.maxNestingDepth} levels (at ${bounded(pathOf(visit))})`,
       };
     }
     if (Array.isArray(value)) {
-      value.forEach((item, index) => {
-        stack.push({ value: item, depth: depth + 1, path: `${path}[${index}]` });
-      });
+      for (let index = 0; index < value.length; index++) {
+        stack.push({ value: value[index], depth: depth + 1, parent: visit, key: index });
+      }
       continue;
     }
-    for (const [key, member] of Object.entries(value)) {
-      const memberPath = `${path}.${JSON.stringify(key)}`;
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
       if (!isStorableText(key)) {
-        return { reason: "unstorable_text", detail: `a member name at ${bounded(path)} ${textProblem(key)}` };
+        return {
+          reason: "unstorable_text",
+          detail: `a member name at ${bounded(pathOf(visit))} ${textProblem(key)}`,
+        };
       }
-      stack.push({ value: member, depth: depth + 1, path: memberPath });
+      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, parent: visit, key });
     }
   }
   return undefined;

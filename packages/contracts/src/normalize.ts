@@ -175,33 +175,47 @@ export function normalizeEventLogText(text: string, context: NormalizeContext): 
   return normalizeEventLog(json, context);
 }
 
-/** A number that may not survive JSON.parse: 16+ significant digits (dots aside) or an exponent. */
-const MAYBE_UNSAFE_NUMBER = /(?:\d\.?){16}|\d[eE]/;
-
-type SourceReviver = (key: string, value: unknown, context?: { source?: string }) => unknown;
-
 /**
- * The member name (or array index) of the first number whose source text JSON.parse would change
- * (lossless-json's `isSafeNumber`: an integer above 2^53, digits a double does not keep), using the
- * source text access of `JSON.parse` revivers (Node 21+). Most bodies skip the second parse.
+ * The member name nearest before the first number whose source text JSON.parse would change
+ * (lossless-json's `isSafeNumber`: an integer above 2^53, more digits than a double keeps), or
+ * `undefined` when there is none. `text` is valid JSON (JSON.parse read it), so telling numbers from
+ * strings is all it takes: one pass, and only numbers of 16+ characters or with an exponent are
+ * checked — a shorter one always survives.
  */
 function unsafeNumberMember(text: string): string | undefined {
-  if (!MAYBE_UNSAFE_NUMBER.test(text)) return undefined;
-  let found: string | undefined;
-  const reviver: SourceReviver = (key, value, context) => {
-    if (found === undefined && typeof value === "number" && context?.source !== undefined) {
-      if (!isSafeNumber(context.source)) found = key;
+  let keyStart = -1;
+  let keyEnd = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++)
+        if (text.charCodeAt(i) === BACKSLASH) i++;
+      let next = i + 1;
+      while (next < text.length && isJsonSpace(text.charCodeAt(next))) next++;
+      if (text.charCodeAt(next) === COLON) [keyStart, keyEnd] = [start, i + 1];
+    } else if (c === MINUS || isDigit(c)) {
+      let end = i;
+      while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
+      const token = text.slice(i, end);
+      if ((token.length >= 16 || /[eE]/.test(token)) && !isSafeNumber(token)) {
+        return keyStart < 0 ? "(top level)" : (JSON.parse(text.slice(keyStart, keyEnd)) as string);
+      }
+      i = end - 1;
     }
-    return value;
-  };
-  try {
-    JSON.parse(text, reviver as Parameters<typeof JSON.parse>[1]);
-  } catch {
-    // Nested too deeply for the reviver's recursion: normalizeEventLog rejects it as `too_deep`.
-    return undefined;
   }
-  return found;
+  return undefined;
 }
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+/** Digits, sign, point, exponent. */
+const isNumberChar = (c: number) =>
+  isDigit(c) || c === MINUS || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
 
 /** Details go into a Kafka header and a log line: keep them short. */
 function bounded(text: string, max = 200): string {
