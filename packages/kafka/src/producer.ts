@@ -279,7 +279,8 @@ export class BatchingProducer implements Component {
   /**
    * Produces one batch. When the broker refuses it as too large (its limit was lowered, or our
    * estimate was short), the batch is split in halves, produced in order; a single record it still
-   * refuses rejects alone with `RecordTooLargeError`.
+   * refuses rejects alone with `RecordTooLargeError`. The broker answers per partition, so records of
+   * other partitions in the refused request may be written twice (at-least-once; `ce_id` dedupes).
    */
   private async produce(batch: Pending[]): Promise<void> {
     if ((await this.attempt(batch)) !== "too_large") return;
