@@ -107,9 +107,26 @@ export function asyncApiDocument(): Record<string, unknown> {
               "pb-event-log-id": { type: "string" },
               "pb-device-id": { type: "string" },
               "pb-request-id": { type: "string" },
+              "pb-truncated": {
+                type: "string",
+                const: "true",
+                description: "The value is only the first bytes of a payload too large to keep",
+              },
+              "pb-original-bytes": {
+                type: "string",
+                description: "Size of the whole payload (truncated only)",
+              },
+              "pb-original-sha256": {
+                type: "string",
+                description: "SHA-256 (hex) of the whole payload (truncated only)",
+              },
             },
           },
-          payload: { type: "string", format: "binary", description: "The payload exactly as received" },
+          payload: {
+            type: "string",
+            format: "binary",
+            description: "The payload exactly as received (its first bytes when pb-truncated)",
+          },
         },
         CheckIn: {
           name: "CheckIn",

@@ -10,7 +10,12 @@ export {
 export * from "./consumer/index.js";
 export { doorEventRecord } from "./door-event-record.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
-export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
+export {
+  BatchingProducer,
+  type BatchingProducerOptions,
+  type OutgoingRecord,
+  RecordTooLargeError,
+} from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
 export {
   ConsumerGroupId,

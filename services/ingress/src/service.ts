@@ -71,6 +71,8 @@ export function createIngressService(config: IngressConfig, deps: IngressService
     maxBatchRecords: config.producer.maxBatchRecords,
     sendTimeoutMs: config.producer.timeoutMs,
     compression: config.producer.compression,
+    // Their max.message.bytes is read at start: each request stays under it (see BatchingProducer).
+    topics: [config.webhook.topics.eventLogs, config.webhook.topics.rejected],
   });
   const probe = new KafkaReadinessProbe(kafka, log);
   const recent = new RecentEventIds({ max: config.dedupe.max, ttlMs: config.dedupe.ttlMs, clock });
