@@ -3,7 +3,8 @@
 //
 // One single-node broker, one native load generator (wrk, the same script for every HTTP system) and,
 // in interleaved rounds, each system publishing the same event logs:
-// - our ingress (the default settings: idempotent producer, acks=all), once more with tracing off;
+// - our ingress (the default settings: idempotent producer, acks=all, a tenth of traces recorded),
+//   once more recording every trace, and once with the OpenTelemetry SDK off;
 // - @platformatic/kafka-hooks, the nearest HTTP->Kafka peer in the Node ecosystem (acks=1: the
 //   strongest acknowledgement it offers), pinned in ./kafka-hooks;
 // - Kafka's own ProducerPerformance (acks=all, idempotence), the ceiling for records of that size.
@@ -34,7 +35,7 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "50" },
     repeat: { type: "string", default: "3" },
     "ceiling-records": { type: "string", default: "500000" },
-    systems: { type: "string", default: "ingress,ingress-untraced,peer,ceiling" },
+    systems: { type: "string", default: "ingress,ingress-traced-all,ingress-untraced,peer,ceiling" },
   },
 });
 const SECONDS = Number(args.seconds);
@@ -43,7 +44,8 @@ const REPEAT = Number(args.repeat);
 const CEILING_RECORDS = Number(args["ceiling-records"]);
 const systems = args.systems.split(",") as SystemName[];
 
-type SystemName = "ingress" | "ingress-untraced" | "peer" | "ceiling";
+type SystemName = "ingress" | "ingress-traced-all" | "ingress-untraced" | "peer" | "ceiling";
+type Tracing = "default" | "all" | "off";
 
 interface Sample {
   system: SystemName;
@@ -339,7 +341,7 @@ interface HttpSystem {
   stop(): Promise<void>;
 }
 
-async function startIngress(brokers: string, traced: boolean, workDir: string): Promise<HttpSystem> {
+async function startIngress(brokers: string, tracing: Tracing, workDir: string): Promise<HttpSystem> {
   const port = await freePort();
   const adminPort = await freePort();
   const prefix = `peers-${Date.now().toString(36)}-ingress`;
@@ -347,7 +349,8 @@ async function startIngress(brokers: string, traced: boolean, workDir: string): 
     cwd: ingressDir,
     env: {
       PATH: process.env.PATH,
-      ...(traced ? {} : { OTEL_SDK_DISABLED: "true" }),
+      ...(tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
+      ...(tracing === "all" ? { OTEL_TRACES_SAMPLER: "parentbased_always_on" } : {}),
       KAFKA_BROKERS: brokers,
       KAFKA_CLIENT_ID: prefix,
       HOST: "127.0.0.1",
@@ -539,10 +542,19 @@ function median(samples: Sample[]): Sample {
 }
 
 const LABELS: Record<SystemName, string> = {
-  ingress: "parakey-bridge ingress (idempotent, acks=all)",
-  "ingress-untraced": "parakey-bridge ingress, tracing off",
+  ingress: "parakey-bridge ingress (idempotent, acks=all; 10 % of traces)",
+  "ingress-traced-all": "parakey-bridge ingress, every trace recorded",
+  "ingress-untraced": "parakey-bridge ingress, OpenTelemetry off",
   peer: "@platformatic/kafka-hooks (acks=1)",
   ceiling: "Kafka ProducerPerformance (idempotent, acks=all)",
+};
+
+const TRACING: Record<SystemName, Tracing> = {
+  ingress: "default",
+  "ingress-traced-all": "all",
+  "ingress-untraced": "off",
+  peer: "off",
+  ceiling: "off",
 };
 
 function verify(sample: Sample): string | undefined {
@@ -589,7 +601,7 @@ async function main(): Promise<void> {
                 system,
                 system === "peer"
                   ? () => startPeer(kafka, brokers, peerDir, workDir)
-                  : () => startIngress(brokers, system === "ingress", workDir),
+                  : () => startIngress(brokers, TRACING[system], workDir),
                 kafka,
               );
         process.stderr.write(`  round ${round + 1}: ${system} ${sample.perSecond}/s\n`);
