@@ -12,6 +12,7 @@ export { doorEventRecord } from "./door-event-record.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
+export { type RestoreOptions, type RestoreSummary, restorePartitions } from "./state-restore.js";
 export {
   ConsumerGroupId,
   type ConsumerSettings,
@@ -29,4 +30,12 @@ export {
   type TopicDefaults,
   type TopicSpec,
 } from "./topic-admin.js";
+export {
+  type PartitionProcessor,
+  type ProcessedChunk,
+  type StateEntry,
+  type StreamRecord,
+  TransactionalStream,
+  type TransactionalStreamOptions,
+} from "./transactional.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
