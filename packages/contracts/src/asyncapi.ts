@@ -63,7 +63,8 @@ export function asyncApiDocument(): Record<string, unknown> {
   const { $id: _doorId, ...doorEvent } = doorEventJsonSchema();
   const { $id: _checkInId, ...checkIn } = checkInJsonSchema();
   const { $id: _anonymousId, ...anonymousDoorEvent } = anonymousDoorEventJsonSchema();
-  const exactlyOnce = "Each event log id at most once, ever, written in Kafka transactions: read with isolation level read_committed.";
+  const exactlyOnce =
+    "Each event log id at most once, ever, written in Kafka transactions: read with isolation level read_committed.";
   return {
     asyncapi: "3.0.0",
     info: {

@@ -12,7 +12,6 @@ export { doorEventRecord } from "./door-event-record.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
-export { type RestoreOptions, type RestoreSummary, restorePartitions } from "./state-restore.js";
 export {
   ConsumerGroupId,
   type ConsumerSettings,
@@ -22,6 +21,7 @@ export {
   TopicEnv,
   topicDefaultsOf,
 } from "./service-env.js";
+export { type RestoreOptions, type RestoreSummary, restorePartitions } from "./state-restore.js";
 export {
   bridgeTopicSpecs,
   consumerGroupTopicSpecs,
@@ -30,6 +30,7 @@ export {
   type TopicDefaults,
   type TopicSpec,
 } from "./topic-admin.js";
+export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
 export {
   type PartitionProcessor,
   type ProcessedChunk,
@@ -38,4 +39,3 @@ export {
   TransactionalStream,
   type TransactionalStreamOptions,
 } from "./transactional.js";
-export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";

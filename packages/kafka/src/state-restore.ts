@@ -83,7 +83,9 @@ export async function restorePartitions(
       if (options.keepAlive) {
         const beat = options.keepAlive;
         keepAlive = setInterval(() => {
-          beat().catch((error: unknown) => options.log.debug({ err: error }, "keep-alive during restore failed"));
+          beat().catch((error: unknown) =>
+            options.log.debug({ err: error }, "keep-alive during restore failed"),
+          );
         }, options.keepAliveIntervalMs ?? 1_000);
       }
       // Emitted for every fetched batch, including one that held only transaction markers or

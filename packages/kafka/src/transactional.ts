@@ -406,7 +406,11 @@ function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
       messages = [];
       byTopic.set(record.topic, messages);
     }
-    messages.push({ key: record.key, value: record.value, ...(record.headers ? { headers: record.headers } : {}) });
+    messages.push({
+      key: record.key,
+      value: record.value,
+      ...(record.headers ? { headers: record.headers } : {}),
+    });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

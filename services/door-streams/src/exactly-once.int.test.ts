@@ -10,7 +10,11 @@ describe("door-streams killed mid-transaction", () => {
     const kafka = testKafka();
     const input = await createTopic(kafka, "eos-input", 3);
     const env = { ...streamEnv("eos", input), STREAM_MAX_CHUNK: "50", STREAM_PARTITIONS_CONCURRENTLY: "3" };
-    const produce = (events: DoorEvent[]) => produceAll(kafka, events.map((e) => doorEventRecord(e, input)));
+    const produce = (events: DoorEvent[]) =>
+      produceAll(
+        kafka,
+        events.map((e) => doorEventRecord(e, input)),
+      );
 
     // Live traffic: every event once, a third again right behind (poll overlap), a fifth much later.
     const live = Array.from({ length: 4_000 }, (_, i) => doorEvent(`el_live_${i}`, i));
@@ -26,7 +30,7 @@ describe("door-streams killed mid-transaction", () => {
     const later = Array.from({ length: 2_000 }, (_, i) => doorEvent(`el_later_${i}`, i + 7));
     const expected = new Set([...live, ...backfill, ...later].map((e) => e.eventLogId));
 
-    const output = env.TOPIC_DOOR_EVENTS as string;
+    const output = env.TOPIC_DOOR_EVENTS;
     const runUntilKilled = async (what: string, progress: number) => {
       const before = await topicSize(kafka, output).catch(() => 0);
       const service = startService(env);
@@ -42,7 +46,7 @@ describe("door-streams killed mid-transaction", () => {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const { groups } = await admin.describeGroups([env.KAFKA_GROUP_ID as string]);
+        const { groups } = await admin.describeGroups([env.KAFKA_GROUP_ID]);
         return groups[0]?.state === "Empty";
       } finally {
         await admin.disconnect();
@@ -60,7 +64,7 @@ describe("door-streams killed mid-transaction", () => {
     await waitUntil("the killed member left the group", groupEmpty, 60_000);
     const admin = kafka.admin();
     await admin.connect();
-    await admin.resetOffsets({ groupId: env.KAFKA_GROUP_ID as string, topic: input, earliest: true });
+    await admin.resetOffsets({ groupId: env.KAFKA_GROUP_ID, topic: input, earliest: true });
     await admin.disconnect();
     await produce(withRetries(backfill));
     await runUntilKilled("fourth run, after the rewind", 800);
@@ -72,7 +76,7 @@ describe("door-streams killed mid-transaction", () => {
     const last = startService(env);
     await waitUntil(
       "the stream consumed the whole input",
-      () => caughtUp(kafka, env.KAFKA_GROUP_ID as string, [input]),
+      () => caughtUp(kafka, env.KAFKA_GROUP_ID, [input]),
       180_000,
     );
     last.child.kill("SIGTERM");
@@ -91,7 +95,7 @@ describe("door-streams killed mid-transaction", () => {
     expect([...expected].filter((id) => !counts.has(id))).toEqual([]);
     expect(ids.length).toBe(expected.size);
 
-    const anonymous = await readToEnd(kafka, env.TOPIC_DOOR_EVENTS_ANONYMOUS as string);
+    const anonymous = await readToEnd(kafka, env.TOPIC_DOOR_EVENTS_ANONYMOUS);
     const anonymousIds = anonymous.map((r) => {
       const decoded = decodeAnonymousDoorEvent(r.value);
       if (!decoded.ok) throw new Error(decoded.reason);
@@ -101,7 +105,7 @@ describe("door-streams killed mid-transaction", () => {
     expect(new Set(anonymousIds)).toEqual(expected);
 
     // The state topic names exactly the ids written, once each (only the first writer of an id records it).
-    const state = await readToEnd(kafka, env.TOPIC_DOOR_EVENTS_STATE as string);
+    const state = await readToEnd(kafka, env.TOPIC_DOOR_EVENTS_STATE);
     expect(state.length).toBe(expected.size);
     expect(new Set(state.map((r) => r.key))).toEqual(expected);
 

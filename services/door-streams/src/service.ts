@@ -8,7 +8,13 @@ import {
   type TopicSpec,
   TransactionalStream,
 } from "@parakey-bridge/kafka";
-import { type Clock, type Component, createAdminApp, HttpServer, Lifecycle } from "@parakey-bridge/service-kit";
+import {
+  type Clock,
+  type Component,
+  createAdminApp,
+  HttpServer,
+  Lifecycle,
+} from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Registry } from "prom-client";
 import type { DoorStreamsConfig } from "./config.js";
@@ -42,7 +48,10 @@ export interface DoorStreamsService {
  * const service = createDoorStreamsService(config, { log, registry, clock: systemClock, onFatal });
  * await service.lifecycle.start();
  */
-export function createDoorStreamsService(config: DoorStreamsConfig, deps: DoorStreamsDeps): DoorStreamsService {
+export function createDoorStreamsService(
+  config: DoorStreamsConfig,
+  deps: DoorStreamsDeps,
+): DoorStreamsService {
   const { log, registry, clock } = deps;
   const kafka = createKafka(config.kafka, log);
   const lifecycle = new Lifecycle({ log, shutdownTimeoutMs: config.shutdownGraceMs });
@@ -137,7 +146,10 @@ async function streamTopicSpecs(kafka: Kafka, config: DoorStreamsConfig): Promis
       partitions: inputPartitions,
       replicationFactor: defaults.replicationFactor,
       // Never deleted: "at most once, ever" needs every id written (see the README on state size).
-      config: { "cleanup.policy": "compact", "min.insync.replicas": eventConfig["min.insync.replicas"] ?? "1" },
+      config: {
+        "cleanup.policy": "compact",
+        "min.insync.replicas": eventConfig["min.insync.replicas"] ?? "1",
+      },
     },
     ...consumerGroupTopicSpecs(config.group, defaults).filter((spec) => spec.topic.endsWith(".dlq")),
   ];

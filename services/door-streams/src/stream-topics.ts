@@ -10,14 +10,20 @@ import { BridgeError } from "@parakey-bridge/service-kit";
  * @example
  * await checkStreamTopics(kafka, { eventLogs: "parakey.event-logs.v1", state: "parakey-bridge.door-events.seen" });
  */
-export async function checkStreamTopics(kafka: Kafka, topics: { eventLogs: string; state: string }): Promise<void> {
+export async function checkStreamTopics(
+  kafka: Kafka,
+  topics: { eventLogs: string; state: string },
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     for (const topic of [topics.eventLogs, topics.state]) {
       if (!existing.has(topic)) {
-        throw new BridgeError("topic_missing", `topic ${topic} does not exist (create it, or set ENSURE_TOPICS=true)`);
+        throw new BridgeError(
+          "topic_missing",
+          `topic ${topic} does not exist (create it, or set ENSURE_TOPICS=true)`,
+        );
       }
     }
     const metadata = await admin.fetchTopicMetadata({ topics: [topics.eventLogs, topics.state] });

@@ -23,25 +23,40 @@ export function testKafka(): Kafka {
 export const TEST_PSEUDONYM_KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop";
 
 /** A valid DoorEvent as the ingress would produce it; `year` moves it into old history (a backfill). */
-export function doorEvent(id: string, index: number, options: { year?: number } = {}): DoorEvent {
+export function doorEvent(
+  id: string,
+  index: number,
+  options: { year?: number; extra?: Record<string, unknown> } = {},
+): DoorEvent {
   const timestamp = new Date(Date.UTC(options.year ?? 2026, 10, 23, 8, 0, 0) + index * 1_000);
   const result = normalizeEventLog(
-    eventLogFixture({
-      id,
-      deviceId: `dev_${index % 30}`,
-      domainId: `dom_${index % 4}`,
-      userId: `usr_${index % 11}`,
-      success: index % 10 !== 0,
-      timestamp,
-    }),
+    {
+      ...eventLogFixture({
+        id,
+        deviceId: `dev_${index % 30}`,
+        domainId: `dom_${index % 4}`,
+        userId: `usr_${index % 11}`,
+        success: index % 10 !== 0,
+        timestamp,
+      }),
+      ...options.extra,
+    },
     { via: index % 3 === 0 ? "poll" : "webhook", receivedAt: new Date(timestamp.getTime() + 2_000) },
   );
   if (!result.ok) throw new Error(result.rejection.detail);
   return result.event;
 }
 
+/** The environment of a door-streams process; the names a test reads back are typed. */
+export type StreamEnv = Record<string, string> & {
+  KAFKA_GROUP_ID: string;
+  TOPIC_DOOR_EVENTS: string;
+  TOPIC_DOOR_EVENTS_ANONYMOUS: string;
+  TOPIC_DOOR_EVENTS_STATE: string;
+};
+
 /** The environment of a door-streams process on fresh, uniquely named topics. */
-export function streamEnv(prefix: string, input: string): Record<string, string> {
+export function streamEnv(prefix: string, input: string): StreamEnv {
   return {
     KAFKA_BROKERS: testKafkaBrokers().join(","),
     KAFKA_GROUP_ID: uniqueName(`${prefix}-group`),
@@ -63,7 +78,10 @@ export function streamEnv(prefix: string, input: string): Record<string, string>
 const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** The built service as its own process (as in production: telemetry preloaded). */
-export function startService(env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
+export function startService(env: Record<string, string>): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+} {
   if (!existsSync(join(serviceDir, "dist", "main.js"))) {
     throw new Error("services/door-streams/dist/main.js is missing: build first (pnpm build)");
   }
@@ -115,7 +133,10 @@ export async function readToEnd(
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${topic} not read to its end`)), options.timeoutMs ?? 60_000);
+      timer = setTimeout(
+        () => reject(new Error(`${topic} not read to its end`)),
+        options.timeoutMs ?? 60_000,
+      );
       consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
         const end = ends.get(payload.partition);
         if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(payload.partition);
