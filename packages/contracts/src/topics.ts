@@ -8,12 +8,12 @@ export const Topics = {
   checkins: "parakey.checkins.v1",
   /**
    * DoorEvent v1 with each event log id at most once, ever (written in Kafka transactions by the
-   * door-streams service): read it with isolation level read_committed. Keyed by device id.
+   * streams service): read it with isolation level read_committed. Keyed by device id.
    */
   doorEvents: "parakey.door-events.v1",
   /** AnonymousDoorEvent v1: the same events without personal data, transactional like doorEvents. */
   doorEventsAnonymous: "parakey.door-events.anonymous.v1",
-  /** Compacted, internal: the event log ids door-streams has written, per input partition. */
+  /** Compacted, internal: the event log ids streams has written, per input partition. */
   doorEventsSeen: "parakey-bridge.door-events.seen",
   /** Compacted: the poller's checkpoint per integration. */
   pollerState: "parakey-bridge.poller-state",

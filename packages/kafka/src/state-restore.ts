@@ -34,7 +34,7 @@ export interface RestoreSummary {
  *
  * @example
  * await restorePartitions(kafka, "parakey-bridge.door-events.seen", [0, 2], (p, key) => seen[p].add(key), {
- *   log, groupPrefix: "parakey-bridge-door-streams",
+ *   log, groupPrefix: "parakey-bridge-streams",
  * });
  */
 export async function restorePartitions(

@@ -157,8 +157,8 @@ function streamMetrics(registry: Registry): StreamMetrics {
  *
  * @example
  * const stream = new TransactionalStream({
- *   kafka, group: "parakey-bridge-door-streams", inputTopic: Topics.eventLogs,
- *   stateTopic: Topics.doorEventsSeen, transactionalIdPrefix: "parakey-bridge-door-streams",
+ *   kafka, group: "parakey-bridge-streams", inputTopic: Topics.eventLogs,
+ *   stateTopic: Topics.doorEventsSeen, transactionalIdPrefix: "parakey-bridge-streams",
  *   createProcessor: (partition) => new DedupeProcessor(partition, …), log, registry, onFatal,
  * });
  * lifecycle.add(stream);

@@ -31,7 +31,7 @@ export interface DoorStreamsDeps {
   onFatal: (error: Error) => void;
 }
 
-/** The running parts of one door-streams replica. */
+/** The running parts of one streams replica. */
 export interface DoorStreamsService {
   lifecycle: Lifecycle;
   kafka: Kafka;
@@ -40,7 +40,7 @@ export interface DoorStreamsService {
 }
 
 /**
- * Builds a door-streams replica under one lifecycle, in start order: admin server, topics (created
+ * Builds a streams replica under one lifecycle, in start order: admin server, topics (created
  * when ENSURE_TOPICS is on, checked always), the transactional stream. Shutdown finishes the
  * transaction in flight, leaves the group and closes the partitions' producers.
  *
@@ -111,15 +111,13 @@ export function createDoorStreamsService(
 }
 
 /**
- * The topics door-streams writes, under their configured names: the two output topics with the
- * event topics' settings, the group's dead-letter topic, and the compacted state topic with exactly
- * as many partitions as the input (its partition p is input partition p's state).
+ * The topics streams reads and writes, with the bridge's settings under their configured names, and
+ * the group's dead-letter topic. The state topic gets as many partitions as the input has (its
+ * partition p is input partition p's state), whatever TOPIC_PARTITIONS says.
  */
 async function streamTopicSpecs(kafka: Kafka, config: DoorStreamsConfig): Promise<TopicSpec[]> {
   if (!config.ensureTopics) return [];
   const defaults = config.ensureTopics;
-  const events = bridgeTopicSpecs(defaults).find((spec) => spec.topic === Topics.eventLogs);
-  const eventConfig = events?.config ?? {};
   const admin = kafka.admin();
   await admin.connect();
   let inputPartitions = defaults.partitions;
@@ -131,26 +129,20 @@ async function streamTopicSpecs(kafka: Kafka, config: DoorStreamsConfig): Promis
   } finally {
     await admin.disconnect();
   }
-  const output = (topic: string): TopicSpec => ({
-    topic,
-    partitions: defaults.partitions,
-    replicationFactor: defaults.replicationFactor,
-    config: eventConfig,
-  });
+  const named: [string, string][] = [
+    [Topics.eventLogs, config.topics.eventLogs],
+    [Topics.doorEvents, config.topics.doorEvents],
+    [Topics.doorEventsAnonymous, config.topics.anonymous],
+    [Topics.doorEventsSeen, config.topics.state],
+  ];
+  const specs = bridgeTopicSpecs(defaults);
   return [
-    output(config.topics.eventLogs),
-    output(config.topics.doorEvents),
-    output(config.topics.anonymous),
-    {
-      topic: config.topics.state,
-      partitions: inputPartitions,
-      replicationFactor: defaults.replicationFactor,
-      // Never deleted: "at most once, ever" needs every id written (see the README on state size).
-      config: {
-        "cleanup.policy": "compact",
-        "min.insync.replicas": eventConfig["min.insync.replicas"] ?? "1",
-      },
-    },
+    ...named.flatMap(([standard, configured]) => {
+      const spec = specs.find((s) => s.topic === standard);
+      if (!spec) return [];
+      const partitions = standard === Topics.doorEventsSeen ? inputPartitions : spec.partitions;
+      return [{ ...spec, topic: configured, partitions }];
+    }),
     ...consumerGroupTopicSpecs(config.group, defaults).filter((spec) => spec.topic.endsWith(".dlq")),
   ];
 }

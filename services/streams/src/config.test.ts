@@ -9,12 +9,12 @@ const key = "k".repeat(40);
 
 describe("loadDoorStreamsConfig", () => {
   it("reads the pseudonym key from a mounted Secret file, without its trailing newline", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "door-streams-")), "pseudonym-key");
+    const file = join(mkdtempSync(join(tmpdir(), "streams-")), "pseudonym-key");
     writeFileSync(file, `${key}\n`);
     const config = loadDoorStreamsConfig({ PSEUDONYM_KEY_FILE: file });
     expect(config.pseudonymKey.toString()).toBe(key);
-    expect(config.group).toBe("parakey-bridge-door-streams");
-    expect(config.transactionalIdPrefix).toBe("parakey-bridge-door-streams");
+    expect(config.group).toBe("parakey-bridge-streams");
+    expect(config.transactionalIdPrefix).toBe("parakey-bridge-streams");
     expect(config.topics).toEqual({
       eventLogs: "parakey.event-logs.v1",
       doorEvents: "parakey.door-events.v1",

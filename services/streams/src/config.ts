@@ -19,7 +19,7 @@ const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
 const DoorStreamsOwnEnv = z
   .object({
     /** The consumer group; its input offsets are committed inside the stream's transactions. */
-    KAFKA_GROUP_ID: ConsumerGroupId.default(defaultConsumerGroup("door-streams")),
+    KAFKA_GROUP_ID: ConsumerGroupId.default(defaultConsumerGroup("streams")),
     /** Transactional ids are `<prefix>-<input topic>-<partition>`; default: the group. */
     TRANSACTIONAL_ID_PREFIX: z.preprocess(emptyIsAbsent, z.string().min(1).max(180).optional()),
     TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
@@ -85,7 +85,7 @@ function pseudonymKeyOf(
   return key;
 }
 
-/** The door-streams environment: Kafka connection, ports and logs, topic creation, its own settings. */
+/** The streams environment: Kafka connection, ports and logs, topic creation, its own settings. */
 export const DoorStreamsEnv = z.intersection(
   z.intersection(z.intersection(KafkaEnv, ServiceEnv), TopicEnv),
   DoorStreamsOwnEnv,
@@ -114,7 +114,7 @@ export interface DoorStreamsConfig {
 }
 
 /**
- * Reads the door-streams configuration from an environment map. Pure apart from reading
+ * Reads the streams configuration from an environment map. Pure apart from reading
  * PSEUDONYM_KEY_FILE; throws `ConfigError` listing every problem.
  *
  * @example

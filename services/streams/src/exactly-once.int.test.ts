@@ -5,7 +5,7 @@ import { caughtUp, createTopic, topicSize, waitUntil } from "@parakey-bridge/tes
 import { describe, expect, it } from "vitest";
 import { countIds, doorEvent, readToEnd, startService, streamEnv, testKafka } from "./test-support.js";
 
-describe("door-streams killed mid-transaction", () => {
+describe("streams killed mid-transaction", () => {
   it("writes every event log id exactly once to the read_committed output through 6 SIGKILLs, duplicates, a replay and a backfill of old history", async () => {
     const kafka = testKafka();
     const input = await createTopic(kafka, "eos-input", 3);

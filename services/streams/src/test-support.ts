@@ -8,13 +8,13 @@ import { createKafka, type Kafka } from "@parakey-bridge/kafka";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 
-// Helpers for door-streams' integration tests (not part of the build).
+// Helpers for streams' integration tests (not part of the build).
 
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 export function testKafka(): Kafka {
   return createKafka(
-    { brokers: testKafkaBrokers(), clientId: uniqueName("door-streams-test"), ssl: false },
+    { brokers: testKafkaBrokers(), clientId: uniqueName("streams-test"), ssl: false },
     silentLog,
   );
 }
@@ -47,7 +47,7 @@ export function doorEvent(
   return result.event;
 }
 
-/** The environment of a door-streams process; the names a test reads back are typed. */
+/** The environment of a streams process; the names a test reads back are typed. */
 export type StreamEnv = Record<string, string> & {
   KAFKA_GROUP_ID: string;
   TOPIC_DOOR_EVENTS: string;
@@ -55,7 +55,7 @@ export type StreamEnv = Record<string, string> & {
   TOPIC_DOOR_EVENTS_STATE: string;
 };
 
-/** The environment of a door-streams process on fresh, uniquely named topics. */
+/** The environment of a streams process on fresh, uniquely named topics. */
 export function streamEnv(prefix: string, input: string): StreamEnv {
   return {
     KAFKA_BROKERS: testKafkaBrokers().join(","),
@@ -83,7 +83,7 @@ export function startService(env: Record<string, string>): {
   exited: Promise<number | null>;
 } {
   if (!existsSync(join(serviceDir, "dist", "main.js"))) {
-    throw new Error("services/door-streams/dist/main.js is missing: build first (pnpm build)");
+    throw new Error("services/streams/dist/main.js is missing: build first (pnpm build)");
   }
   const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
     cwd: serviceDir,

@@ -9,7 +9,7 @@ import {
 import { type DoorStreamsConfig, loadDoorStreamsConfig } from "./config.js";
 import { createDoorStreamsService } from "./service.js";
 
-// Composition root of door-streams: the only module with side effects.
+// Composition root of streams: the only module with side effects.
 
 let config: DoorStreamsConfig;
 try {
@@ -20,9 +20,9 @@ try {
   process.exit(1);
 }
 
-startTelemetry({ serviceName: "door-streams", otlpEndpoint: config.otlpEndpoint });
-const log = createLogger({ service: "door-streams", level: config.logLevel });
-const registry = createMetricsRegistry("door-streams");
+startTelemetry({ serviceName: "streams", otlpEndpoint: config.otlpEndpoint });
+const log = createLogger({ service: "streams", level: config.logLevel });
+const registry = createMetricsRegistry("streams");
 
 const service = createDoorStreamsService(config, {
   log,
@@ -44,10 +44,10 @@ try {
       group: config.group,
       topics: config.topics,
     },
-    `door-streams running (read_committed output on ${config.topics.doorEvents} and ${config.topics.anonymous}), admin on ${admin}`,
+    `streams running (read_committed output on ${config.topics.doorEvents} and ${config.topics.anonymous}), admin on ${admin}`,
   );
 } catch (error) {
-  log.fatal({ err: error }, "door-streams failed to start");
+  log.fatal({ err: error }, "streams failed to start");
   await service.lifecycle.stop("start failed");
   await exitAfterTelemetry(1);
 }

@@ -1,13 +1,13 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 
-/** What door-streams counts (the transactional stream adds the bridge_stream_* ones). */
+/** What streams counts (the transactional stream adds the bridge_stream_* ones). */
 export interface DoorStreamsMetrics {
   /** Input records by outcome once their transaction committed: written, duplicate, dead_lettered. */
   records: Counter<"outcome">;
 }
 
 /**
- * Registers the door-streams metrics. `bridge_door_streams_seen_ids` asks the processors when
+ * Registers the streams metrics. `bridge_door_streams_seen_ids` asks the processors when
  * scraped: the dedupe state this replica holds in memory, the figure that grows with history.
  *
  * @example
