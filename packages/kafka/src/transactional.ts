@@ -4,6 +4,7 @@ import {
   type Consumer,
   type EachBatchPayload,
   type Kafka,
+  type KafkaMessage,
   type Message,
   Partitioners,
   type Producer,
@@ -72,6 +73,12 @@ export interface TransactionalStreamOptions {
   registry: Registry;
   /** Records per transaction at most (a fetched batch is processed in chunks of this size). */
   maxChunkRecords?: number;
+  /**
+   * Input bytes (keys, values, headers) per transaction at most, default 512 KiB. Output keyed like
+   * the input lands on one partition, and a produce batch above the broker's message.max.bytes
+   * (1 MiB by default) is refused, so a chunk is cut by size as well as by count.
+   */
+  maxChunkBytes?: number;
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
@@ -174,12 +181,14 @@ export class TransactionalStream implements Component {
   private joined = false;
   private failed: Error | undefined;
   private readonly maxChunk: number;
+  private readonly maxChunkBytes: number;
   private readonly heartbeatIntervalMs: number;
 
   constructor(private readonly options: TransactionalStreamOptions) {
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3));
     this.maxChunk = options.maxChunkRecords ?? 2_000;
+    this.maxChunkBytes = options.maxChunkBytes ?? 512 * 1024;
     this.metrics = streamMetrics(options.registry);
     this.check = {
       name: this.name,
@@ -249,21 +258,31 @@ export class TransactionalStream implements Component {
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const task = await this.taskFor(batch.partition, heartbeat);
-    for (let start = 0; start < batch.messages.length; start += this.maxChunk) {
+    let start = 0;
+    while (start < batch.messages.length) {
       if (!isRunning() || isStale()) return;
-      const chunk = batch.messages.slice(start, start + this.maxChunk);
-      const records: StreamRecord[] = chunk.map((message) => ({
-        partition: batch.partition,
-        offset: message.offset,
-        timestamp: message.timestamp,
-        key: message.key?.toString() ?? null,
-        value: message.value,
-        headers: headersToStrings(message.headers),
-      }));
+      const chunk: StreamRecord[] = [];
+      let bytes = 0;
+      for (let i = start; i < batch.messages.length && chunk.length < this.maxChunk; i++) {
+        const message = batch.messages[i] as KafkaMessage;
+        const record: StreamRecord = {
+          partition: batch.partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers: headersToStrings(message.headers),
+        };
+        const size = recordBytes(record);
+        if (chunk.length > 0 && bytes + size > this.maxChunkBytes) break;
+        chunk.push(record);
+        bytes += size;
+      }
       const last = chunk[chunk.length - 1];
       if (!last) return;
-      await this.commitChunk(task, records, last.offset);
+      await this.commitChunk(task, chunk, last.offset);
       resolveOffset(last.offset);
+      start += chunk.length;
       await heartbeat();
     }
   }
@@ -347,6 +366,9 @@ export class TransactionalStream implements Component {
             maxInFlightRequests: 1,
             transactionTimeout: this.options.transactionTimeoutMs ?? 60_000,
             createPartitioner: Partitioners.DefaultPartitioner,
+            // The first request of a transaction often meets CONCURRENT_TRANSACTIONS while the broker
+            // still writes the previous commit's markers: retry it after milliseconds, not 100 ms.
+            retry: { initialRetryTime: 10, maxRetryTime: 1_000, retries: 10 },
           });
           fresh.set(partition, {
             partition,
@@ -396,6 +418,12 @@ async function disconnectQuietly(task: PartitionTask, log: Logger): Promise<void
   await task.producer.disconnect().catch((error: unknown) => {
     log.debug({ err: error, partition: task.partition }, "stream producer disconnect failed");
   });
+}
+
+function recordBytes(record: StreamRecord): number {
+  let bytes = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const [name, value] of Object.entries(record.headers)) bytes += name.length + value.length;
+  return bytes;
 }
 
 function toTopicMessages(records: readonly OutgoingRecord[]): TopicMessages[] {
