@@ -220,7 +220,9 @@ async function drain(brokers: string, brokerPort: number | undefined): Promise<v
     topics: [{ topic: input, numPartitions: PARTITIONS, replicationFactor: 1 }],
   });
 
-  log(`producing ${EVENTS} events (+${DUPLICATES * 100}% duplicate deliveries) to ${input} (${PARTITIONS} partitions)`);
+  log(
+    `producing ${EVENTS} events (+${DUPLICATES * 100}% duplicate deliveries) to ${input} (${PARTITIONS} partitions)`,
+  );
   const records = await produceBacklog(kafka, input);
   log(`produced ${records} records`);
 
@@ -312,7 +314,8 @@ async function drain(brokers: string, brokerPort: number | undefined): Promise<v
     stateIds: stateRecords,
     stateIdsInMemory: seenIds,
     stateKeyValueMiBPerMillion: Number((perMillion(stateBytes) / MiB).toFixed(1)),
-    stateDiskMiBPerMillion: disk === undefined ? "(external broker: not measured)" : Number((perMillion(disk) / MiB).toFixed(1)),
+    stateDiskMiBPerMillion:
+      disk === undefined ? "(external broker: not measured)" : Number((perMillion(disk) / MiB).toFixed(1)),
     rssAtFirstRecordMiB: Math.round(rssAtFirst),
     peakRssMiB: Math.round(peak),
     chunk: Number(args.chunk),
