@@ -21,7 +21,6 @@ export {
   TopicEnv,
   topicDefaultsOf,
 } from "./service-env.js";
-export { type RestoreOptions, type RestoreSummary, restorePartitions } from "./state-restore.js";
 export {
   bridgeTopicSpecs,
   consumerGroupTopicSpecs,
