@@ -12,7 +12,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
-import { cpus, homedir } from "node:os";
+import { cpus, homedir, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -64,6 +64,16 @@ function rssMiB(pid: number): { now: number; peak: number } {
   }
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
   return { now: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
+}
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** A DoorEvent as the ingress produces it, built without the zod pass (1M of them must be cheap). */
@@ -273,6 +283,7 @@ async function drain(brokers: string, brokerPort: number | undefined): Promise<v
   const seenIds = await metric(adminPort, "bridge_door_streams_seen_ids");
   const transactions = await metric(adminPort, "bridge_stream_transactions_total", 'result="committed"');
   if (child.pid) peak = Math.max(peak, rssMiB(child.pid).peak);
+  const serviceCpu = child.pid ? cpuSeconds(child.pid) : 0;
   child.kill("SIGTERM");
   const exitCode = await exited;
 
@@ -307,6 +318,10 @@ async function drain(brokers: string, brokerPort: number | undefined): Promise<v
     eventsPerSecond: Math.round(EVENTS / drainSeconds),
     recordsPerSecond: Math.round(done / drainSeconds),
     secondsFromProcessStart: Number(((finished - started) / 1000).toFixed(1)),
+    // The machine is shared: events per CPU-second of the service is the figure load does not bend.
+    serviceCpuSeconds: Number(serviceCpu.toFixed(1)),
+    eventsPerServiceCpuSecond: serviceCpu > 0 ? Math.round(EVENTS / serviceCpu) : 0,
+    loadAverage1m: Number(loadavg()[0]?.toFixed(1)),
     outputIds: counts.size,
     missingIds: missing,
     duplicatedIds: duplicates,
