@@ -74,7 +74,7 @@ export interface TransactionalStreamOptions {
   /** Records per transaction at most (a fetched batch is processed in chunks of this size). */
   maxChunkRecords?: number;
   /**
-   * Input bytes (keys, values, headers) per transaction at most, default 512 KiB. Output keyed like
+   * Input bytes (keys, values, headers) per transaction at most, default 768 KiB. Output keyed like
    * the input lands on one partition, and a produce batch above the broker's message.max.bytes
    * (1 MiB by default) is refused, so a chunk is cut by size as well as by count.
    */
@@ -188,7 +188,7 @@ export class TransactionalStream implements Component {
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3));
     this.maxChunk = options.maxChunkRecords ?? 2_000;
-    this.maxChunkBytes = options.maxChunkBytes ?? 512 * 1024;
+    this.maxChunkBytes = options.maxChunkBytes ?? 768 * 1024;
     this.metrics = streamMetrics(options.registry);
     this.check = {
       name: this.name,

@@ -29,7 +29,7 @@ const DoorStreamsOwnEnv = z
     /** Input records per transaction at most. */
     STREAM_MAX_CHUNK: envInt(2_000, { min: 1, max: 20_000 }),
     /** Input partitions processed in parallel, each in its own transactions. */
-    STREAM_PARTITIONS_CONCURRENTLY: envInt(3, { min: 1, max: 64 }),
+    STREAM_PARTITIONS_CONCURRENTLY: envInt(6, { min: 1, max: 64 }),
     /** The broker aborts a transaction a killed replica left open after this long (at most its transaction.max.timeout.ms). */
     TRANSACTION_TIMEOUT_MS: envInt(60_000, { min: 1_000, max: 900_000 }),
     CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, createSecretKey } from "node:crypto";
 
 /** A key shorter than this is refused: HMAC-SHA256 is only as strong as its key (RFC 2104 §3). */
 export const MIN_PSEUDONYM_KEY_BYTES = 32;
@@ -17,6 +17,8 @@ export function pseudonymizer(key: Buffer): (userId: string) => string {
   if (key.length < MIN_PSEUDONYM_KEY_BYTES) {
     throw new RangeError(`a pseudonym key needs at least ${MIN_PSEUDONYM_KEY_BYTES} bytes`);
   }
-  const copy = Buffer.from(key);
-  return (userId) => createHmac("sha256", copy).update(userId, "utf8").digest("base64url");
+  // One KeyObject for the process: handing createHmac a Buffer makes it build a key object on every
+  // call, which cost about 7 % of the stream's CPU (bench:eos profile).
+  const secret = createSecretKey(Buffer.from(key));
+  return (userId) => createHmac("sha256", secret).update(userId, "utf8").digest("base64url");
 }

@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     events: { type: "string", default: "1000000" },
     partitions: { type: "string", default: "6" },
     chunk: { type: "string", default: "2000" },
-    concurrency: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "6" },
     duplicates: { type: "string", default: "0.05" },
     devices: { type: "string", default: "500" },
     keep: { type: "boolean", default: false },
