@@ -19,12 +19,12 @@ repository="${IMAGE_REPOSITORY:-parakey-bridge}"
 # Defaults to the chart's appVersion, so `helm install` finds the images just built.
 tag="${IMAGE_TAG:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' deploy/helm/parakey-bridge/Chart.yaml)}"
 services=("$@")
-if [[ ${#services[@]} -eq 0 ]]; then services=(ingress checkin billing audit); fi
+if [[ ${#services[@]} -eq 0 ]]; then services=(ingress checkin billing audit streams); fi
 
 for service in "${services[@]}"; do
   case "${service}" in
-    ingress | checkin | billing | audit) ;;
-    *) echo "unknown service '${service}' (ingress, checkin, billing, audit)" >&2; exit 2 ;;
+    ingress | checkin | billing | audit | streams) ;;
+    *) echo "unknown service '${service}' (ingress, checkin, billing, audit, streams)" >&2; exit 2 ;;
   esac
   image="${repository}-${service}:${tag}"
   echo "=== ${image}"
