@@ -3,15 +3,18 @@ import { decodeAnonymousDoorEvent } from "@parakey-bridge/contracts";
 import { doorEventRecord } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { caughtUp, createTopic, waitUntil } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   doorEvent,
+  killLeftoverServices,
   readToEnd,
   startService,
   streamEnv,
   TEST_PSEUDONYM_KEY,
   testKafka,
 } from "./test-support.js";
+
+afterEach(killLeftoverServices);
 
 // What a person's event log may carry, in the fields we know and in fields Parakey might add.
 const personalValues = ["Ada Lovelace", "ada@example.com", "+46701234567", "Analytical Street 1", "usr_"];

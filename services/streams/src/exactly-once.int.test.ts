@@ -2,8 +2,18 @@ import { type DoorEvent, decodeAnonymousDoorEvent, decodeDoorEvent } from "@para
 import { doorEventRecord } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { caughtUp, createTopic, topicSize, waitUntil } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
-import { countIds, doorEvent, readToEnd, startService, streamEnv, testKafka } from "./test-support.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  countIds,
+  doorEvent,
+  killLeftoverServices,
+  readToEnd,
+  startService,
+  streamEnv,
+  testKafka,
+} from "./test-support.js";
+
+afterEach(killLeftoverServices);
 
 describe("streams killed mid-transaction", () => {
   it("writes every event log id exactly once to the read_committed output through 6 SIGKILLs, duplicates, a replay and a backfill of old history", async () => {
@@ -113,5 +123,55 @@ describe("streams killed mid-transaction", () => {
     // read_uncommitted reader sees them while a read_committed one does not.
     const uncommitted = await readToEnd(kafka, output, { readUncommitted: true });
     expect(uncommitted.length).toBeGreaterThan(committed.length);
+  }, 600_000);
+
+  it("writes every event log id exactly once while partitions move between live replicas that fence each other", async () => {
+    const kafka = testKafka();
+    const input = await createTopic(kafka, "eos-replicas-input", 6);
+    const env = { ...streamEnv("eos-replicas", input), STREAM_MAX_CHUNK: "50" };
+    const events = Array.from({ length: 6_000 }, (_, i) => doorEvent(`el_rep_${i}`, i));
+    const produce = (batch: DoorEvent[]) =>
+      produceAll(
+        kafka,
+        batch.map((e) => doorEventRecord(e, input)),
+      );
+    const grown = async (what: string, by: number) => {
+      const before = await topicSize(kafka, env.TOPIC_DOOR_EVENTS).catch(() => 0);
+      await waitUntil(
+        what,
+        async () => (await topicSize(kafka, env.TOPIC_DOOR_EVENTS).catch(() => 0)) >= before + by,
+        120_000,
+      );
+    };
+
+    await produce(events.slice(0, 3_000).flatMap((e, i) => (i % 4 === 0 ? [e, e] : [e])));
+    const a = startService(env);
+    await grown("replica A wrote", 400);
+    // B joins while A works: the group rebalances and B's producers fence A's for the partitions B takes.
+    const b = startService(env);
+    await produce(events.slice(3_000));
+    await grown("replicas A and B wrote", 800);
+    const c = startService(env);
+    await grown("replicas A, B and C wrote", 800);
+    b.child.kill("SIGKILL");
+    await b.exited;
+    await produce(events.filter((_, i) => i % 3 === 0)); // a replay while the group rebalances
+    await grown("A and C took B's partitions over", 600);
+    a.child.kill("SIGKILL");
+    await a.exited;
+    await waitUntil(
+      "C consumed the whole input",
+      () => caughtUp(kafka, env.KAFKA_GROUP_ID, [input]),
+      180_000,
+    );
+    c.child.kill("SIGTERM");
+    expect(await c.exited).toBe(0);
+
+    const expected = new Set(events.map((e) => e.eventLogId));
+    for (const topic of [env.TOPIC_DOOR_EVENTS, env.TOPIC_DOOR_EVENTS_ANONYMOUS]) {
+      const ids = (await readToEnd(kafka, topic)).map((r) => r.headers.ce_id ?? "");
+      expect([...countIds(ids)].filter(([, n]) => n > 1)).toEqual([]);
+      expect(new Set(ids)).toEqual(expected);
+    }
   }, 600_000);
 });

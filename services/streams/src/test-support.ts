@@ -76,6 +76,13 @@ export function streamEnv(prefix: string, input: string): StreamEnv {
 }
 
 const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs the service processes a test started and left running (a failed test's leftovers). */
+export function killLeftoverServices(): void {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+}
 
 /** The built service as its own process (as in production: telemetry preloaded). */
 export function startService(env: Record<string, string>): {
@@ -90,7 +97,13 @@ export function startService(env: Record<string, string>): {
     env: { ...process.env, ...env },
     stdio: ["ignore", "ignore", process.env.TEST_LOG_LEVEL ? "inherit" : "ignore"],
   });
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return { child, exited };
 }
 
