@@ -129,7 +129,8 @@ describe("streams killed mid-transaction", () => {
     const kafka = testKafka();
     const input = await createTopic(kafka, "eos-replicas-input", 6);
     const env = { ...streamEnv("eos-replicas", input), STREAM_MAX_CHUNK: "50" };
-    const events = Array.from({ length: 6_000 }, (_, i) => doorEvent(`el_rep_${i}`, i));
+    // Enough backlog that each replica joins while the others are still working through it.
+    const events = Array.from({ length: 12_000 }, (_, i) => doorEvent(`el_rep_${i}`, i));
     const produce = (batch: DoorEvent[]) =>
       produceAll(
         kafka,
@@ -144,12 +145,12 @@ describe("streams killed mid-transaction", () => {
       );
     };
 
-    await produce(events.slice(0, 3_000).flatMap((e, i) => (i % 4 === 0 ? [e, e] : [e])));
+    await produce(events.slice(0, 8_000).flatMap((e, i) => (i % 4 === 0 ? [e, e] : [e])));
     const a = startService(env);
     await grown("replica A wrote", 400);
     // B joins while A works: the group rebalances and B's producers fence A's for the partitions B takes.
     const b = startService(env);
-    await produce(events.slice(3_000));
+    await produce(events.slice(8_000));
     await grown("replicas A and B wrote", 800);
     const c = startService(env);
     await grown("replicas A, B and C wrote", 800);
