@@ -33,9 +33,9 @@ const DoorStreamsOwnEnv = z
     /** The broker aborts a transaction a killed replica left open after this long (at most its transaction.max.timeout.ms). */
     TRANSACTION_TIMEOUT_MS: envInt(60_000, { min: 1_000, max: 900_000 }),
     CONSUMER_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
-    /** The pseudonym key, read from a file (the chart mounts a Secret here). */
+    /** The pseudonym key, read from a file (a Secret mounted as a volume). */
     PSEUDONYM_KEY_FILE: z.preprocess(emptyIsAbsent, z.string().min(1).optional()),
-    /** The pseudonym key itself, for development only; PSEUDONYM_KEY_FILE wins when both are set. */
+    /** The pseudonym key itself (the chart sets it from a Secret by secretKeyRef); the file wins when both are set. */
     PSEUDONYM_KEY: z.preprocess(emptyIsAbsent, z.string().min(1).optional()),
   })
   .transform((env, ctx) => {
