@@ -10,6 +10,7 @@ import { AuditEnv } from "../../services/audit/src/config.js";
 import { BillingEnv } from "../../services/billing/src/config.js";
 import { CheckInEnv } from "../../services/checkin/src/config.js";
 import { IngressEnv } from "../../services/ingress/src/config.js";
+import { DoorStreamsEnv } from "../../services/streams/src/config.js";
 
 /**
  * Read outside the services' schemas, by every service: OTEL_SERVICE_NAME by the OpenTelemetry SDK's
@@ -37,7 +38,13 @@ function keysOf(schema: unknown, keys = new Set<string>()): Set<string> {
   return keys;
 }
 
-const services = { ingress: IngressEnv, checkin: CheckInEnv, billing: BillingEnv, audit: AuditEnv };
+const services = {
+  ingress: IngressEnv,
+  checkin: CheckInEnv,
+  billing: BillingEnv,
+  audit: AuditEnv,
+  streams: DoorStreamsEnv,
+};
 const lines = [
   ...Object.entries(services).flatMap(([component, schema]) =>
     [...keysOf(schema), ...tracingNames].map((name) => `${component} ${name}`),

@@ -35,3 +35,11 @@ export {
   type TopicSpec,
 } from "./topic-admin.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
+export {
+  type PartitionProcessor,
+  type ProcessedChunk,
+  type StateEntry,
+  type StreamRecord,
+  TransactionalStream,
+  type TransactionalStreamOptions,
+} from "./transactional.js";
