@@ -1,6 +1,6 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { type Kafka, PartitionLeadership } from "@parakey-bridge/kafka";
-import type { ParakeyClient } from "@parakey-bridge/parakey-client";
+import { type ParakeyClient, ParakeyPagingError } from "@parakey-bridge/parakey-client";
 import type { Clock, Component, HealthCheck } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
@@ -228,6 +228,15 @@ export class IntegrationPoller implements Component {
         );
       }
       return result;
+    } catch (error) {
+      if (error instanceof ParakeyPagingError) {
+        metrics.pagingViolations.inc({ integration, reason: error.reason });
+        log.error(
+          { err: error, integration, reason: error.reason },
+          "poll stopped: Parakey's pages cannot prove the window was read completely; nothing past what was proven is checkpointed, the next poll reads the window again",
+        );
+      }
+      throw error;
     } finally {
       metrics.cycles.inc({ integration, outcome });
     }

@@ -9,6 +9,8 @@ export interface PollerMetrics {
   recovered: Counter<"integration">;
   cycles: Counter<"integration" | "outcome">;
   leader: Gauge<"integration">;
+  /** Reads stopped because the pages could not prove the window complete (`reason`: a bounded set). */
+  pagingViolations: Counter<"integration" | "reason">;
   /**
    * Reports `bridge_poll_last_success_age_seconds{integration}` from `lastSuccessMs()` at scrape
    * time; no series while it answers undefined (this replica does not lead).
@@ -48,6 +50,12 @@ export function createPollerMetrics(registry: Registry, clock: Clock): PollerMet
       name: "bridge_poll_leader",
       help: "1 while this replica is the integration's poller (exactly one replica should be).",
       labelNames: ["integration"],
+      registers,
+    }),
+    pagingViolations: new Counter({
+      name: "bridge_poll_paging_violations_total",
+      help: "Poll reads stopped without advancing because Parakey's pages could not prove the window complete, by reason (order_broken, outside_window, continuation_gap, repeated_page, tie_exceeds_page).",
+      labelNames: ["integration", "reason"],
       registers,
     }),
     trackLastSuccess: (integration, lastSuccessMs) => {
