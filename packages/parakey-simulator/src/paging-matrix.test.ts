@@ -81,9 +81,9 @@ async function readChecked(client: ParakeyClient, stored: Stored[], until?: Date
 const canContinue = (paging: PagingBehaviour) =>
   paging.ascending === "honoured" || paging.offset === "honoured";
 
-describe.each(pagingMatrix([undefined, 4]).map((paging) => ({ paging, name: describePaging(paging) })))(
-  "window read, server with $name",
-  ({ paging }) => {
+describe.each(pagingMatrix([undefined, 4]).map((paging) => [describePaging(paging), paging] as const))(
+  "window read, server with %s",
+  (_name, paging) => {
     it("reads a window smaller than a page completely", async () => {
       const { client, stored, add } = world(paging);
       fillWindow(add, Math.min(PAGE, paging.limitCap ?? PAGE) - 1);

@@ -134,9 +134,9 @@ describe("runBackfill with a range reaching into the future", () => {
 const readsPastOnePage = (paging: PagingBehaviour) =>
   paging.ascending === "honoured" || paging.offset === "honoured";
 
-describe.each(pagingMatrix([undefined, 3]).map((paging) => ({ paging, name: describePaging(paging) })))(
-  "runBackfill, Parakey server with $name",
-  ({ paging }) => {
+describe.each(pagingMatrix([undefined, 3]).map((paging) => [describePaging(paging), paging] as const))(
+  "runBackfill, Parakey server with %s",
+  (_name, paging) => {
     it(
       readsPastOnePage(paging)
         ? "produces every event of the range across an interruption and marks it done"

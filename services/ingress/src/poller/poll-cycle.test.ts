@@ -175,9 +175,9 @@ describe("runPollCycle", () => {
   });
 });
 
-describe.each(pagingMatrix([undefined, 3]).map((paging) => ({ paging, name: describePaging(paging) })))(
-  "runPollCycle, Parakey server with $name",
-  ({ paging }) => {
+describe.each(pagingMatrix([undefined, 3]).map((paging) => [describePaging(paging), paging] as const))(
+  "runPollCycle, Parakey server with %s",
+  (_name, paging) => {
     it(
       readsPastOnePage(paging)
         ? "produces every event of a several-page window after a read interrupted by a 5xx, and checkpoints nothing it did not read"
