@@ -183,10 +183,12 @@ describe.each(pagingMatrix([undefined, 3]).map((paging) => [describePaging(pagin
         ? "produces every event of a several-page window after a read interrupted by a 5xx, and checkpoints nothing it did not read"
         : "stops with a paging violation on a several-page window, and checkpoints nothing it did not read",
       async () => {
-        const { clock, sim, sink, store, deps, signal, add } = setup({ paging, pageSize: 4 });
-        const windowStart = clock.nowMs() - 4 * MINUTE;
+        const { clock, sim, sink, store, signal, add, ...rest } = setup({ paging, pageSize: 4 });
+        // A first poll from an hour ago: the window spans far more than the overlap.
+        const windowStart = clock.nowMs() - 60 * MINUTE;
+        const deps = { ...rest.deps, startDate: new Date(windowStart) };
         // 14 event logs, two sharing each createdAt.
-        for (let i = 0; i < 14; i++) add(`el_${i}`, new Date(windowStart + Math.floor(i / 2) * 1_000));
+        for (let i = 0; i < 14; i++) add(`el_${i}`, new Date(windowStart + Math.floor(i / 2) * 8 * MINUTE));
         // The read is cut after its first page reached Kafka: Parakey answers the next request 503.
         let faulted = false;
         const interrupting: EventSink = {
@@ -229,7 +231,11 @@ describe.each(pagingMatrix([undefined, 3]).map((paging) => [describePaging(pagin
 
         /** Every event is produced or still ahead of where the next poll starts; an ETag only after all. */
         function expectNothingLost() {
-          const nextStart = pollStartDate(checkpoint, { overlapMs: deps.overlapMs, now: clock.now() });
+          const nextStart = pollStartDate(checkpoint, {
+            overlapMs: deps.overlapMs,
+            now: clock.now(),
+            startDate: deps.startDate,
+          });
           const missing = sim.api
             .eventLogs()
             .filter((log) => String(log.id).startsWith("el_") && !String(log.id).startsWith("el_history_"))
