@@ -116,9 +116,13 @@ const ASC = "createdAt:ASC" as const;
  *    are read again and deduped by id, whatever their order). Used only when the answer is really
  *    oldest first; then each page proves everything below its newest `createdAt` (`completeBelow`).
  * 3. Otherwise newest first with `offset`, each page starting at the last item of the previous page
- *    that is newer than that page's oldest `createdAt`: the boundary's ties are read whole and a page
- *    that does not reach back to that item (`continuation_gap`) or brings nothing older
- *    (`repeated_page`: `offset` ignored) stops the read. Nothing is proven until the last page.
+ *    that is newer than that page's oldest `createdAt`, so the boundary's ties are read whole. A
+ *    page that does not reach back to that item stops the read (`continuation_gap`). A page that
+ *    brings nothing older (the server ignores `offset`, or a boundary's ties fill it) is asked again
+ *    with a doubled `limit` from the same place: every page is a slice of the newest-first window,
+ *    so a server that ignores `offset` is still read completely while `limit` grows; when it cannot
+ *    grow (capped, or `maxPageSize`) the read stops (`repeated_page`, `tie_exceeds_page`). Nothing
+ *    is proven until the last page.
  *
  * When more event logs share one `createdAt` than a page holds, the limit doubles (up to
  * `maxPageSize`) while the server returns full pages. A violation throws {@link ParakeyPagingError}
@@ -258,95 +262,65 @@ async function* readByOffset(
   kit: ReadKit & { startDate: Date },
 ): AsyncGenerator<WindowPage, void, undefined> {
   let previous = firstPage;
-  let previousLimit = kit.pageSize;
   let offset = 0;
+  let limit = kit.pageSize;
+  // The previous page brought nothing older than the one before: ask for more from the same place.
+  let stalled = false;
   for (;;) {
     const oldest = previous.times.at(-1);
-    // The anchor: the last item newer than the page's oldest createdAt, where the next page starts.
-    let anchor = -1;
-    for (let i = previous.items.length - 1; i >= 0; i--) {
-      const at = createdAtOf(previous.items[i] as EventLogItem)?.getTime();
-      if (at !== undefined && oldest !== undefined && at > oldest) {
-        anchor = i;
-        break;
-      }
+    if (oldest === undefined) {
+      throw new ParakeyPagingError("order_broken", "a full page of GET /eventLogs without a createdAt");
     }
-    if (oldest === undefined || anchor <= 0) {
-      // The page holds no more than one item before its oldest createdAt's ties, so the next page
-      // would start where this one did: read the same place again with a larger page.
-      const larger = kit.largerLimit(previous, previousLimit);
+    const anchor = anchorOf(previous, oldest);
+    const grow = stalled || anchor <= 0;
+    if (grow) {
+      const larger = kit.largerLimit(previous, limit);
       if (larger === undefined) {
-        throw new ParakeyPagingError(
-          "tie_exceeds_page",
-          `a whole page of ${previous.items.length} event logs shares one createdAt`,
-        );
-      }
-      previousLimit = larger;
-      const again = await kit.fetch({ startDate: kit.startDate, orderBy: DESC, limit: larger, offset });
-      expectOrder(again.page, "descending");
-      if (await kit.isLast(again.page, again.capBefore, larger)) {
-        yield {
-          items: kit.fresh(again.page),
-          completeBelow: kit.until ?? farFuture(),
-          complete: true,
-          mode: "offset",
-        };
-        return;
-      }
-      if (again.page.items.length <= previous.items.length) {
-        throw new ParakeyPagingError(
-          "tie_exceeds_page",
-          `a whole page of ${previous.items.length} event logs shares one createdAt, and a larger limit brings no more`,
-        );
-      }
-      yield { items: kit.fresh(again.page), completeBelow: undefined, complete: false, mode: "offset" };
-      previous = again.page;
-      continue;
-    }
-    offset += anchor;
-    let limit = kit.pageSize;
-    let answer = await kit.fetch({ startDate: kit.startDate, orderBy: DESC, limit, offset });
-    for (;;) {
-      const { page, capBefore } = answer;
-      expectOrder(page, "descending");
-      const newest = page.times[0];
-      if (newest === undefined || newest <= oldest) {
-        throw new ParakeyPagingError(
-          "continuation_gap",
-          `the page at offset ${offset} starts below ${new Date(oldest).toISOString()}, where the previous one ended`,
-        );
-      }
-      const last = await kit.isLast(page, capBefore, limit);
-      if (last || page.times.some((at) => at < oldest)) {
-        yield {
-          items: kit.fresh(page),
-          completeBelow: last ? (kit.until ?? farFuture()) : undefined,
-          complete: last,
-          mode: "offset",
-        };
-        if (last) return;
-        previous = page;
-        previousLimit = limit;
-        break;
-      }
-      if (newest >= (previous.times[0] ?? newest)) {
-        throw new ParakeyPagingError(
-          "repeated_page",
-          `the page at offset ${offset} brings nothing older than the previous one: the server ignores offset and orderBy=createdAt:ASC, so only one page can be read`,
-        );
-      }
-      // The page did move down, but holds only the boundary's ties after the item before them.
-      const larger = kit.largerLimit(page, limit);
-      if (larger === undefined) {
-        throw new ParakeyPagingError(
-          "tie_exceeds_page",
-          `a page of ${page.items.length} cannot hold the event logs sharing createdAt ${new Date(oldest).toISOString()} and the items around them`,
-        );
+        throw stalled && anchor > 0
+          ? new ParakeyPagingError(
+              "repeated_page",
+              `the page at offset ${offset} brings nothing older than the previous one, and a larger limit brings no more: the server ignores offset and orderBy=createdAt:ASC, and caps limit at ${previous.items.length}`,
+            )
+          : new ParakeyPagingError(
+              "tie_exceeds_page",
+              `a page of ${previous.items.length} cannot hold the event logs sharing createdAt ${new Date(oldest).toISOString()} and the items around them`,
+            );
       }
       limit = larger;
-      answer = await kit.fetch({ startDate: kit.startDate, orderBy: DESC, limit, offset });
+    } else {
+      offset += anchor;
     }
+    const { page, capBefore } = await kit.fetch({ startDate: kit.startDate, orderBy: DESC, limit, offset });
+    expectOrder(page, "descending");
+    const newest = page.times[0];
+    // The page must reach back to where the previous one ended (above its oldest createdAt when it
+    // starts at the anchor), or items between them may have been skipped.
+    if (newest === undefined || newest < oldest || (!grow && newest === oldest)) {
+      throw new ParakeyPagingError(
+        "continuation_gap",
+        `the page at offset ${offset} starts below ${new Date(oldest).toISOString()}, where the previous one ended`,
+      );
+    }
+    const last = await kit.isLast(page, capBefore, limit);
+    stalled = !last && !page.times.some((at) => at < oldest);
+    yield {
+      items: kit.fresh(page),
+      completeBelow: last ? (kit.until ?? farFuture()) : undefined,
+      complete: last,
+      mode: "offset",
+    };
+    if (last) return;
+    previous = page;
   }
+}
+
+/** The index of the last item newer than `oldest`: where the next page starts (-1: none). */
+function anchorOf(page: Page, oldest: number): number {
+  for (let i = page.items.length - 1; i >= 0; i--) {
+    const at = createdAtOf(page.items[i] as EventLogItem)?.getTime();
+    if (at !== undefined && at > oldest) return i;
+  }
+  return -1;
 }
 
 /**

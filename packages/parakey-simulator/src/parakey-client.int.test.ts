@@ -99,7 +99,8 @@ describe("parakey-client against the simulator", () => {
     ]);
   });
 
-  it("stops with a paging violation when a window holds more than a page and the server honours only the documented parameters", async () => {
+  it("stops with a paging violation when a window holds more than a page and the server honours only the documented parameters with limit capped", async () => {
+    sim.api.setPaging({ limitCap: 10 });
     addHistory(10);
     const since = new Date(Date.now() - 1000);
     sim.api.addEvents(

@@ -130,9 +130,9 @@ describe("runBackfill with a range reaching into the future", () => {
   });
 });
 
-/** Past one page: oldest first with a startDate cursor, or newest first with offset. */
+/** Past one page: oldest first with a startDate cursor, newest first with offset or a growing limit. */
 const readsPastOnePage = (paging: PagingBehaviour) =>
-  paging.ascending === "honoured" || paging.offset === "honoured";
+  paging.ascending === "honoured" || paging.offset === "honoured" || paging.limitCap === undefined;
 
 describe.each(pagingMatrix([undefined, 3]).map((paging) => [describePaging(paging), paging] as const))(
   "runBackfill, Parakey server with %s",
