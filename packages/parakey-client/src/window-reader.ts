@@ -147,9 +147,12 @@ export async function* readEventLogWindow(
       const at = createdAtOf(item)?.getTime();
       if (at !== undefined && (at < from.getTime() || (until !== undefined && at >= until.getTime())))
         return false;
-      if (!item.ok) return true;
-      if (yielded.has(item.event.eventLogId)) return false;
-      yielded.add(item.event.eventLogId);
+      // Pages overlap where ties are read again: each event log once per read, by id (an item that
+      // could not be normalized by the id it carries, if any).
+      const id = item.ok ? item.event.eventLogId : item.rejection.eventLogId;
+      if (id === undefined) return true;
+      if (yielded.has(id)) return false;
+      yielded.add(id);
       return true;
     });
   const fetch = async (query: EventLogsQuery): Promise<{ page: Page; capBefore: number }> => {
