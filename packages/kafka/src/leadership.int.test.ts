@@ -108,6 +108,7 @@ describe("partition leadership and compacted state on the real broker", () => {
       await until(() => survivor.isLeader, "the survivor to take over from the silent leader");
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const linesBeforeWaking = paused.lines.length;
+      const termsBefore = survivorTerms.length;
       paused.child.kill("SIGCONT");
 
       // It fences itself, finds it was evicted, and rejoins: a rebalance that ends the survivor's term
@@ -116,7 +117,6 @@ describe("partition leadership and compacted state on the real broker", () => {
         () => paused.lines.slice(linesBeforeWaking).includes("ended"),
         "the woken leader to end its term",
       );
-      const termsBefore = survivorTerms.length;
       await until(
         () => survivorTerms.length > termsBefore && survivor.isLeader,
         "the rebalance caused by the woken member's rejoin",
