@@ -92,7 +92,9 @@ describe("parakey-client against the simulator", () => {
     const ids = items.map((item) => (item.ok ? item.event.eventLogId : (item.raw as { id: string }).id));
     expect(new Set(ids)).toEqual(new Set(expected.map((log) => String(log.id))));
     expect(ids).toHaveLength(expected.length);
-    expect(pages.at(-1)).toMatchObject({ complete: true, mode: "ascending" });
+    // (Oldest first when the window spans more than one createdAt; a burst stamped in one millisecond
+    // looks the same both ways and is read newest first with a larger limit.)
+    expect(pages.at(-1)).toMatchObject({ complete: true });
     // The one bad item is a rejection value; every other item of its page made it.
     expect(items.filter((item) => !item.ok)).toEqual([
       expect.objectContaining({ rejection: expect.objectContaining({ reason: "missing_device_id" }) }),
