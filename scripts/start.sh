@@ -56,6 +56,8 @@ fi
 logs="${root}/.data/logs"
 mkdir -p "${logs}"
 export LOG_LEVEL="${LOG_LEVEL:-info}"
+# Locally every trace is worth seeing; the services alone record a tenth (DEFAULT_TRACE_SAMPLE_RATIO).
+export OTEL_TRACES_SAMPLER="${OTEL_TRACES_SAMPLER:-parentbased_always_on}"
 sim_port="${SIMULATOR_PORT:-7070}"
 sim_token="${SIMULATOR_TOKEN:-local-sim-token}"
 webhook_user="parakey"

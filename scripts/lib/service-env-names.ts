@@ -11,6 +11,7 @@ import { BillingEnv } from "../../services/billing/src/config.js";
 import { CheckInEnv } from "../../services/checkin/src/config.js";
 import { ConsoleEnv } from "../../services/console/src/config.js";
 import { IngressEnv } from "../../services/ingress/src/config.js";
+import { DoorStreamsEnv } from "../../services/streams/src/config.js";
 
 /**
  * Read outside the services' schemas, by every service: OTEL_SERVICE_NAME by the OpenTelemetry SDK's
@@ -43,6 +44,7 @@ const services = {
   checkin: CheckInEnv,
   billing: BillingEnv,
   audit: AuditEnv,
+  streams: DoorStreamsEnv,
   console: ConsoleEnv,
 };
 const lines = [

@@ -1,4 +1,9 @@
-import { asyncApiDocument, checkInJsonSchema, doorEventJsonSchema } from "./asyncapi.js";
+import {
+  anonymousDoorEventJsonSchema,
+  asyncApiDocument,
+  checkInJsonSchema,
+  doorEventJsonSchema,
+} from "./asyncapi.js";
 
 /** File name → content of every artifact generated from the contract. */
 export function generatedArtifacts(): Record<string, string> {
@@ -6,6 +11,7 @@ export function generatedArtifacts(): Record<string, string> {
   return {
     "door-event.v1.schema.json": json(doorEventJsonSchema()),
     "check-in.v1.schema.json": json(checkInJsonSchema()),
+    "anonymous-door-event.v1.schema.json": json(anonymousDoorEventJsonSchema()),
     "asyncapi.json": json(asyncApiDocument()),
   };
 }

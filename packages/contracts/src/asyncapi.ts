@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ANONYMOUS_DOOR_EVENT_TYPE, AnonymousDoorEvent } from "./anonymous-door-event.js";
 import { CHECKIN_TYPE, CheckIn } from "./checkin.js";
 import { DOOR_EVENT_TYPE } from "./cloudevents.js";
 import { DoorEvent } from "./door-event.js";
@@ -20,6 +21,15 @@ export function checkInJsonSchema(): Record<string, unknown> {
     $id: "https://parakey-bridge.dev/schemas/check-in.v1.json",
     title: "CheckIn",
     ...z.toJSONSchema(CheckIn, { target: "draft-2020-12" }),
+  };
+}
+
+/** JSON Schema of AnonymousDoorEvent v1. */
+export function anonymousDoorEventJsonSchema(): Record<string, unknown> {
+  return {
+    $id: "https://parakey-bridge.dev/schemas/anonymous-door-event.v1.json",
+    title: "AnonymousDoorEvent",
+    ...z.toJSONSchema(AnonymousDoorEvent, { target: "draft-2020-12" }),
   };
 }
 
@@ -52,6 +62,9 @@ const cloudEventHeaders = (
 export function asyncApiDocument(): Record<string, unknown> {
   const { $id: _doorId, ...doorEvent } = doorEventJsonSchema();
   const { $id: _checkInId, ...checkIn } = checkInJsonSchema();
+  const { $id: _anonymousId, ...anonymousDoorEvent } = anonymousDoorEventJsonSchema();
+  const exactlyOnce =
+    "Each event log id at most once, ever, written in Kafka transactions: read with isolation level read_committed.";
   return {
     asyncapi: "3.0.0",
     info: {
@@ -78,11 +91,23 @@ export function asyncApiDocument(): Record<string, unknown> {
         description: "Check-ins keyed by domain id; act only on live ones for notifications.",
         messages: { checkIn: { $ref: "#/components/messages/CheckIn" } },
       },
+      doorEvents: {
+        address: Topics.doorEvents,
+        description: `Door events keyed by device id, deduplicated. ${exactlyOnce}`,
+        messages: { doorEvent: { $ref: "#/components/messages/DoorEvent" } },
+      },
+      doorEventsAnonymous: {
+        address: Topics.doorEventsAnonymous,
+        description: `Door events without personal data, keyed by device id: no name, e-mail, phone or original payload; the user id replaced by userPseudonym (HMAC-SHA256 under a key the bridge keeps). For teams that count unlocks but must not know who. ${exactlyOnce}`,
+        messages: { anonymousDoorEvent: { $ref: "#/components/messages/AnonymousDoorEvent" } },
+      },
     },
     operations: {
       publishDoorEvent: { action: "send", channel: { $ref: "#/channels/eventLogs" } },
       publishRejected: { action: "send", channel: { $ref: "#/channels/rejected" } },
       publishCheckIn: { action: "send", channel: { $ref: "#/channels/checkins" } },
+      publishDedupedDoorEvent: { action: "send", channel: { $ref: "#/channels/doorEvents" } },
+      publishAnonymousDoorEvent: { action: "send", channel: { $ref: "#/channels/doorEventsAnonymous" } },
     },
     components: {
       messages: {
@@ -91,6 +116,17 @@ export function asyncApiDocument(): Record<string, unknown> {
           contentType: "application/json",
           headers: cloudEventHeaders(DOOR_EVENT_TYPE, "Device id (also the record key)"),
           payload: doorEvent,
+          bindings: { kafka: { key: { type: "string", description: "Device id" }, bindingVersion: "0.5.0" } },
+        },
+        AnonymousDoorEvent: {
+          name: "AnonymousDoorEvent",
+          contentType: "application/json",
+          headers: cloudEventHeaders(
+            ANONYMOUS_DOOR_EVENT_TYPE,
+            "Device id (also the record key)",
+            "Event log id: unique on this topic (read_committed)",
+          ),
+          payload: anonymousDoorEvent,
           bindings: { kafka: { key: { type: "string", description: "Device id" }, bindingVersion: "0.5.0" } },
         },
         RejectedEventLog: {
@@ -107,9 +143,26 @@ export function asyncApiDocument(): Record<string, unknown> {
               "pb-event-log-id": { type: "string" },
               "pb-device-id": { type: "string" },
               "pb-request-id": { type: "string" },
+              "pb-truncated": {
+                type: "string",
+                const: "true",
+                description: "The value is only the first bytes of a payload too large to keep",
+              },
+              "pb-original-bytes": {
+                type: "string",
+                description: "Size of the whole payload (truncated only)",
+              },
+              "pb-original-sha256": {
+                type: "string",
+                description: "SHA-256 (hex) of the whole payload (truncated only)",
+              },
             },
           },
-          payload: { type: "string", format: "binary", description: "The payload exactly as received" },
+          payload: {
+            type: "string",
+            format: "binary",
+            description: "The payload exactly as received (its first bytes when pb-truncated)",
+          },
         },
         CheckIn: {
           name: "CheckIn",

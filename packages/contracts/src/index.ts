@@ -1,4 +1,17 @@
-export { asyncApiDocument, checkInJsonSchema, doorEventJsonSchema } from "./asyncapi.js";
+export {
+  ANONYMOUS_DOOR_EVENT_TYPE,
+  AnonymousDoorEvent,
+  anonymizeDoorEvent,
+  anonymousDoorEventHeaders,
+  decodeAnonymousDoorEvent,
+  encodeAnonymousDoorEvent,
+} from "./anonymous-door-event.js";
+export {
+  anonymousDoorEventJsonSchema,
+  asyncApiDocument,
+  checkInJsonSchema,
+  doorEventJsonSchema,
+} from "./asyncapi.js";
 export {
   CHECKIN_TYPE,
   CheckIn,

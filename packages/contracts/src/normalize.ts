@@ -1,4 +1,6 @@
+import { isSafeNumber } from "lossless-json";
 import { z } from "zod";
+import { deliveryProblemOf, isStorableInstant } from "./deliverable.js";
 import type { DoorEvent, Via } from "./door-event.js";
 import {
   deviceIdOf,
@@ -11,7 +13,18 @@ import {
   userIdOf,
 } from "./parakey-event-log.js";
 
-/** Why an event log could not be normalized. Stable values: used as a metric label and a Kafka header. */
+/**
+ * Why an event log could not be normalized or delivered. Stable values: used as a metric label and
+ * the `pb-reject-reason` header on the rejected topic.
+ * - `too_large`: the body was over the webhook's limit; the rejected record holds a bounded prefix,
+ *   the size and a SHA-256 of the whole body.
+ * - `unsafe_number`: a number a 64-bit float cannot hold exactly (an integer above 2^53, more
+ *   significant digits than a double keeps): accepting it would silently change it, and two
+ *   distinct large ids would collide.
+ * - `too_deep`, `unstorable_text`, `contract_violation`: the event would not survive the consumers'
+ *   decoder or stores (see `DELIVERABLE_LIMITS`).
+ * - `record_too_large`: the encoded event is larger than the event topic accepts (`max.message.bytes`).
+ */
 export const RejectionReason = z.enum([
   "not_json",
   "not_an_object",
@@ -19,6 +32,12 @@ export const RejectionReason = z.enum([
   "missing_device_id",
   "invalid_timestamp",
   "invalid_created_at",
+  "too_large",
+  "unsafe_number",
+  "too_deep",
+  "unstorable_text",
+  "contract_violation",
+  "record_too_large",
 ]);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
@@ -63,6 +82,13 @@ export function normalizeEventLog(input: unknown, context: NormalizeContext): No
   const typed = ParakeyEventLog.safeParse(typedView(original));
   if (!typed.success) return reject("missing_id", "field `id` is missing or not a non-empty string/number");
   const log = typed.data;
+  if (typeof log.id === "number" && !Number.isSafeInteger(log.id) && Number.isInteger(log.id)) {
+    // Already rounded by whoever parsed it: two distinct events may now share this id.
+    return reject(
+      "unsafe_number",
+      "field `id` is an integer above 2^53, which JSON.parse cannot hold exactly",
+    );
+  }
   const eventLogId = String(log.id);
   const deviceId = deviceIdOf(log);
   if (deviceId === undefined) {
@@ -71,34 +97,39 @@ export function normalizeEventLog(input: unknown, context: NormalizeContext): No
     });
   }
   const occurredAt = parseInstant(log.timestamp);
-  if (occurredAt === undefined) {
-    return reject("invalid_timestamp", describeInstant("timestamp", log.timestamp), { eventLogId, deviceId });
-  }
-  const recordedAt = parseInstant(log.createdAt);
-  if (recordedAt === undefined) {
-    return reject("invalid_created_at", describeInstant("createdAt", log.createdAt), {
+  if (occurredAt === undefined || !isStorableInstant(occurredAt)) {
+    return reject("invalid_timestamp", describeInstant("timestamp", log.timestamp, occurredAt), {
       eventLogId,
       deviceId,
     });
   }
-  return {
-    ok: true,
-    event: {
+  const recordedAt = parseInstant(log.createdAt);
+  if (recordedAt === undefined || !isStorableInstant(recordedAt)) {
+    return reject("invalid_created_at", describeInstant("createdAt", log.createdAt, recordedAt), {
       eventLogId,
       deviceId,
-      domainId: domainIdOf(log) ?? null,
-      userId: userIdOf(log) ?? null,
-      success: successOf(log) ?? null,
-      occurredAt: occurredAt.toISOString(),
-      recordedAt: recordedAt.toISOString(),
-      receivedAt: context.receivedAt.toISOString(),
-      delayMs: recordedAt.getTime() - occurredAt.getTime(),
-      via: context.via,
-      payloadVersion: context.payloadVersion ?? PARAKEY_PAYLOAD_VERSION,
-      // The original, untouched: fields we could not type (say `success: "yes"`) stay as received.
-      eventLog: original as OriginalEventLog,
-    },
+    });
+  }
+  const event: DoorEvent = {
+    eventLogId,
+    deviceId,
+    domainId: domainIdOf(log) ?? null,
+    userId: userIdOf(log) ?? null,
+    success: successOf(log) ?? null,
+    occurredAt: occurredAt.toISOString(),
+    recordedAt: recordedAt.toISOString(),
+    receivedAt: context.receivedAt.toISOString(),
+    delayMs: recordedAt.getTime() - occurredAt.getTime(),
+    via: context.via,
+    payloadVersion: context.payloadVersion ?? PARAKEY_PAYLOAD_VERSION,
+    // The original, untouched: fields we could not type (say `success: "yes"`) stay as received.
+    eventLog: original as OriginalEventLog,
   };
+  // Accepted means every consumer can decode and store it; anything else is rejected here, stored
+  // with its exact bytes, instead of being dead-lettered downstream for ever.
+  const problem = deliveryProblemOf(event);
+  if (problem) return reject(problem.reason, problem.detail, { eventLogId, deviceId });
+  return { ok: true, event };
 }
 
 /**
@@ -114,21 +145,79 @@ function typedView(input: Record<string, unknown>): Record<string, unknown> {
   return view;
 }
 
-function describeInstant(field: string, value: unknown): string {
+function describeInstant(field: string, value: unknown, parsed: Date | undefined): string {
   if (value === undefined || value === null) return `field \`${field}\` is missing`;
+  if (parsed !== undefined) {
+    return `field \`${field}\` lies outside 0001-01-01T00:00:00Z…9999-12-31T23:59:59.999Z, which the consumers' stores cannot hold`;
+  }
   return `field \`${field}\` is not an ISO-8601 instant with a time zone`;
 }
 
 /**
  * Parses a request or response body (UTF-8 text) and normalizes it. Bodies that are not JSON are
- * rejected as `not_json`.
+ * rejected as `not_json`; a number JSON.parse would round (see `unsafeNumberMember`) as
+ * `unsafe_number`, so the original carried on the record is exactly what was received.
  */
 export function normalizeEventLogText(text: string, context: NormalizeContext): Normalized {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return reject("not_json", `body is not valid JSON: ${(error as Error).message}`);
+    return reject("not_json", `body is not valid JSON: ${bounded((error as Error).message)}`);
+  }
+  const unsafe = unsafeNumberMember(text);
+  if (unsafe !== undefined) {
+    return reject(
+      "unsafe_number",
+      `member ${bounded(JSON.stringify(unsafe))} holds a number a 64-bit float cannot represent exactly`,
+    );
   }
   return normalizeEventLog(json, context);
+}
+
+/**
+ * The member name nearest before the first number whose source text JSON.parse would change
+ * (lossless-json's `isSafeNumber`: an integer above 2^53, more digits than a double keeps), or
+ * `undefined` when there is none. `text` is valid JSON (JSON.parse read it), so telling numbers from
+ * strings is all it takes: one pass, and only numbers of 16+ characters or with an exponent are
+ * checked — a shorter one always survives.
+ */
+function unsafeNumberMember(text: string): string | undefined {
+  let keyStart = -1;
+  let keyEnd = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      const start = i;
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++)
+        if (text.charCodeAt(i) === BACKSLASH) i++;
+      let next = i + 1;
+      while (next < text.length && isJsonSpace(text.charCodeAt(next))) next++;
+      if (text.charCodeAt(next) === COLON) [keyStart, keyEnd] = [start, i + 1];
+    } else if (c === MINUS || isDigit(c)) {
+      let end = i;
+      while (end < text.length && isNumberChar(text.charCodeAt(end))) end++;
+      const token = text.slice(i, end);
+      if ((token.length >= 16 || /[eE]/.test(token)) && !isSafeNumber(token)) {
+        return keyStart < 0 ? "(top level)" : (JSON.parse(text.slice(keyStart, keyEnd)) as string);
+      }
+      i = end - 1;
+    }
+  }
+  return undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const MINUS = 0x2d;
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+/** Digits, sign, point, exponent. */
+const isNumberChar = (c: number) =>
+  isDigit(c) || c === MINUS || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
+
+/** Details go into a Kafka header and a log line: keep them short. */
+function bounded(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }

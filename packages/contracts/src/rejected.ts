@@ -11,11 +11,18 @@ export interface RejectedMetadata {
   remoteAddress?: string;
   /** Poller: which integration read it. */
   integration?: string;
+  /**
+   * Set when the record value is only a prefix of the payload (a body over the webhook limit, or a
+   * payload larger than the rejected topic accepts): the whole payload's size and SHA-256 (hex).
+   */
+  truncatedFrom?: { bytes: number; sha256: string };
 }
 
 /**
  * Headers of a record on `parakey.event-logs.rejected.v1`. The record value is the payload's exact
- * bytes (never re-encoded), so it can be replayed once the contract learns to read it.
+ * bytes (never re-encoded), so it can be replayed once the contract learns to read it; or, with
+ * `pb-truncated: true`, the first bytes of a payload too large to keep, with `pb-original-bytes` and
+ * `pb-original-sha256` (hex) of the whole.
  *
  * @example
  * producer.send({ topic: Topics.rejected, messages: [{ key: null, value: body, headers: rejectedRecordHeaders(r, meta) }] });
@@ -37,6 +44,11 @@ export function rejectedRecordHeaders(rejection: Rejection, meta: RejectedMetada
     ["pb-integration", meta.integration],
   ];
   for (const [name, value] of optional) if (value !== undefined) headers[name] = value;
+  if (meta.truncatedFrom) {
+    headers["pb-truncated"] = "true";
+    headers["pb-original-bytes"] = String(meta.truncatedFrom.bytes);
+    headers["pb-original-sha256"] = meta.truncatedFrom.sha256;
+  }
   return headers;
 }
 

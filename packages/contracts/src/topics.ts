@@ -6,6 +6,15 @@ export const Topics = {
   rejected: "parakey.event-logs.rejected.v1",
   /** CheckIn v1, keyed by domain id. */
   checkins: "parakey.checkins.v1",
+  /**
+   * DoorEvent v1 with each event log id at most once, ever (written in Kafka transactions by the
+   * streams service): read it with isolation level read_committed. Keyed by device id.
+   */
+  doorEvents: "parakey.door-events.v1",
+  /** AnonymousDoorEvent v1: the same events without personal data, transactional like doorEvents. */
+  doorEventsAnonymous: "parakey.door-events.anonymous.v1",
+  /** Compacted, internal: the event log ids streams has written, per input partition. */
+  doorEventsSeen: "parakey-bridge.door-events.seen",
   /** Compacted: the poller's checkpoint per integration. */
   pollerState: "parakey-bridge.poller-state",
 } as const;

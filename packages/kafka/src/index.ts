@@ -11,7 +11,12 @@ export * from "./consumer/index.js";
 export { doorEventRecord } from "./door-event-record.js";
 export { groupLag } from "./group-lag.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
-export { BatchingProducer, type BatchingProducerOptions, type OutgoingRecord } from "./producer.js";
+export {
+  BatchingProducer,
+  type BatchingProducerOptions,
+  type OutgoingRecord,
+  RecordTooLargeError,
+} from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
 export {
   ConsumerGroupId,
@@ -32,3 +37,11 @@ export {
   type TopicSpec,
 } from "./topic-admin.js";
 export { contextFromHeaders, headersToStrings, messagingAttributes, startProducerSpan } from "./tracing.js";
+export {
+  type PartitionProcessor,
+  type ProcessedChunk,
+  type StateEntry,
+  type StreamRecord,
+  TransactionalStream,
+  type TransactionalStreamOptions,
+} from "./transactional.js";

@@ -1,3 +1,8 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -75,6 +80,56 @@ describe("partition leadership and compacted state on the real broker", () => {
     await second.stop();
   });
 
+  it("lets a leader paused past its session timeout rejoin as a follower, leaving the lead with the member that took over", async () => {
+    const group = uniqueName("lead-fence");
+    // The paused leader's client id sorts first, so a claim it made on rejoining would win the tie
+    // between two claimants (chooseLeader): only giving up its claim keeps the lead where it went.
+    const paused = spawnCandidate({ clientId: `aaa-${group}`, group, topic });
+    try {
+      await until(() => paused.lines.includes("elected"), "the first candidate to lead");
+      const survivorTerms: AbortSignal[] = [];
+      const survivor = new PartitionLeadership({
+        kafka: createKafka({ brokers: testKafkaBrokers(), clientId: `zzz-${group}`, ssl: false }, log),
+        group,
+        topic,
+        log,
+        sessionTimeoutMs: 6_000,
+        heartbeatIntervalMs: 500,
+        onElected: (term) => survivorTerms.push(term.signal),
+      });
+      await survivor.start();
+      // The survivor's join rebalances the group; the first candidate keeps the lead.
+      await until(
+        () => paused.lines.filter((line) => line === "elected").length >= 2 && !survivor.isLeader,
+        "the first candidate to keep the lead after the second joined",
+      );
+
+      paused.child.kill("SIGSTOP"); // a GC pause, a frozen node: no heartbeats, no timers
+      await until(() => survivor.isLeader, "the survivor to take over from the silent leader");
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const linesBeforeWaking = paused.lines.length;
+      const termsBefore = survivorTerms.length;
+      paused.child.kill("SIGCONT");
+
+      // It fences itself, finds it was evicted, and rejoins: a rebalance that ends the survivor's term
+      // and hands out the lead again.
+      await until(
+        () => paused.lines.slice(linesBeforeWaking).includes("ended"),
+        "the woken leader to end its term",
+      );
+      await until(
+        () => survivorTerms.length > termsBefore && survivor.isLeader,
+        "the rebalance caused by the woken member's rejoin",
+      );
+      expect(survivor.isLeader).toBe(true);
+      expect(paused.lines.slice(linesBeforeWaking)).not.toContain("elected");
+      expect(survivorTerms.filter((signal) => !signal.aborted)).toHaveLength(1);
+      await survivor.stop();
+    } finally {
+      paused.child.kill("SIGKILL");
+    }
+  }, 90_000);
+
   it("reads the latest value per key of a compacted topic up to its end, tombstones included", async () => {
     const producer = new BatchingProducer(kafka, { log, registry: new Registry() });
     await producer.start();
@@ -99,3 +154,48 @@ describe("partition leadership and compacted state on the real broker", () => {
     await admin.deleteTopics({ topics: [empty] }).catch(() => undefined);
   });
 });
+
+/**
+ * A leadership candidate in its own process (so it can be paused with SIGSTOP while the test's own
+ * candidate runs on): prints "elected" and "ended" for each term.
+ */
+function spawnCandidate(options: { clientId: string; group: string; topic: string }): {
+  child: ChildProcess;
+  lines: string[];
+} {
+  const source = pathToFileURL(fileURLToPath(new URL("./index.ts", import.meta.url))).href;
+  const dir = mkdtempSync(join(tmpdir(), "lead-candidate-"));
+  const script = join(dir, "candidate.mts");
+  writeFileSync(
+    script,
+    `import { createKafka, PartitionLeadership } from ${JSON.stringify(source)};
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {}, child() { return quiet; } };
+const log = quiet as never;
+const kafka = createKafka({ brokers: ${JSON.stringify(testKafkaBrokers())}, clientId: ${JSON.stringify(options.clientId)}, ssl: false }, log);
+const leadership = new PartitionLeadership({
+  kafka, group: ${JSON.stringify(options.group)}, topic: ${JSON.stringify(options.topic)}, log,
+  sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500,
+  onElected: (term) => {
+    process.stdout.write("elected\\n");
+    term.signal.addEventListener("abort", () => process.stdout.write("ended\\n"));
+  },
+});
+await leadership.start();
+`,
+  );
+  const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@parakey-bridge/source", script], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  child.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  let buffered = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString("utf8");
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    lines.push(...parts.filter((line) => line.length > 0));
+  });
+  return { child, lines };
+}

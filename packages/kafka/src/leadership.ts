@@ -42,7 +42,9 @@ const CLAIM = "leader";
  * so the work must tolerate an occasional overlap (the poller only re-produces events).
  *
  * The assignor is sticky: the current leader claims the partition when it rejoins, so a replica
- * joining the group (a rolling deploy) does not move the lead.
+ * joining the group (a rolling deploy) does not move the lead. A leader that fenced itself does not
+ * claim it: it rejoins as a follower of whoever took over, or, when the broker never evicted it,
+ * resumes with its next accepted heartbeat.
  *
  * @example
  * const leadership = new PartitionLeadership({
@@ -59,8 +61,15 @@ export class PartitionLeadership implements Component {
   private readonly sessionTimeoutMs: number;
   private readonly heartbeatIntervalMs: number;
   private term: AbortController | undefined;
-  /** Whether this member held partition 0 in the last generation it joined (its sticky claim). */
+  /** Whether this member was assigned partition 0 in the last generation it joined. */
   private holds = false;
+  /**
+   * What this member claims when it (re)joins: that it holds the lead. Given up when it fences
+   * itself, so that after an eviction it does not take the lead back from whoever took over.
+   */
+  private claims = false;
+  /** Its term ended by the silence fence while it may still belong to the generation. */
+  private fenced = false;
   private lastHeartbeat = 0;
   private fenceTimer: NodeJS.Timeout | undefined;
   private failed: Error | undefined;
@@ -78,7 +87,7 @@ export class PartitionLeadership implements Component {
       // An idle fetch returns after this long, and the member heartbeats between fetches.
       maxWaitTimeInMs: this.heartbeatIntervalMs,
       allowAutoTopicCreation: false,
-      partitionAssigners: [stickyLeaderAssigner(() => this.holds)],
+      partitionAssigners: [stickyLeaderAssigner(() => this.claims)],
     });
     this.watch();
   }
@@ -101,6 +110,7 @@ export class PartitionLeadership implements Component {
     clearInterval(this.fenceTimer);
     this.revoke("stopping");
     this.holds = false;
+    this.claims = false;
     await this.consumer.disconnect();
   }
 
@@ -110,18 +120,30 @@ export class PartitionLeadership implements Component {
     this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
       const partitions = payload.memberAssignment[this.options.topic] ?? [];
       this.holds = partitions.includes(0);
+      this.claims = this.holds;
+      this.fenced = false;
       this.lastHeartbeat = Date.now();
       if (this.holds && !this.term) this.elect();
       if (!this.holds) this.revoke("partition assigned to another member");
     });
     this.consumer.on(events.HEARTBEAT, () => {
       this.lastHeartbeat = Date.now();
+      // A heartbeat the broker accepted means the generation did not change while this member was
+      // silent: nobody else was given the partition, so the fenced term may start again. (After an
+      // eviction the heartbeat fails instead, and the member rejoins without claiming the lead.)
+      if (this.fenced && this.holds && !this.term) {
+        this.fenced = false;
+        this.claims = true;
+        this.options.log.info({ group: this.options.group }, "still in the same generation after a fence");
+        this.elect();
+      }
     });
     this.consumer.on(events.REBALANCING, () => this.revoke("group rebalancing"));
     this.consumer.on(events.STOP, () => this.revoke("consumer stopped"));
     this.consumer.on(events.CRASH, ({ payload }) => {
       this.revoke("consumer crashed");
       this.holds = false;
+      this.claims = false;
       const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
       if (payload.restart) {
         log.warn(
@@ -136,9 +158,16 @@ export class PartitionLeadership implements Component {
     });
   }
 
-  /** The broker evicts a member that did not heartbeat for a session timeout; assume it did. */
+  /**
+   * The broker evicts a member that did not heartbeat for a session timeout; assume it did: end the
+   * term and give up the claim, so the rejoin that follows an eviction leaves the lead with whoever
+   * took over (no flapping back). If the broker did not evict it after all, the next accepted
+   * heartbeat starts a new term (see the HEARTBEAT listener).
+   */
   private fenceIfSilent(): void {
     if (this.term && Date.now() - this.lastHeartbeat > this.sessionTimeoutMs) {
+      this.fenced = true;
+      this.claims = false;
       this.revoke("no heartbeat within the session timeout");
     }
   }

@@ -1,5 +1,5 @@
 import { type Span, SpanStatusCode } from "@opentelemetry/api";
-import { type Component, UnavailableError } from "@parakey-bridge/service-kit";
+import { BridgeError, type Component, UnavailableError } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import {
   CompressionTypes,
@@ -10,6 +10,7 @@ import {
   type ProducerBatch,
 } from "kafkajs";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { recordBytesBound, TopicLimits } from "./topic-limits.js";
 import { startProducerSpan } from "./tracing.js";
 
 /** One record to produce. Values are bytes; headers are strings (CloudEvents, trace context). */
@@ -36,13 +37,65 @@ export interface BatchingProducerOptions {
   /** "none" unless measured faster (see the ingest benchmark). */
   compression?: "none" | "gzip";
   transactionalId?: string;
+  /**
+   * Topics this producer writes, whose `max.message.bytes` is read at start; others are read on
+   * their first record (Kafka's default applies meanwhile).
+   */
+  topics?: readonly string[];
+}
+
+/**
+ * One record larger than its topic accepts (`max.message.bytes`): never sent, or refused by the
+ * broker on its own. Not retryable — the same bytes will not fit later — so the caller stores it
+ * elsewhere (the ingress: on the rejected topic) instead of answering 503 for ever. Records batched
+ * with it are not affected.
+ */
+export class RecordTooLargeError extends BridgeError {
+  constructor(
+    readonly topic: string,
+    readonly bytes: number,
+    readonly maxBytes: number,
+  ) {
+    super(
+      "record_too_large",
+      `the record (about ${bytes} bytes) is larger than topic ${topic} accepts (${maxBytes} bytes per batch)`,
+      { retryable: false, status: 500 },
+    );
+    this.name = "RecordTooLargeError";
+  }
+}
+
+/** The broker refused a partition's batch as too large: split the request and try again. */
+const TOO_LARGE = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"]);
+/**
+ * The broker lost or no longer accepts this producer's id/epoch/sequence state (its state expired,
+ * the log was truncated, another producer took the epoch). kafkajs calls these non-retriable, but a
+ * fresh producer (new id, sequences from 0) writes the same records fine: retried, within deadline.
+ */
+const NEEDS_FRESH_PRODUCER = new Set([
+  "UNKNOWN_PRODUCER_ID",
+  "OUT_OF_ORDER_SEQUENCE_NUMBER",
+  "INVALID_PRODUCER_EPOCH",
+]);
+
+/** The Kafka protocol error type of a kafkajs error, looking through its wrappers (`cause`). */
+function kafkaErrorType(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const { type, cause } = current as { type?: unknown; cause?: unknown };
+    if (typeof type === "string") return type;
+    current = cause;
+  }
+  return undefined;
 }
 
 interface Pending {
   record: OutgoingRecord;
   span: Span;
-  /** `Date.now()` when queued: the linger of the batch it opens counts from here. */
+  /** Upper bound of its size in a record batch (`recordBytesBound`). */
+  bytes: number;
+  /** `performance.now()` (monotonic: a wall-clock step never stretches or cuts a deadline) when queued. */
   queuedAt: number;
+  /** `performance.now()` past which the record is answered "not stored". */
   deadline: number;
   settled: boolean;
   resolve: () => void;
@@ -59,6 +112,12 @@ interface Pending {
  * Each `send` resolves only after the broker acknowledged its record, and rejects with a retryable
  * `UnavailableError` when that did not happen within `sendTimeoutMs` — the caller then answers 503
  * and nothing is reported as accepted. A record that timed out while still queued is not sent.
+ *
+ * One bad record never fails the others: each request keeps every topic's records under that topic's
+ * `max.message.bytes` (read at start), a request the broker still refuses as too large is split in
+ * halves and retried, and a single record too large for its topic rejects alone with
+ * `RecordTooLargeError`. Producer-state errors (UNKNOWN_PRODUCER_ID, OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * INVALID_PRODUCER_EPOCH) are retried on a fresh producer within the records' deadline.
  *
  * @example
  * const producer = new BatchingProducer(kafka, { log, registry, lingerMs: 2 });
@@ -80,6 +139,7 @@ export class BatchingProducer implements Component {
   private readonly maxBatch: number;
   private readonly sendTimeoutMs: number;
   private readonly compression: CompressionTypes;
+  private readonly limits: TopicLimits;
   private readonly metrics: { batchSize: Histogram; latency: Histogram; failures: Counter<"reason"> };
 
   constructor(
@@ -91,6 +151,7 @@ export class BatchingProducer implements Component {
     this.sendTimeoutMs = options.sendTimeoutMs ?? 5_000;
     this.compression = options.compression === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
     this.producer = this.newProducer();
+    this.limits = new TopicLimits(kafka, options.log);
     this.metrics = producerMetrics(options.registry);
   }
 
@@ -110,6 +171,9 @@ export class BatchingProducer implements Component {
 
   async start(): Promise<void> {
     await this.producer.connect();
+    await this.limits.refresh(this.options.topics ?? []).catch((error: unknown) => {
+      this.options.log.warn({ err: error }, "could not read max.message.bytes; Kafka's default applies");
+    });
   }
 
   /**
@@ -128,10 +192,12 @@ export class BatchingProducer implements Component {
     return new Promise<void>((resolve, reject) => {
       const headers = { ...(record.headers ?? {}) };
       const span = startProducerSpan(record.topic, record.key, headers);
-      const now = Date.now();
+      const now = performance.now();
+      const withHeaders = { ...record, headers };
       const pending: Pending = {
-        record: { ...record, headers },
+        record: withHeaders,
         span,
+        bytes: recordBytesBound(withHeaders),
         queuedAt: now,
         deadline: now + this.sendTimeoutMs,
         settled: false,
@@ -142,6 +208,11 @@ export class BatchingProducer implements Component {
           this.sendTimeoutMs,
         ),
       };
+      const budget = this.limits.budgetOf(record.topic);
+      if (pending.bytes > budget) {
+        this.failTooLarge(pending, budget);
+        return;
+      }
       this.queue.push(pending);
       this.schedule();
     });
@@ -164,7 +235,7 @@ export class BatchingProducer implements Component {
   private scheduleAfterProduce(): void {
     const first = this.queue[0];
     if (!first || this.lingerTimer) return;
-    const waitMs = first.queuedAt + this.lingerMs - Date.now();
+    const waitMs = first.queuedAt + this.lingerMs - performance.now();
     if (waitMs <= 0 || this.queue.length >= this.maxBatch) this.flushNow();
     else this.lingerTimer = setTimeout(() => this.flushNow(), waitMs);
   }
@@ -175,12 +246,28 @@ export class BatchingProducer implements Component {
       this.lingerTimer = undefined;
     }
     if (this.inFlight) return;
-    const now = Date.now();
+    const now = performance.now();
     const batch: Pending[] = [];
+    const topicBytes = new Map<string, number>();
     while (batch.length < this.maxBatch && this.queue.length > 0) {
-      const next = this.queue.shift() as Pending;
+      const next = this.queue[0] as Pending;
       // Already answered as failed: sending it now would store what we told the caller was not stored.
-      if (!next.settled && next.deadline > now) batch.push(next);
+      if (next.settled || next.deadline <= now) {
+        this.queue.shift();
+        continue;
+      }
+      const { topic } = next.record;
+      const budget = this.limits.budgetOf(topic);
+      const bytes = (topicBytes.get(topic) ?? 0) + next.bytes;
+      if (bytes > budget) {
+        if (topicBytes.has(topic)) break; // the next batch takes it; order is kept
+        this.queue.shift();
+        this.failTooLarge(next, budget); // the topic's limit was lowered since it was queued
+        continue;
+      }
+      this.queue.shift();
+      topicBytes.set(topic, bytes);
+      batch.push(next);
     }
     if (batch.length === 0) return;
     this.inFlight = this.produce(batch).finally(() => {
@@ -190,13 +277,36 @@ export class BatchingProducer implements Component {
   }
 
   /**
-   * Produces one batch, retrying until the earliest deadline of its records: each attempt after a
+   * Produces one batch. When the broker refuses it as too large (its limit was lowered, or our
+   * estimate was short), the batch is split in halves, produced in order; a single record it still
+   * refuses rejects alone with `RecordTooLargeError`. The broker answers per partition, so records of
+   * other partitions in the refused request may be written twice (at-least-once; `ce_id` dedupes).
+   */
+  private async produce(batch: Pending[]): Promise<void> {
+    if ((await this.attempt(batch)) !== "too_large") return;
+    const live = batch.filter((pending) => !pending.settled);
+    // Learn the topic's new limit for the next batches; the halves below do not wait for it.
+    for (const topic of new Set(live.map((p) => p.record.topic))) {
+      void this.limits.refreshInBackground(topic);
+    }
+    const [only] = live;
+    if (live.length === 1 && only) {
+      this.failTooLarge(only, this.limits.budgetOf(only.record.topic));
+      return;
+    }
+    const half = Math.ceil(live.length / 2);
+    await this.produce(live.slice(0, half));
+    await this.produce(live.slice(half));
+  }
+
+  /**
+   * Sends one batch, retrying until the earliest deadline of its records: each attempt after a
    * failure goes through a fresh producer (see `retireProducer`). kafkajs retries at most once on its
    * own, so once the deadline passed and the callers were answered "not stored", no new attempt is
    * made that could store the records much later (a request already on the wire may still land:
    * at-least-once, and Parakey's retry is deduped downstream by `ce_id`).
    */
-  private async produce(batch: Pending[]): Promise<void> {
+  private async attempt(batch: Pending[]): Promise<"done" | "too_large"> {
     const byTopic = new Map<string, Message[]>();
     for (const { record } of batch) {
       const messages = byTopic.get(record.topic) ?? [];
@@ -208,15 +318,15 @@ export class BatchingProducer implements Component {
     const started = performance.now();
     const deadline = Math.min(...batch.map((p) => p.deadline));
     for (let attempt = 0; ; attempt++) {
-      const remaining = deadline - Date.now();
+      const remaining = deadline - performance.now();
       if (remaining <= 0 || batch.every((p) => p.settled)) {
         for (const pending of batch) this.fail(pending, "timeout", "Kafka did not acknowledge in time");
-        return;
+        return "done";
       }
       let timer: NodeJS.Timeout | undefined;
       const sent = this.sendBatch({
         acks: -1,
-        timeout: remaining,
+        timeout: Math.ceil(remaining),
         compression: this.compression,
         topicMessages,
       });
@@ -229,18 +339,24 @@ export class BatchingProducer implements Component {
         ]);
         this.metrics.latency.observe((performance.now() - started) / 1000);
         for (const pending of batch) this.succeed(pending);
-        return;
+        return "done";
       } catch (error) {
         this.retireProducer(sent);
+        const type = kafkaErrorType(error);
+        if (type !== undefined && TOO_LARGE.has(type)) {
+          this.options.log.info({ type, records: batch.length }, "produce refused as too large");
+          return "too_large";
+        }
         const pause = Math.min(1_000, 50 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
-        const permanent = (error as { retriable?: unknown }).retriable === false;
-        if (permanent || Date.now() + pause >= deadline) {
+        const fresh = type !== undefined && NEEDS_FRESH_PRODUCER.has(type);
+        const permanent = !fresh && (error as { retriable?: unknown }).retriable === false;
+        if (permanent || performance.now() + pause >= deadline) {
           this.options.log.warn(
             { err: error, records: batch.length, attempts: attempt + 1 },
             "produce failed",
           );
           for (const pending of batch) this.fail(pending, "error", (error as Error).message);
-          return;
+          return "done";
         }
         this.options.log.debug({ err: error, records: batch.length, attempt }, "produce failed, retrying");
         await new Promise((resolve) => setTimeout(resolve, pause));
@@ -288,6 +404,16 @@ export class BatchingProducer implements Component {
     clearTimeout(pending.timer);
     pending.span.end();
     pending.resolve();
+  }
+
+  private failTooLarge(pending: Pending, budget: number): void {
+    if (pending.settled) return;
+    pending.settled = true;
+    clearTimeout(pending.timer);
+    this.metrics.failures.inc({ reason: "too_large" });
+    pending.span.setStatus({ code: SpanStatusCode.ERROR, message: "record too large for its topic" });
+    pending.span.end();
+    pending.reject(new RecordTooLargeError(pending.record.topic, pending.bytes, budget));
   }
 
   private fail(pending: Pending, reason: "timeout" | "error", message: string): void {
@@ -338,7 +464,7 @@ function producerMetrics(registry: Registry) {
     }),
     failures: new Counter({
       name: "bridge_kafka_produce_failures_total",
-      help: "Records Kafka did not acknowledge, by reason (timeout, error).",
+      help: "Records Kafka did not acknowledge, by reason (timeout, error, too_large).",
       labelNames: ["reason"],
       registers: [registry],
     }),

@@ -55,6 +55,26 @@ export function bridgeTopicSpecs(defaults: TopicDefaults): TopicSpec[] {
       replicationFactor: defaults.replicationFactor,
       config: events,
     },
+    // The exactly-once streams (services/streams): written only in transactions.
+    {
+      topic: Topics.doorEvents,
+      partitions: defaults.partitions,
+      replicationFactor: defaults.replicationFactor,
+      config: events,
+    },
+    {
+      topic: Topics.doorEventsAnonymous,
+      partitions: defaults.partitions,
+      replicationFactor: defaults.replicationFactor,
+      config: events,
+    },
+    {
+      // Partition p is the dedupe state of event-log partition p: the same count, kept forever.
+      topic: Topics.doorEventsSeen,
+      partitions: defaults.partitions,
+      replicationFactor: defaults.replicationFactor,
+      config: { "cleanup.policy": "compact", "min.insync.replicas": minIsr },
+    },
     {
       topic: Topics.pollerState,
       partitions: 1,

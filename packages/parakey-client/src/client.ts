@@ -2,7 +2,7 @@ import { type Clock, systemClock } from "@parakey-bridge/service-kit";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.js";
 import { ParakeyApiError } from "./errors.js";
 import { type EventLogItem, eventLogItemOf, eventLogListOf } from "./event-log-items.js";
-import { type EventLogsQuery, eventLogsSearchParams, nextPageQuery, PAGING_ORDER } from "./paging.js";
+import { type EventLogsQuery, eventLogsSearchParams } from "./paging.js";
 import {
   getWithRetry,
   type HttpAnswer,
@@ -11,6 +11,7 @@ import {
   realSleep,
   type Sleep,
 } from "./retrying-request.js";
+import { readEventLogWindow, type WindowPage } from "./window-reader.js";
 
 /** Parakey's production API. */
 export const PARAKEY_API_URL = "https://api.parakey.co";
@@ -61,8 +62,6 @@ export interface EventLogPage {
   items: EventLogItem[];
   /** The query this page answered. */
   query: EventLogsQuery;
-  /** The query for the following page; `undefined` when this page was the last. */
-  next: EventLogsQuery | undefined;
   /** HTTP requests it took (retries included). */
   attempts: number;
 }
@@ -73,8 +72,10 @@ export type EventLogResult =
   | { status: "not_found"; id: string };
 
 export interface ReadOptions {
-  /** Items per request. Default 100. */
+  /** Items per request (the `limit` asked for; the server may return fewer). Default 100. */
   pageSize?: number;
+  /** Only event logs with `createdAt < until`; unbounded when absent. */
+  until?: Date;
   signal?: AbortSignal;
 }
 
@@ -99,15 +100,18 @@ export interface ParakeyClient {
   getEventLog(id: string, options?: RequestOptions): Promise<EventLogResult>;
 
   /**
-   * Every event log with `createdAt >= startDate`, page by page (oldest first) until exhausted.
-   * Pages are yielded as they arrive so the caller can checkpoint after each one.
+   * Every event log with `from <= createdAt < until`, page by page, each page checked against what
+   * Parakey's server may or may not do (see `readEventLogWindow`). Pages are yielded as they arrive
+   * with what they prove (`completeBelow`, `complete`), so the caller can checkpoint exactly that.
+   * Throws `ParakeyPagingError` when the answers cannot prove the window complete.
    *
    * @example
-   * for await (const page of client.readEventLogsSince(highWaterMark, { pageSize: 200 })) {
+   * for await (const page of client.readWindow(highWaterMark, { pageSize: 200 })) {
    *   await publish(page.items);
+   *   if (page.completeBelow) await checkpoint(page.completeBelow);
    * }
    */
-  readEventLogsSince(startDate: Date, options?: ReadOptions): AsyncGenerator<EventLogPage, void, undefined>;
+  readWindow(from: Date, options?: ReadOptions): AsyncGenerator<WindowPage, void, undefined>;
 }
 
 /**
@@ -117,7 +121,7 @@ export interface ParakeyClient {
  *
  * @example
  * const client = createParakeyClient({ token: config.parakeyToken });
- * for await (const page of client.readEventLogsSince(new Date(Date.now() - 3_600_000))) {
+ * for await (const page of client.readWindow(new Date(Date.now() - 3_600_000))) {
  *   for (const item of page.items) if (item.ok) produce(item.event); else deadLetter(item);
  * }
  */
@@ -135,6 +139,9 @@ export function createParakeyClient(options: ParakeyClientOptions): ParakeyClien
     maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000,
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   };
+
+  // The server returns at least this many items when it holds them: a shorter page is its last.
+  let largestPageSeen = 0;
 
   const get = (path: string, params: URLSearchParams | undefined, request: RequestOptions) => {
     const url = new URL(`${baseUrl}${path}`);
@@ -160,12 +167,12 @@ export function createParakeyClient(options: ParakeyClientOptions): ParakeyClien
       throw badResponse(answer, "the body of GET /eventLogs is neither a JSON array nor { data: [...] }");
     }
     const receivedAt = clock.now();
+    largestPageSeen = Math.max(largestPageSeen, list.length);
     return {
       status: "ok",
       etag: answer.headers.get("etag") ?? undefined,
       items: list.map((raw) => eventLogItemOf(raw, receivedAt)),
       query,
-      next: nextPageQuery(query, list.length),
       attempts: answer.attempts,
     };
   };
@@ -182,26 +189,26 @@ export function createParakeyClient(options: ParakeyClientOptions): ParakeyClien
     };
   };
 
-  async function* readEventLogsSince(
-    startDate: Date,
-    read: ReadOptions = {},
-  ): AsyncGenerator<EventLogPage, void, undefined> {
-    let query: EventLogsQuery | undefined = { startDate, orderBy: PAGING_ORDER, limit: read.pageSize ?? 100 };
-    while (query !== undefined) {
-      const page = await listEventLogs(query, read.signal ? { signal: read.signal } : {});
-      // No If-None-Match was sent, so a 304 here would be Parakey breaking HTTP.
-      if (page.status !== "ok") {
-        throw new ParakeyApiError("parakey_bad_response", "304 to a request without If-None-Match", {
-          attempts: 1,
-          upstreamStatus: 304,
-        });
-      }
-      yield page;
-      query = page.next;
-    }
-  }
+  const readWindow = (from: Date, read: ReadOptions = {}) =>
+    readEventLogWindow(
+      {
+        list: async (query, signal) => {
+          const page = await listEventLogs(query, signal ? { signal } : {});
+          // No If-None-Match was sent, so a 304 here would be Parakey breaking HTTP.
+          if (page.status !== "ok") {
+            throw new ParakeyApiError("parakey_bad_response", "304 to a request without If-None-Match", {
+              attempts: 1,
+              upstreamStatus: 304,
+            });
+          }
+          return page.items;
+        },
+        largestPageSeen: () => largestPageSeen,
+      },
+      { from, until: read.until, pageSize: read.pageSize ?? 100, signal: read.signal },
+    );
 
-  return { listEventLogs, getEventLog, readEventLogsSince };
+  return { listEventLogs, getEventLog, readWindow };
 }
 
 function notModified(answer: HttpAnswer, request: RequestOptions): NotModified {

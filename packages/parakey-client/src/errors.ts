@@ -9,6 +9,8 @@ import { BridgeError } from "@parakey-bridge/service-kit";
  * - `parakey_network_error`: the connection failed on every attempt.
  * - `parakey_bad_response`: an answer we cannot read (not JSON, not a list of event logs).
  * - `parakey_request_rejected`: any other 4xx: our request is wrong; retrying will not help.
+ * - `parakey_paging_violation`: the pages cannot prove a window was read completely
+ *   (`ParakeyPagingError`, with the reason); the next read may get further, retrying at once will not.
  */
 export type ParakeyErrorCode =
   | "parakey_unauthorized"
@@ -17,7 +19,8 @@ export type ParakeyErrorCode =
   | "parakey_timeout"
   | "parakey_network_error"
   | "parakey_bad_response"
-  | "parakey_request_rejected";
+  | "parakey_request_rejected"
+  | "parakey_paging_violation";
 
 const RETRYABLE: Record<ParakeyErrorCode, boolean> = {
   parakey_unauthorized: false,
@@ -27,6 +30,7 @@ const RETRYABLE: Record<ParakeyErrorCode, boolean> = {
   parakey_network_error: true,
   parakey_bad_response: false,
   parakey_request_rejected: false,
+  parakey_paging_violation: false,
 };
 
 /**

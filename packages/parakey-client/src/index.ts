@@ -17,8 +17,6 @@ export {
   type EventLogOrder,
   type EventLogsQuery,
   eventLogsSearchParams,
-  nextPageQuery,
-  PAGING_ORDER,
   type ParsedEventLogsQuery,
   parseEventLogsQuery,
   type ResolvedEventLogsQuery,
@@ -26,3 +24,11 @@ export {
 } from "./paging.js";
 export { parseRetryAfter } from "./retry-after.js";
 export type { RetryInfo, Sleep } from "./retrying-request.js";
+export {
+  createdAtOf,
+  PAGING_VIOLATION_REASONS,
+  type PagingViolationReason,
+  ParakeyPagingError,
+  readEventLogWindow,
+  type WindowPage,
+} from "./window-reader.js";

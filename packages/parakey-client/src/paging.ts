@@ -1,35 +1,31 @@
 import { parseInstant } from "@parakey-bridge/contracts";
 
 /**
- * THE PAGING ASSUMPTION — the one place that says how `GET /eventLogs` pages.
+ * THE PAGING ASSUMPTION — the one place that says what `GET /eventLogs` is relied on to do.
  *
- * Parakey documents `limit`, `startDate` and `orderBy=createdAt:ASC|DESC` and says nothing about
- * pagination. Until Parakey publishes more, the client and the simulator both assume:
+ * Parakey documents only `GET /eventLogs?limit=1` (the ETag change check) and
+ * `GET /eventLogs?startDate={createdAt}&orderBy=createdAt:DESC`. So the client relies on exactly:
  *
- * - `startDate` (ISO-8601) keeps event logs with `createdAt >= startDate` (inclusive).
- * - `orderBy` defaults to `createdAt:DESC`: the documented change check `GET /eventLogs?limit=1`
- *   only notices new event logs if the first item is the newest one.
- * - Event logs with the same `createdAt` keep the order Parakey received them in (a stable sort).
- * - `offset` (default 0) skips that many event logs of the ordered result; it is the page cursor.
- * - `limit` caps the page; without it every matching event log is returned (the documented poll loop
- *   reads "each event log" without one).
- * - A page with fewer than `limit` items is the last page.
+ * - `startDate` (ISO-8601) filters on `createdAt`, inclusive or exclusive: readers ask for 1 ms
+ *   before the instant they need, which works either way, and drop what lies below it.
+ * - `orderBy` defaults to, and `createdAt:DESC` gives, newest first: the change check only notices
+ *   new event logs if the first item is the newest one.
+ * - `limit` never returns *more* than asked.
  *
- * Readers page with `orderBy=createdAt:ASC`: a new event log gets `createdAt` = Parakey's "now" (even a
- * late upload from an offline lock), so it lands after everything already read and never shifts an
- * offset already passed. With DESC every arrival would slide the offsets and a page boundary could
- * skip or repeat items.
+ * Everything else is undocumented and only used once the answers show it works, page by page
+ * (`readEventLogWindow` in window-reader.ts): `orderBy=createdAt:ASC` (used as a `startDate` cursor
+ * when a page really comes oldest first), `offset` (used newest first when a page really continues
+ * the previous one), the largest `limit` honoured (a short page ends a read only when the server has
+ * shown it returns more), and the order of event logs sharing one `createdAt` (boundaries are read
+ * with their ties whole and deduped by id). What cannot be proven stops the read loudly.
  *
- * The simulator serves `GET /eventLogs` with {@link parseEventLogsQuery} and {@link selectEventLogs},
- * so a change here changes both sides.
+ * The simulator parses requests with {@link parseEventLogsQuery} and {@link selectEventLogs}, and
+ * then applies its `PagingBehaviour` switches (each way Parakey might really behave).
  */
 export type EventLogOrder = "createdAt:ASC" | "createdAt:DESC";
 
 /** The order Parakey is assumed to use when `orderBy` is absent. */
 export const DEFAULT_EVENT_LOG_ORDER: EventLogOrder = "createdAt:DESC";
-
-/** The order readers page in (see the assumption above for why). */
-export const PAGING_ORDER: EventLogOrder = "createdAt:ASC";
 
 /** Query parameters of `GET /eventLogs`. */
 export interface EventLogsQuery {
@@ -136,17 +132,4 @@ export function selectEventLogs<T>(
   matching.sort((a, b) => direction * (createdAtMsOf(a) - createdAtMsOf(b)));
   const end = query.limit === undefined ? undefined : query.offset + query.limit;
   return matching.slice(query.offset, end);
-}
-
-/**
- * The query for the page after one that held `itemCount` items, or `undefined` when that page was
- * the last (shorter than its `limit`, or unlimited).
- *
- * @example
- * let query: EventLogsQuery | undefined = { startDate, orderBy: PAGING_ORDER, limit: 100 };
- * while (query) { const items = await fetchPage(query); query = nextPageQuery(query, items.length); }
- */
-export function nextPageQuery(query: EventLogsQuery, itemCount: number): EventLogsQuery | undefined {
-  if (query.limit === undefined || itemCount < query.limit) return undefined;
-  return { ...query, offset: (query.offset ?? 0) + itemCount };
 }

@@ -40,6 +40,16 @@ describe("parakey-simulator command line", () => {
         "0.001",
         "--log-level",
         "debug",
+        "--paging-asc",
+        "honoured",
+        "--paging-offset",
+        "honoured",
+        "--paging-limit-cap",
+        "50",
+        "--paging-ties",
+        "unstable",
+        "--paging-start-date",
+        "exclusive",
       ],
       {},
     );
@@ -65,6 +75,13 @@ describe("parakey-simulator command line", () => {
             allowedOffsetMinutes: 10,
             deviceIds: ["dev_1"],
           })),
+          paging: {
+            ascending: "honoured",
+            offset: "honoured",
+            limitCap: 50,
+            ties: "unstable",
+            startDate: "exclusive",
+          },
         },
       },
     });
@@ -75,9 +92,24 @@ describe("parakey-simulator command line", () => {
     expect(parsed).toMatchObject({
       ok: true,
       options: {
-        simulator: { token: "from-env", port: 8089, host: "0.0.0.0", rate: 1, seed: 1, webhooks: [] },
+        simulator: {
+          token: "from-env",
+          port: 8089,
+          host: "0.0.0.0",
+          rate: 1,
+          seed: 1,
+          webhooks: [],
+          // The documented behaviour alone.
+          paging: { ascending: "ignored", offset: "ignored", ties: "stable", startDate: "inclusive" },
+        },
       },
     });
+  });
+
+  it("refuses a paging switch it does not know, naming it", () => {
+    const parsed = parseCliOptions(["--token", "t", "--paging-asc", "sometimes"], {});
+    expect(parsed.ok).toBe(false);
+    expect(parsed.ok === false && parsed.message).toContain("ascending");
   });
 
   it("lists every problem at once", () => {

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
+import { z } from "zod";
 import type { StartSimulatorOptions } from "./simulator.js";
+import { PagingBehaviour } from "./store/paging-behaviour.js";
 import type { WebhookSettings } from "./webhooks/webhook.js";
 
 export const USAGE = `usage: parakey-simulator --token <token> [options]
@@ -18,6 +20,11 @@ export const USAGE = `usage: parakey-simulator --token <token> [options]
   --clock-offset-ms <n>          Parakey's clock minus the real clock (default 0);
                                  write a negative one as --clock-offset-ms=-30000
   --retry-time-scale <x>         multiplies webhook retry delays (default 1; 0.001 = 20 min in 1.2 s)
+  --paging-asc honoured|ignored  orderBy=createdAt:ASC (default ignored: newest first, as documented)
+  --paging-offset honoured|ignored   offset (default ignored: every page starts at the top)
+  --paging-limit-cap <n>         the largest page returned whatever limit asks (default none)
+  --paging-ties stable|unstable  order of event logs sharing one createdAt (default stable)
+  --paging-start-date inclusive|exclusive   startDate bound (default inclusive)
   --log-level <level>            pino level (default info)
   --help
 `;
@@ -83,6 +90,18 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     ...(deviceIds === undefined ? {} : { deviceIds }),
   }));
 
+  const paging = PagingBehaviour.safeParse({
+    ascending: values["paging-asc"],
+    offset: values["paging-offset"],
+    limitCap:
+      values["paging-limit-cap"] === undefined
+        ? undefined
+        : number("paging-limit-cap", values["paging-limit-cap"], 1, positive),
+    ties: values["paging-ties"],
+    startDate: values["paging-start-date"],
+  });
+  if (!paging.success) problems.push(`paging switches: ${z.prettifyError(paging.error)}`);
+
   const simulator = {
     token: token ?? "",
     port: number("port", values.port, 8089, (n) => whole(n) && n <= 65535),
@@ -96,6 +115,7 @@ export function parseCliOptions(argv: string[], env: Record<string, string | und
     clockOffsetMs: number("clock-offset-ms", values["clock-offset-ms"], 0, Number.isInteger),
     retryTimeScale: number("retry-time-scale", values["retry-time-scale"], 1, (n) => n > 0),
     webhooks,
+    ...(paging.success ? { paging: paging.data } : {}),
   };
   if (problems.length > 0) return { ok: false, message: problems.join("\n") };
   return { ok: true, options: { simulator, logLevel: values["log-level"] ?? "info" } };
@@ -122,6 +142,11 @@ function parse(argv: string[]) {
       "offline-fraction": { type: "string" },
       "clock-offset-ms": { type: "string" },
       "retry-time-scale": { type: "string" },
+      "paging-asc": { type: "string" },
+      "paging-offset": { type: "string" },
+      "paging-limit-cap": { type: "string" },
+      "paging-ties": { type: "string" },
+      "paging-start-date": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean", short: "h" },
     },

@@ -39,6 +39,7 @@ log.info(
     offlineFraction: options.offlineFraction,
     clockOffsetMs: options.clockOffsetMs,
     retryTimeScale: options.retryTimeScale,
+    paging: options.paging,
     webhooks: options.webhooks?.map((hook) => ({ url: hook.url, headers: Object.keys(hook.headers ?? {}) })),
   },
   "parakey simulator listening",

@@ -18,6 +18,12 @@ export {
 } from "./simulator.js";
 export { DuplicateEventLogError, EventLogStore, type StoredEventLog } from "./store/event-log-store.js";
 export {
+  DOCUMENTED_PAGING,
+  describePaging,
+  PagingBehaviour,
+  pagingMatrix,
+} from "./store/paging-behaviour.js";
+export {
   type DeliveryFilterSettings,
   deliveryVerdict,
   type FilterVerdict,

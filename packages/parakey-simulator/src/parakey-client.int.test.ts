@@ -2,6 +2,7 @@ import {
   createParakeyClient,
   type EventLogPage,
   type ParakeyClientOptions,
+  type WindowPage,
 } from "@parakey-bridge/parakey-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "./simulator.js";
@@ -64,7 +65,18 @@ describe("parakey-client against the simulator", () => {
     expect(changed.items.map((item) => (item.ok ? item.event.eventLogId : undefined))).toEqual(["el_newest"]);
   });
 
-  it("reads every event log since a date page by page until a short page, one request per page", async () => {
+  /** Event logs a day old: an account with history before the window read. */
+  const addHistory = (count: number) =>
+    sim.api.addEvents(
+      Array.from({ length: count }, (_, i) => {
+        const at = new Date(Date.now() - 86_400_000 + i * 1_000).toISOString();
+        return { id: `el_history_${i}`, timestamp: at, createdAt: at, device: { id: "dev_1" } };
+      }),
+    );
+
+  it("reads every event log of a window page by page, oldest first with startDate as the cursor, when the server honours ASC", async () => {
+    sim.api.setPaging({ ascending: "honoured" });
+    addHistory(10);
     const since = new Date(Date.now() - 1000);
     sim.api.generate(40);
     sim.api.uploadBacklog({ count: 15 });
@@ -72,42 +84,39 @@ describe("parakey-client against the simulator", () => {
     const expected = sim.api
       .eventLogs()
       .filter((log) => Date.parse(String(log.createdAt)) >= since.getTime());
-    sim.api.resetStats();
 
-    const pages: EventLogPage[] = [];
-    for await (const page of clientFor().readEventLogsSince(since, { pageSize: 10 })) pages.push(page);
+    const pages: WindowPage[] = [];
+    for await (const page of clientFor().readWindow(since, { pageSize: 10 })) pages.push(page);
 
     const items = pages.flatMap((page) => page.items);
     const ids = items.map((item) => (item.ok ? item.event.eventLogId : (item.raw as { id: string }).id));
-    expect(ids).toEqual(expected.map((log) => log.id));
-    expect(
-      pages
-        .map((page) => page.items.length)
-        .slice(0, -1)
-        .every((n) => n === 10),
-    ).toBe(true);
-    expect(pages.at(-1)?.items.length).toBeLessThan(10);
-    expect(sim.api.stats().api.total).toBe(pages.length);
+    expect(new Set(ids)).toEqual(new Set(expected.map((log) => String(log.id))));
+    expect(ids).toHaveLength(expected.length);
+    // (Oldest first when the window spans more than one createdAt; a burst stamped in one millisecond
+    // looks the same both ways and is read newest first with a larger limit.)
+    expect(pages.at(-1)).toMatchObject({ complete: true });
     // The one bad item is a rejection value; every other item of its page made it.
     expect(items.filter((item) => !item.ok)).toEqual([
       expect.objectContaining({ rejection: expect.objectContaining({ reason: "missing_device_id" }) }),
     ]);
   });
 
-  it("asks for one more, empty page when the last page is exactly full", async () => {
+  it("stops with a paging violation when a window holds more than a page and the server honours only the documented parameters with limit capped", async () => {
+    sim.api.setPaging({ limitCap: 10 });
+    addHistory(10);
     const since = new Date(Date.now() - 1000);
     sim.api.addEvents(
-      Array.from({ length: 20 }, (_, i) => ({
-        id: `el_${i}`,
-        timestamp: new Date().toISOString(),
-        createdAt: new Date().toISOString(),
-        device: { id: "dev_1" },
-      })),
+      Array.from({ length: 25 }, (_, i) => {
+        const at = new Date(since.getTime() + 1 + i).toISOString();
+        return { id: `el_window_${i}`, timestamp: at, createdAt: at, device: { id: "dev_1" } };
+      }),
     );
-    const sizes: number[] = [];
-    for await (const page of clientFor().readEventLogsSince(since, { pageSize: 10 }))
-      sizes.push(page.items.length);
-    expect(sizes).toEqual([10, 10, 0]);
+    const pages: WindowPage[] = [];
+    const read = async () => {
+      for await (const page of clientFor().readWindow(since, { pageSize: 10 })) pages.push(page);
+    };
+    await expect(read()).rejects.toMatchObject({ code: "parakey_paging_violation", reason: "repeated_page" });
+    expect(pages.every((page) => !page.complete && page.completeBelow === undefined)).toBe(true);
   });
 
   it("honours 429 Retry-After: waits the asked seconds, then succeeds", async () => {

@@ -6,6 +6,7 @@ import { type SimulatorStats, simulatorStats } from "./api/control-routes.js";
 import { FaultInjector } from "./api/faults.js";
 import { RequestStats } from "./api/request-stats.js";
 import { EventLogStore, type StoredEventLog } from "./store/event-log-store.js";
+import { PagingBehaviour } from "./store/paging-behaviour.js";
 import { EventStream } from "./stream/event-stream.js";
 import { WEBHOOK_TIMEOUT_MS } from "./webhooks/retry-schedule.js";
 import type { WebhookSettings } from "./webhooks/webhook.js";
@@ -30,6 +31,11 @@ export interface SimulatorOptions {
   backlogSpanMs?: number;
   /** Parakey's clock minus the real clock (stamps `createdAt`, answers `startDate`). Default 0. */
   clockOffsetMs?: number;
+  /**
+   * How `GET /eventLogs` treats what Parakey does not document (ASC, offset, a limit cap, tie order,
+   * startDate bound). A switch left out keeps the documented behaviour (see `PagingBehaviour`).
+   */
+  paging?: Partial<PagingBehaviour>;
   /** Webhooks configured from the start (more can be added later). */
   webhooks?: WebhookSettings[];
   /** Multiplies the webhook retry delays (0.001: the 20-minute schedule in 1.2 s). Default 1. */
@@ -54,6 +60,8 @@ export interface SimulatorControl {
   /** Every stored event log, oldest `createdAt` first. */
   eventLogs(): StoredEventLog[];
   faults: FaultInjector;
+  /** Switches how `GET /eventLogs` pages; a switch left out goes back to the documented behaviour. */
+  setPaging(paging: Partial<PagingBehaviour>): void;
   stats(): SimulatorStats;
   /** Forgets the request counts (not the event logs). */
   resetStats(): void;
@@ -100,6 +108,7 @@ export function createSimulator(options: SimulatorOptions): InProcessSimulator {
   });
   const parakeyClock = generator.parakeyClock;
   const store = new EventLogStore(parakeyClock);
+  store.paging = PagingBehaviour.parse(options.paging ?? {});
   const webhooks = new Webhooks({
     fetch: options.fetch ?? globalThis.fetch,
     retryTimeScale: options.retryTimeScale ?? 1,
@@ -119,6 +128,9 @@ export function createSimulator(options: SimulatorOptions): InProcessSimulator {
     uploadBacklog: (backlog) => store.add(generator.uploadBacklog(backlog)),
     eventLogs: () => store.all(),
     faults,
+    setPaging: (paging) => {
+      store.paging = PagingBehaviour.parse(paging);
+    },
     stats: () => simulatorStats(deps),
     resetStats: () => requestStats.reset(),
   };

@@ -1,6 +1,7 @@
 export { createLogger, type Logger, type LoggerOptions, REDACTED_PATHS } from "./logger.js";
 export { createMetricsRegistry } from "./metrics.js";
 export {
+  DEFAULT_TRACE_SAMPLE_RATIO,
   exitAfterTelemetry,
   extractTraceContext,
   injectTraceContext,
@@ -8,5 +9,6 @@ export {
   startTelemetry,
   type TelemetryOptions,
   tracer,
+  traceSampler,
   withSpan,
 } from "./tracing.js";

@@ -4,7 +4,14 @@ import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/expor
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
-import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace";
 import { ATTR_SERVICE_NAME } from "@opentelemetry/semantic-conventions";
 
 export interface TelemetryOptions {
@@ -15,6 +22,35 @@ export interface TelemetryOptions {
   otlpProtocol?: "http/protobuf" | "http/json";
   /** Extra processors (tests use an in-memory exporter). */
   spanProcessors?: SpanProcessor[];
+  /**
+   * Share of new traces to record when `OTEL_TRACES_SAMPLER` is not set. The services pass
+   * `DEFAULT_TRACE_SAMPLE_RATIO`; without it every trace is recorded (OpenTelemetry's own default).
+   */
+  sampleRatio?: number;
+}
+
+/**
+ * The services' share of recorded traces unless `OTEL_TRACES_SAMPLER` says otherwise. Recording a
+ * span (attributes, timings, export) is most of what tracing costs a request; an unsampled request
+ * still carries a W3C trace context into every Kafka record, and consumers follow the ingress's
+ * decision (parent-based), so a sampled trace still runs whole from the webhook to each sink.
+ */
+export const DEFAULT_TRACE_SAMPLE_RATIO = 0.1;
+
+/**
+ * The sampler for `options`, or `undefined` when the standard variables decide (NodeSDK reads
+ * `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` itself) or when no ratio was asked for.
+ *
+ * @example
+ * traceSampler({ serviceName: "ingress", sampleRatio: 0.1 }, {}); // parent-based, 10 % of new traces
+ */
+export function traceSampler(
+  options: Pick<TelemetryOptions, "sampleRatio">,
+  env: Record<string, string | undefined> = process.env,
+): Sampler | undefined {
+  if (env.OTEL_TRACES_SAMPLER) return undefined;
+  if (options.sampleRatio === undefined) return undefined;
+  return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio) });
 }
 
 let sdk: NodeSDK | undefined;
@@ -46,6 +82,7 @@ export function startTelemetry(options: TelemetryOptions): void {
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: options.serviceName }),
     spanProcessors: processors,
     textMapPropagator: new W3CTraceContextPropagator(),
+    sampler: traceSampler(options),
     instrumentations: [],
     // Metrics are exposed by prom-client on /metrics; OTel metrics and logs stay off.
     metricReaders: [],

@@ -14,6 +14,7 @@ import { migrate, openDb } from "@parakey-bridge/storage";
 import {
   createLogger,
   createMetricsRegistry,
+  DEFAULT_TRACE_SAMPLE_RATIO,
   exitAfterTelemetry,
   startTelemetry,
 } from "@parakey-bridge/telemetry";
@@ -35,7 +36,11 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(1);
 }
-startTelemetry({ serviceName: "audit", otlpEndpoint: config.otlpEndpoint });
+startTelemetry({
+  serviceName: "audit",
+  otlpEndpoint: config.otlpEndpoint,
+  sampleRatio: DEFAULT_TRACE_SAMPLE_RATIO,
+});
 const log = createLogger({ service: "audit", level: config.logLevel });
 const registry = createMetricsRegistry("audit");
 const metrics = auditMetrics(registry);

@@ -3,6 +3,7 @@ import { systemClock } from "@parakey-bridge/service-kit";
 import {
   createLogger,
   createMetricsRegistry,
+  DEFAULT_TRACE_SAMPLE_RATIO,
   exitAfterTelemetry,
   startTelemetry,
 } from "@parakey-bridge/telemetry";
@@ -20,7 +21,11 @@ try {
   process.exit(1);
 }
 
-startTelemetry({ serviceName: "billing", otlpEndpoint: config.otlpEndpoint });
+startTelemetry({
+  serviceName: "billing",
+  otlpEndpoint: config.otlpEndpoint,
+  sampleRatio: DEFAULT_TRACE_SAMPLE_RATIO,
+});
 const log = createLogger({ service: "billing", level: config.logLevel });
 const registry = createMetricsRegistry("billing");
 

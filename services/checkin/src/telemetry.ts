@@ -1,4 +1,8 @@
-import { startTelemetry } from "@parakey-bridge/telemetry";
+import { DEFAULT_TRACE_SAMPLE_RATIO, startTelemetry } from "@parakey-bridge/telemetry";
 
 // Preloaded with `node --import ./dist/telemetry.js`: tracing is up before anything else loads.
-startTelemetry({ serviceName: "checkin", otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+startTelemetry({
+  serviceName: "checkin",
+  otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+  sampleRatio: DEFAULT_TRACE_SAMPLE_RATIO,
+});

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { pino } from "pino";
@@ -53,16 +54,28 @@ describe("routing", () => {
 });
 
 describe("body limit", () => {
-  it("answers 413 to a body over the limit announced by Content-Length, producing nothing", async () => {
-    const { post, sink, registry } = testApp({ bodyLimitBytes: 1024 });
-    const res = await post("x".repeat(1025));
-    expect(res.status).toBe(413);
-    expect(sink.records).toHaveLength(0);
-    expect(await metricValue(registry, 'bridge_webhook_requests_total{outcome="too_large"}')).toBe(1);
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+  it("stores a body over the limit (announced by Content-Length) as rejected: its first bytes, size and SHA-256, answered 200", async () => {
+    const { post, sink, registry, config } = testApp({ bodyLimitBytes: 1024 });
+    const body = `{"id":"el_big","pad":"${"x".repeat(10_000)}"}`;
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "rejected", reason: "too_large" });
+    const [stored] = sink.on(config.topics.rejected);
+    expect(stored?.value.toString()).toBe(body.slice(0, 1024));
+    expect(stored?.headers).toMatchObject({
+      "pb-reject-reason": "too_large",
+      "pb-truncated": "true",
+      "pb-original-bytes": String(body.length),
+      "pb-original-sha256": sha256(body),
+    });
+    expect(sink.on(config.topics.eventLogs)).toHaveLength(0);
+    expect(await metricValue(registry, 'bridge_webhook_requests_total{outcome="rejected"}')).toBe(1);
   });
 
-  it("answers 413 to a streamed body that grows over the limit", async () => {
-    const { app, sink } = testApp({ bodyLimitBytes: 1024 });
+  it("stores a streamed body that grows over the limit as rejected, with the whole body's size and digest", async () => {
+    const { app, sink, config } = testApp({ bodyLimitBytes: 1024 });
     const chunk = new TextEncoder().encode("x".repeat(600));
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -77,8 +90,32 @@ describe("body limit", () => {
       headers: authHeaders,
       duplex: "half",
     } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(sink.on(config.topics.rejected)[0]?.headers).toMatchObject({
+      "pb-original-bytes": "1200",
+      "pb-original-sha256": sha256("x".repeat(1200)),
+    });
+  });
+
+  it("keeps the whole body's size and digest when the rejected topic refuses even the prefix", async () => {
+    const { post, sink, config } = testApp({ bodyLimitBytes: 4096 });
+    sink.limitTopic(config.topics.rejected, 3_000);
+    const body = "y".repeat(10_000);
+    expect((await post(body)).status).toBe(200);
+    const [stored] = sink.on(config.topics.rejected);
+    expect(stored?.value.byteLength).toBeLessThanOrEqual(3_000);
+    expect(stored?.headers).toMatchObject({
+      "pb-original-bytes": "10000",
+      "pb-original-sha256": sha256(body),
+    });
+  });
+
+  it("answers 413 without reading a body announced larger than 16 times the limit, storing nothing", async () => {
+    const { post, sink, registry } = testApp({ bodyLimitBytes: 1024 });
+    const res = await post("x".repeat(16 * 1024 + 1));
     expect(res.status).toBe(413);
     expect(sink.records).toHaveLength(0);
+    expect(await metricValue(registry, 'bridge_webhook_requests_total{outcome="too_large"}')).toBe(1);
   });
 
   it("takes a body of exactly the limit", async () => {

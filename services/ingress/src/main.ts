@@ -3,6 +3,7 @@ import { systemClock } from "@parakey-bridge/service-kit";
 import {
   createLogger,
   createMetricsRegistry,
+  DEFAULT_TRACE_SAMPLE_RATIO,
   exitAfterTelemetry,
   startTelemetry,
 } from "@parakey-bridge/telemetry";
@@ -26,7 +27,11 @@ const log = createLogger({
   level: config.logLevel,
   redact: secretHeader ? [`headers["${secretHeader}"]`, `*.headers["${secretHeader}"]`] : [],
 });
-startTelemetry({ serviceName: "ingress", otlpEndpoint: config.otlpEndpoint });
+startTelemetry({
+  serviceName: "ingress",
+  otlpEndpoint: config.otlpEndpoint,
+  sampleRatio: DEFAULT_TRACE_SAMPLE_RATIO,
+});
 if (config.webhook.auth.insecureNoAuth) {
   log.warn(
     "WEBHOOK_INSECURE_NO_AUTH=true: the webhook accepts requests WITHOUT credentials (development only)",

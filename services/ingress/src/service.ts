@@ -12,8 +12,10 @@ import {
   type Clock,
   type Component,
   createAdminApp,
+  type HealthCheck,
   HttpServer,
   Lifecycle,
+  readiness,
 } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Hono } from "hono";
@@ -50,9 +52,11 @@ export interface IngressService {
 /**
  * Builds every component of the ingress and registers them with one lifecycle, in start order:
  * admin server (up first, down last: probes and metrics answer throughout), topics, Kafka readiness
- * probe, producer, webhook server. Shutdown runs in reverse: the webhook closes its gate (new requests
- * get 503) and its listener, in-flight requests finish, then the producer flushes. Components added
- * later (the poller) stop before all of these. Nothing starts until `lifecycle.start()`.
+ * probe, producer, webhook server, pollers. `/readyz` turns ready only once the webhook listens (and
+ * Kafka answers); the pollers report on `/readyz/pollers` and start in the background (a poller that
+ * cannot join its election yet keeps retrying without failing the start). Shutdown runs in reverse:
+ * the pollers stop, the webhook closes its gate (new requests get 503) and its listener, in-flight
+ * requests finish, then the producer flushes. Nothing starts until `lifecycle.start()`.
  *
  * @example
  * const service = createIngressService(config, { log, registry, clock: systemClock });
@@ -71,6 +75,8 @@ export function createIngressService(config: IngressConfig, deps: IngressService
     maxBatchRecords: config.producer.maxBatchRecords,
     sendTimeoutMs: config.producer.timeoutMs,
     compression: config.producer.compression,
+    // Their max.message.bytes is read at start: each request stays under it (see BatchingProducer).
+    topics: [config.webhook.topics.eventLogs, config.webhook.topics.rejected],
   });
   const probe = new KafkaReadinessProbe(kafka, log);
   const recent = new RecentEventIds({ max: config.dedupe.max, ttlMs: config.dedupe.ttlMs, clock });
@@ -93,14 +99,28 @@ export function createIngressService(config: IngressConfig, deps: IngressService
     host: config.host,
     drainTimeoutMs,
   });
+  // Ready means "this pod accepts webhooks": Kubernetes sends Parakey's deliveries to a ready pod,
+  // so readiness waits for the webhook listener, not only for Kafka.
+  let webhookListening = false;
+  const webhookCheck: HealthCheck = { name: "webhook", ready: () => webhookListening };
+  const adminApp = createAdminApp({
+    registry,
+    checks: [probe.check, webhookCheck],
+    isShuttingDown: () => lifecycle.isShuttingDown,
+    log,
+  });
+  // The poller is a safety net behind the webhook: its state is reported on its own, and never
+  // takes the webhook's readiness (or liveness) with it.
+  adminApp.get("/readyz/pollers", async (c) => {
+    const report = await readiness(
+      pollers.map((poller) => poller.check),
+      lifecycle.isShuttingDown,
+    );
+    return c.json(report, report.ok ? 200 : 503);
+  });
   const admin = new HttpServer({
     name: "admin-http",
-    app: createAdminApp({
-      registry,
-      checks: [probe.check, ...pollers.map((poller) => poller.check)],
-      isShuttingDown: () => lifecycle.isShuttingDown,
-      log,
-    }),
+    app: adminApp,
     port: config.adminPort,
     host: config.host,
     drainTimeoutMs: 1_000,
@@ -108,8 +128,12 @@ export function createIngressService(config: IngressConfig, deps: IngressService
 
   const webhookIntake: Component = {
     name: "webhook-intake",
-    start: () => webhook.start(),
+    start: async () => {
+      await webhook.start();
+      webhookListening = true;
+    },
     stop: async () => {
+      webhookListening = false;
       intake.close();
       await webhook.stop();
     },

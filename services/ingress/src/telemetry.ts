@@ -1,4 +1,4 @@
-import { startTelemetry } from "@parakey-bridge/telemetry";
+import { DEFAULT_TRACE_SAMPLE_RATIO, startTelemetry } from "@parakey-bridge/telemetry";
 
 // Preloaded with `node --import ./dist/telemetry.js dist/main.js`, so tracing runs before any other
 // module loads. main.ts calls startTelemetry again with the validated config; the second call is a
@@ -6,4 +6,5 @@ import { startTelemetry } from "@parakey-bridge/telemetry";
 startTelemetry({
   serviceName: "ingress",
   otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+  sampleRatio: DEFAULT_TRACE_SAMPLE_RATIO,
 });

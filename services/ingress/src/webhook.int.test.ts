@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import doorEventSchema from "@parakey-bridge/contracts/generated/door-event.v1.schema.json" with {
   type: "json",
 };
@@ -111,19 +112,37 @@ describe("ingress webhook against a real broker", () => {
     }
   });
 
-  it("answers 401 to missing or wrong credentials and 413 above the body limit, producing nothing", async () => {
+  it("answers 401 to missing or wrong credentials and 413 above 16 times the body limit, producing nothing", async () => {
     const before = await recordCount(ingress.kafka, ingress.topics.eventLogs);
     const before413 = await recordCount(ingress.kafka, ingress.topics.rejected);
     const valid = JSON.stringify(eventLogFixture());
     expect((await ingress.post(valid, {})).status).toBe(401);
     expect((await ingress.post(valid, { "x-parakey-secret": "wrong-secret-0123456789" })).status).toBe(401);
-    const big = JSON.stringify({ ...eventLogFixture(), padding: "x".repeat(4096) });
-    expect((await ingress.post(big)).status).toBe(413);
+    const absurd = JSON.stringify({ ...eventLogFixture(), padding: "x".repeat(16 * 2048) });
+    expect((await ingress.post(absurd)).status).toBe(413);
     expect(await recordCount(ingress.kafka, ingress.topics.eventLogs)).toBe(before);
     expect(await recordCount(ingress.kafka, ingress.topics.rejected)).toBe(before413);
   });
 
-  it("reads a chunked body from the socket byte-exact, and answers 413 once one grows over the limit", async () => {
+  it("stores a body over the limit on the rejected topic as its first bytes, size and SHA-256, answered 200", async () => {
+    const big = JSON.stringify({ ...eventLogFixture({ id: "el_over_limit" }), padding: "x".repeat(4096) });
+    const res = await ingress.post(big);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "rejected", reason: "too_large" });
+    const requestId = res.headers.get("x-request-id");
+    const record = (await readAll(ingress.topics.rejected)).find(
+      (r) => r.headers["pb-request-id"] === requestId,
+    );
+    expect(record?.value?.toString()).toBe(big.slice(0, 2048));
+    expect(record?.headers).toMatchObject({
+      "pb-reject-reason": "too_large",
+      "pb-truncated": "true",
+      "pb-original-bytes": String(big.length),
+      "pb-original-sha256": createHash("sha256").update(big).digest("hex"),
+    });
+  });
+
+  it("reads a chunked body from the socket byte-exact, and stores what it keeps of one over the limit", async () => {
     const chunked = (chunks: Uint8Array[]) =>
       fetch(ingress.url, {
         method: "POST",
@@ -140,9 +159,9 @@ describe("ingress webhook against a real broker", () => {
     const beforeRejected = await recordCount(ingress.kafka, ingress.topics.rejected);
 
     const tooBig = await chunked([new Uint8Array(1500).fill(0x20), new Uint8Array(1500).fill(0x20)]);
-    expect(tooBig.status).toBe(413);
+    expect(await tooBig.json()).toEqual({ status: "rejected", reason: "too_large" });
     expect(await recordCount(ingress.kafka, ingress.topics.eventLogs)).toBe(before);
-    expect(await recordCount(ingress.kafka, ingress.topics.rejected)).toBe(beforeRejected);
+    expect(await recordCount(ingress.kafka, ingress.topics.rejected)).toBe(beforeRejected + 1);
 
     const bytes = [Buffer.from('{"id":"el_chunked",'), Buffer.from([0xff, 0xfe]), Buffer.from("}")];
     const res = await chunked(bytes);

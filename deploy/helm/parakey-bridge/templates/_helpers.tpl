@@ -241,7 +241,7 @@ stream), so a repeated group id fails the render.
 */}}
 {{- define "parakey-bridge.consumerGroupIds" -}}
 {{- $groups := list }}
-{{- range $component := list "checkin" "billing" "audit" }}
+{{- range $component := list "checkin" "billing" "audit" "streams" }}
 {{- $values := index $.Values $component }}
 {{- if $values.enabled }}
 {{- if has $values.kafkaGroupId $groups }}

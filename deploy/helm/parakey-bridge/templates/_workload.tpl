@@ -18,13 +18,15 @@ is the sum of the three, so Kubernetes never SIGKILLs a drain that keeps its own
 {{- $drainSeconds := div (add (int64 $values.shutdownGraceMs) 999) 1000 }}
 {{- $grace := add $drainSeconds (int64 $values.preStopSleepSeconds) (int64 $values.terminationMarginSeconds) }}
 {{- $autoscaling := $values.autoscaling | default dict }}
+{{- /* A component without autoscaling values (streams) is never autoscaled. */}}
+{{- $autoscaled := $autoscaling.enabled | default false }}
 {{- $minReplicas := include "parakey-bridge.minReplicas" (dict "values" $values) | int64 }}
 {{- if hasKey $values "kafkaGroupId" }}
 {{- /* A consumer replica beyond the partition count gets no partition: it only idles. */}}
 {{- $partitions := int64 $root.Values.topics.partitions }}
-{{- $most := ternary (int64 ($autoscaling.maxReplicas | default 0)) (int64 $values.replicas) (and $autoscaling.enabled true) }}
+{{- $most := ternary (int64 ($autoscaling.maxReplicas | default 0)) (int64 $values.replicas) $autoscaled }}
 {{- if gt $most $partitions }}
-{{- fail (printf "%s.%s (%d) is more than topics.partitions (%d): a consumer replica beyond the partition count gets no partition and idles" $component (ternary "autoscaling.maxReplicas" "replicas" (and $autoscaling.enabled true)) $most $partitions) }}
+{{- fail (printf "%s.%s (%d) is more than topics.partitions (%d): a consumer replica beyond the partition count gets no partition and idles" $component (ternary "autoscaling.maxReplicas" "replicas" $autoscaled) $most $partitions) }}
 {{- end }}
 {{- end }}
 {{- $probes := $values.probes | default dict }}

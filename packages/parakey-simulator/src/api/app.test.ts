@@ -68,8 +68,8 @@ describe("GET /eventLogs — ETag", () => {
 
   it("gives each query its own ETag (a page's ETag does not answer another page)", async () => {
     addAtMinutes(1, 2, 3);
-    const page1 = (await get("/eventLogs?orderBy=createdAt:ASC&limit=1")).headers.get("etag") ?? "";
-    const page2 = await get("/eventLogs?orderBy=createdAt:ASC&limit=1&offset=1", { "if-none-match": page1 });
+    const page1 = (await get("/eventLogs?limit=1")).headers.get("etag") ?? "";
+    const page2 = await get("/eventLogs?limit=2", { "if-none-match": page1 });
     expect(page2.status).toBe(200);
   });
 
@@ -94,7 +94,14 @@ describe("GET /eventLogs — query", () => {
     expect(await idsOf(res)).toEqual(["el_2", "el_3", "el_1"]);
   });
 
-  it("orders by createdAt ascending or descending as asked", async () => {
+  it("ignores orderBy=createdAt:ASC and offset by default, as only DESC and startDate are documented", async () => {
+    addAtMinutes(1, 3, 2);
+    expect(await idsOf(await get("/eventLogs?orderBy=createdAt:ASC"))).toEqual(["el_2", "el_3", "el_1"]);
+    expect(await idsOf(await get("/eventLogs?limit=1&offset=1"))).toEqual(["el_2"]);
+  });
+
+  it("orders by createdAt ascending or descending as asked once ASC is switched on", async () => {
+    sim.api.setPaging({ ascending: "honoured" });
     addAtMinutes(1, 3, 2);
     expect(await idsOf(await get("/eventLogs?orderBy=createdAt:ASC"))).toEqual(["el_1", "el_3", "el_2"]);
     expect(await idsOf(await get("/eventLogs?orderBy=createdAt:DESC"))).toEqual(["el_2", "el_3", "el_1"]);
@@ -113,7 +120,8 @@ describe("GET /eventLogs — query", () => {
     ]);
   });
 
-  it("pages with limit and offset until a short page", async () => {
+  it("pages with limit and offset until a short page once offset and ASC are switched on", async () => {
+    sim.api.setPaging({ ascending: "honoured", offset: "honoured" });
     addAtMinutes(1, 2, 3, 4, 5);
     const page = (offset: number) =>
       get(`/eventLogs?orderBy=createdAt:ASC&limit=2&offset=${offset}`).then(idsOf);
@@ -123,6 +131,55 @@ describe("GET /eventLogs — query", () => {
       ["el_5"],
       [],
     ]);
+  });
+
+  it("returns at most the cap whatever limit asks, and no more than the cap without a limit", async () => {
+    sim.api.setPaging({ limitCap: 2 });
+    addAtMinutes(1, 2, 3, 4, 5);
+    expect(await idsOf(await get("/eventLogs?limit=4"))).toEqual(["el_5", "el_4"]);
+    expect(await idsOf(await get("/eventLogs"))).toEqual(["el_5", "el_4"]);
+    expect(await idsOf(await get("/eventLogs?limit=1"))).toEqual(["el_5"]);
+  });
+
+  it("treats startDate as exclusive when switched so", async () => {
+    sim.api.setPaging({ startDate: "exclusive" });
+    addAtMinutes(1, 2, 3);
+    expect(await idsOf(await get(`/eventLogs?startDate=${encodeURIComponent(at(2))}`))).toEqual(["el_3"]);
+  });
+
+  it("returns event logs sharing one createdAt in a new order on each request when ties are unstable", async () => {
+    sim.api.setPaging({ ties: "unstable" });
+    addAtMinutes(...Array.from({ length: 8 }, () => 4), 5);
+    const orders = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const ids = await idsOf(await get("/eventLogs"));
+      expect(ids[0]).toBe("el_9");
+      expect(new Set(ids).size).toBe(9);
+      orders.add(ids.join());
+    }
+    expect(orders.size).toBeGreaterThan(1);
+  });
+
+  it("switches paging behaviour through PUT /_sim/paging, a switch left out going back to the documented one", async () => {
+    const put = await sim.app.request("/_sim/paging", {
+      method: "PUT",
+      body: JSON.stringify({ ascending: "honoured", limitCap: 3 }),
+    });
+    expect(await put.json()).toEqual({
+      ascending: "honoured",
+      offset: "ignored",
+      limitCap: 3,
+      ties: "stable",
+      startDate: "inclusive",
+    });
+    expect(
+      ((await (await sim.app.request("/_sim/stats")).json()) as { paging: unknown }).paging,
+    ).toMatchObject({ limitCap: 3 });
+    const bad = await sim.app.request("/_sim/paging", {
+      method: "PUT",
+      body: JSON.stringify({ offset: "maybe" }),
+    });
+    expect(bad.status).toBe(400);
   });
 
   it("answers 400 naming the problem for a malformed query", async () => {

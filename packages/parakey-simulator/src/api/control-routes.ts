@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { EventLogStore, StoredEventLog } from "../store/event-log-store.js";
+import { PagingBehaviour } from "../store/paging-behaviour.js";
 import type { WebhookStats } from "../webhooks/webhook.js";
 import type { Webhooks } from "../webhooks/webhooks.js";
 import type { EventLogGenerator } from "../world/generator.js";
@@ -24,6 +25,8 @@ export interface SimulatorStats {
   faultsPending: number;
   eventLogs: number;
   webhooks: WebhookStats[];
+  /** How `GET /eventLogs` treats what Parakey does not document. */
+  paging: PagingBehaviour;
 }
 
 const Count = z.int().min(1).max(100_000).default(1);
@@ -71,6 +74,7 @@ export function simulatorStats(deps: ControlDeps): SimulatorStats {
     faultsPending: deps.faults.pending,
     eventLogs: deps.store.size,
     webhooks: deps.webhooks.stats(),
+    paging: deps.store.paging,
   };
 }
 
@@ -84,6 +88,8 @@ export function simulatorStats(deps: ControlDeps): SimulatorStats {
  * - `GET /_sim/events`; `POST /_sim/events` `{ events: [...] }` (stored verbatim),
  *   `{ generate: n }` (n unlocks from the world) or `{ backlog: { lockId?, count, spanMs? } }`
  *   (an offline lock uploads late).
+ * - `GET /_sim/paging`; `PUT /_sim/paging` `{ ascending?, offset?, limitCap?, ties?, startDate? }`
+ *   (see `PagingBehaviour`; a switch left out goes back to the documented behaviour).
  * - `GET /_sim/world`; `GET /_sim/webhooks`; `POST /_sim/webhooks` `{ url, headers?, allowedOffsetMinutes?, deviceIds?, domainIds? }`.
  *
  * @example
@@ -115,6 +121,12 @@ export function controlRoutes(deps: ControlDeps): Hono {
     else if ("generate" in body) added = deps.store.add(deps.generator.ticks(body.generate));
     else added = deps.store.add(deps.generator.uploadBacklog(body.backlog));
     return c.json({ added: added.map((eventLog) => eventLog.id) }, 201);
+  });
+
+  routes.get("/_sim/paging", (c) => c.json(deps.store.paging));
+  routes.put("/_sim/paging", async (c) => {
+    deps.store.paging = PagingBehaviour.parse(await c.req.json());
+    return c.json(deps.store.paging);
   });
 
   routes.get("/_sim/world", (c) => c.json(deps.world));

@@ -42,6 +42,8 @@ describe("EventLogStore.query", () => {
     const next = random(7);
     const clock = new ManualClock(new Date(base + 10_000));
     const store = new EventLogStore(clock);
+    // The reference is a server honouring every parameter.
+    store.paging = { ascending: "honoured", offset: "honoured", ties: "stable", startDate: "inclusive" };
     const added: StoredEventLog[] = [];
     for (let round = 0; round < 3; round++) {
       const batch = eventLogs(60, next, round * 100);

@@ -4,6 +4,8 @@ import {
   selectEventLogs,
 } from "@parakey-bridge/parakey-client";
 import { BridgeError, type Clock } from "@parakey-bridge/service-kit";
+import { Prng } from "../world/prng.js";
+import { DOCUMENTED_PAGING, type PagingBehaviour } from "./paging-behaviour.js";
 
 /** An event log as Parakey holds it: any JSON object with an id, served exactly as stored. */
 export type StoredEventLog = Record<string, unknown> & { id: string | number };
@@ -17,8 +19,8 @@ interface Entry {
 export type NewEventLogsListener = (eventLogs: StoredEventLog[]) => void;
 
 /**
- * Parakey's event-log table. Keeps arrival order (which breaks `createdAt` ties, as the paging
- * assumption says), answers queries with the client's own `selectEventLogs`, and tells listeners
+ * Parakey's event-log table. Keeps arrival order (which breaks `createdAt` ties unless the paging
+ * behaviour shuffles them), answers queries under its {@link PagingBehaviour}, and tells listeners
  * (the webhook sender) about every new event log.
  *
  * Payloads are stored verbatim, even malformed ones a test adds on purpose; one without a readable
@@ -35,6 +37,11 @@ export class EventLogStore {
   private readonly listeners: NewEventLogsListener[] = [];
   /** Every entry in each order, built on the first query after a change (a query is then a binary search). */
   private readonly sorted: Partial<Record<EventLogOrder, Entry[]>> = {};
+
+  /** How `GET /eventLogs` treats what Parakey does not document; tests and `/_sim/paging` change it. */
+  paging: PagingBehaviour = DOCUMENTED_PAGING;
+  /** Shuffles ties under `ties: "unstable"` (seeded, so a failing run can be replayed). */
+  private readonly random = new Prng(0x7e57);
 
   constructor(
     private readonly clock: Clock,
@@ -70,28 +77,61 @@ export class EventLogStore {
   }
 
   /**
-   * `GET /eventLogs` semantics, from the shared paging assumption: the same result as
-   * `selectEventLogs` over the entries in arrival order. Filtering keeps the relative order of a stable
-   * sort, so the matches are a suffix (ASC) or prefix (DESC) of the whole sorted store, found by
-   * binary search instead of a sort per page (a 100 000-event backfill reads 1 000 pages).
+   * `GET /eventLogs` as the simulated server answers it under its {@link PagingBehaviour}: the
+   * parameters it ignores are dropped, the cap applied, then the same result as `selectEventLogs`
+   * over the entries in arrival order. Filtering keeps the relative order of a stable sort, so the
+   * matches are a suffix (ASC) or prefix (DESC) of the whole sorted store, found by binary search
+   * instead of a sort per page (a 100 000-event backfill reads 1 000 pages).
    */
   query(query: ResolvedEventLogsQuery): StoredEventLog[] {
+    const paging = this.paging;
+    const cap = paging.limitCap;
+    return this.select(
+      {
+        startDate: query.startDate,
+        orderBy: paging.ascending === "honoured" ? query.orderBy : "createdAt:DESC",
+        offset: paging.offset === "honoured" ? query.offset : 0,
+        limit: cap === undefined ? query.limit : Math.min(query.limit ?? cap, cap),
+      },
+      paging,
+    );
+  }
+
+  private select(query: ResolvedEventLogsQuery, paging: PagingBehaviour): StoredEventLog[] {
     const view = this.sortedView(query.orderBy);
     const from = query.startDate?.getTime();
     let first = 0;
     let end = view.length;
     if (from !== undefined) {
       const ascending = query.orderBy === "createdAt:ASC";
-      // ASC: the first entry at or after `from`; DESC: the first entry before it.
-      const boundary = partitionPoint(view, (entry) =>
-        ascending ? entry.createdAtMs < from : entry.createdAtMs >= from,
-      );
+      const inclusive = paging.startDate === "inclusive";
+      const kept = (entry: Entry) => (inclusive ? entry.createdAtMs >= from : entry.createdAtMs > from);
+      // ASC: the first entry kept; DESC: the first entry no longer kept.
+      const boundary = partitionPoint(view, (entry) => (ascending ? !kept(entry) : kept(entry)));
       if (ascending) first = boundary;
       else end = boundary;
     }
-    const start = Math.min(first + query.offset, end);
-    const stop = query.limit === undefined ? end : Math.min(start + query.limit, end);
-    return view.slice(start, stop).map((entry) => entry.eventLog);
+    const matching = paging.ties === "unstable" ? this.shuffleTies(view.slice(first, end)) : view;
+    const base = paging.ties === "unstable" ? 0 : first;
+    const last = paging.ties === "unstable" ? end - first : end;
+    const start = Math.min(base + query.offset, last);
+    const stop = query.limit === undefined ? last : Math.min(start + query.limit, last);
+    return matching.slice(start, stop).map((entry) => entry.eventLog);
+  }
+
+  /** Each run of entries sharing one `createdAt`, in a new order on every request. */
+  private shuffleTies(entries: Entry[]): Entry[] {
+    for (let runStart = 0; runStart < entries.length; ) {
+      let runEnd = runStart + 1;
+      while (runEnd < entries.length && entries[runEnd]?.createdAtMs === entries[runStart]?.createdAtMs)
+        runEnd++;
+      for (let i = runEnd - 1; i > runStart; i--) {
+        const j = this.random.int(runStart, i);
+        [entries[i], entries[j]] = [entries[j] as Entry, entries[i] as Entry];
+      }
+      runStart = runEnd;
+    }
+    return entries;
   }
 
   get(id: string): StoredEventLog | undefined {
@@ -100,7 +140,10 @@ export class EventLogStore {
 
   /** Every event log, oldest `createdAt` first. */
   all(): StoredEventLog[] {
-    return this.query({ startDate: undefined, orderBy: "createdAt:ASC", limit: undefined, offset: 0 });
+    return this.select(
+      { startDate: undefined, orderBy: "createdAt:ASC", limit: undefined, offset: 0 },
+      { ...DOCUMENTED_PAGING, ties: "stable" },
+    );
   }
 
   get size(): number {

@@ -2,13 +2,13 @@ import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ParakeyClient } from "@parakey-bridge/parakey-client";
 
 /**
- * The event logs Parakey holds whose lock time (`occurredAt`) lies in [start, end), read oldest
- * first from `start` (an event is recorded at or after it happened) until `createdAt` passes
+ * The event logs Parakey holds whose lock time (`occurredAt`) lies in [start, end): every event log
+ * recorded (`createdAt`) from `start` (an event is recorded at or after it happened) until
  * `end + maxUploadDelayMs` (a lock offline longer than that is outside what a reconciliation
- * promises) or the list ends. Malformed items are counted, not returned: they have no usable id.
- *
- * The one place that knows how Parakey is paged for a reconciliation, so moving to the client's
- * verified-window reader (issue 13) changes only this function.
+ * promises), read with the client's verified paging (`readWindow`, the same as the poller's): a read
+ * Parakey's answers cannot prove complete throws `ParakeyPagingError`, and the reconciliation fails
+ * rather than report ids missing that were only not read. Malformed items are counted, not returned:
+ * they have no usable id.
  *
  * @example
  * const { events } = await readParakeyWindow(client, start, end, { maxUploadDelayMs: 72 * 3_600_000 });
@@ -24,10 +24,10 @@ export async function readParakeyWindow(
     signal?: AbortSignal;
   },
 ): Promise<{ events: DoorEvent[]; malformed: number }> {
-  const stopAt = end.getTime() + options.maxUploadDelayMs;
   const events: DoorEvent[] = [];
   let malformed = 0;
-  pages: for await (const page of client.readEventLogsSince(start, {
+  for await (const page of client.readWindow(start, {
+    until: new Date(end.getTime() + options.maxUploadDelayMs),
     pageSize: options.pageSize ?? 500,
     ...(options.signal ? { signal: options.signal } : {}),
   })) {
@@ -39,7 +39,6 @@ export async function readParakeyWindow(
       }
       const occurred = Date.parse(item.event.occurredAt);
       if (occurred >= start.getTime() && occurred < end.getTime()) events.push(item.event);
-      if (Date.parse(item.event.recordedAt) >= stopAt) break pages;
     }
   }
   return { events, malformed };

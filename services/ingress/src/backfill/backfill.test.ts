@@ -1,4 +1,6 @@
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { ParakeyPagingError } from "@parakey-bridge/parakey-client";
+import { describePaging, type PagingBehaviour, pagingMatrix } from "@parakey-bridge/parakey-simulator";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
@@ -14,9 +16,9 @@ const HOUR = 3_600_000;
 const from = new Date("2026-11-20T00:00:00Z");
 const to = new Date("2026-11-21T00:00:00Z");
 
-function setup() {
+function setup(paging: Partial<PagingBehaviour> = { ascending: "honoured" }) {
   const clock = new ManualClock(new Date("2026-11-23T08:00:00Z"));
-  const { sim, client } = inProcessParakey(clock);
+  const { sim, client } = inProcessParakey(clock, paging);
   // One event an hour from a day before the range to a day after it.
   const logs = Array.from({ length: 72 }, (_, i) => {
     const createdAt = new Date(from.getTime() - 24 * HOUR + i * HOUR);
@@ -53,7 +55,7 @@ function setup() {
 
 const idsOn = (sink: MemorySink) => sink.on("events").map((record) => record.headers?.ce_id);
 
-describe("runBackfill", () => {
+describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
   it("produces exactly the event logs with from <= createdAt < to, as the poller would", async () => {
     const { sink, options, inRange } = setup();
     const result = await runBackfill({ ...options, signal: new AbortController().signal });
@@ -104,3 +106,78 @@ describe("runBackfill", () => {
     expect(sink.records.length).toBe(2 * produced);
   });
 });
+
+describe("runBackfill with a range reaching into the future", () => {
+  it("produces what exists but does not mark the range done, and the next run reads what arrived since", async () => {
+    const { sim, sink, store, options } = setup();
+    const { clock } = options;
+    const until = new Date(clock.nowMs() + 24 * HOUR);
+    const ranged = { ...options, from: new Date(clock.nowMs() - HOUR), to: until };
+    sim.api.addEvents([
+      eventLogFixture({ id: "el_now", deviceId: "lock-1", createdAt: clock.now(), timestamp: clock.now() }),
+    ]);
+    const first = await runBackfill({ ...ranged, signal: new AbortController().signal });
+    expect(first.status).toBe("open");
+    expect((await store.load(backfillCheckpointKey("acme", ranged.from, until)))?.done).toBeUndefined();
+
+    clock.advance(HOUR);
+    sim.api.addEvents([
+      eventLogFixture({ id: "el_later", deviceId: "lock-1", createdAt: clock.now(), timestamp: clock.now() }),
+    ]);
+    const second = await runBackfill({ ...ranged, signal: new AbortController().signal });
+    expect(second.status).toBe("open");
+    expect(new Set(idsOn(sink))).toEqual(new Set(["el_now", "el_later"]));
+  });
+});
+
+/** Past one page: oldest first with a startDate cursor, newest first with offset or a growing limit. */
+const readsPastOnePage = (paging: PagingBehaviour) =>
+  paging.ascending === "honoured" || paging.offset === "honoured" || paging.limitCap === undefined;
+
+describe.each(pagingMatrix([undefined, 3]).map((paging) => [describePaging(paging), paging] as const))(
+  "runBackfill, Parakey server with %s",
+  (_name, paging) => {
+    it(
+      readsPastOnePage(paging)
+        ? "produces every event of the range across an interruption and marks it done"
+        : "fails with a paging violation and never marks the range done or checkpoints past what it read",
+      async () => {
+        const { sink, store, options, inRange } = setup(paging);
+        const key = backfillCheckpointKey("acme", from, to);
+        const interrupt = new AbortController();
+        const first = runBackfill({
+          ...options,
+          signal: interrupt.signal,
+          onProgress: () => interrupt.abort(new Error("SIGINT")),
+        });
+        await expect(first).rejects.toThrow();
+        const afterInterrupt = await store.load(key);
+        expect(afterInterrupt?.done).toBeUndefined();
+        expectResumePointCoversTheUnproduced(afterInterrupt?.highWaterMark);
+
+        const resumed = runBackfill({ ...options, signal: new AbortController().signal });
+        if (readsPastOnePage(paging)) {
+          expect((await resumed).status).toBe("done");
+          expect(new Set(idsOn(sink))).toEqual(new Set(inRange.map((log) => log.id)));
+          expect((await store.load(key))?.done).toBe(true);
+        } else {
+          await expect(resumed).rejects.toBeInstanceOf(ParakeyPagingError);
+          const saved = await store.load(key);
+          expect(saved?.done).toBeUndefined();
+          expectResumePointCoversTheUnproduced(saved?.highWaterMark);
+        }
+
+        /** A resumed run starts at the checkpoint: nothing below it may be missing. */
+        function expectResumePointCoversTheUnproduced(resumeAt: Date | undefined) {
+          const produced = new Set(idsOn(sink));
+          const missing = inRange.filter((log) => !produced.has(String(log.id)));
+          for (const log of missing) {
+            expect(Date.parse(log.createdAt as string)).toBeGreaterThanOrEqual(
+              resumeAt?.getTime() ?? from.getTime(),
+            );
+          }
+        }
+      },
+    );
+  },
+);

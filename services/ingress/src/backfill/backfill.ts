@@ -9,6 +9,9 @@ import type { CheckpointStore } from "../poller/checkpoint-store.js";
 import { EventLogPublisher } from "../poller/publisher.js";
 import { type ReadTotals, readAndPublish } from "../poller/read-and-publish.js";
 
+/** How far before our clock a still-open range resumes (Parakey's clock may run behind ours). */
+const OPEN_RANGE_OVERLAP_MS = 5 * 60_000;
+
 export interface BackfillOptions {
   integration: string;
   /** `createdAt >= from`. */
@@ -37,17 +40,25 @@ export interface BackfillProgress extends ReadTotals {
 
 export type BackfillResult =
   | { status: "already_done"; key: string }
-  | { status: "done"; key: string; progress: BackfillProgress };
+  | { status: "done"; key: string; progress: BackfillProgress }
+  /**
+   * Everything Parakey holds in the range was produced, but `to` is still ahead of the clock: event
+   * logs may yet arrive with `createdAt < to`, so the range is not marked done; run it again later.
+   */
+  | { status: "open"; key: string; progress: BackfillProgress };
 
 /**
  * Re-reads Parakey's event logs with `from <= createdAt < to` into the event topic, for onboarding a
  * place or repairing an outage. The events are the poller's (`via: "poll"`, same key, headers, dedupe
  * id `ce_id`), so consumers take a repeated one as a duplicate.
  *
- * Resumable: after each page Kafka acknowledged, the progress (the largest `createdAt` produced) is
- * checkpointed on the poller-state topic under `backfill:<integration>:<from>:<to>`; the same command
- * run again starts from there (inclusive, so events sharing that `createdAt` are read again, never
- * skipped), and a finished range is not read again unless `restart`.
+ * Resumable: after each page Kafka acknowledged, what the pages proved (`completeBelow`: everything
+ * below it produced; only reading oldest first proves anything before the end) is checkpointed on
+ * the poller-state topic under `backfill:<integration>:<from>:<to>`; the same command run again
+ * starts from there (inclusive, so events sharing that `createdAt` are read again, never skipped).
+ * The range is marked done only when the whole of it was read and `to` was already past when the
+ * read began; a done range is not read again unless `restart`. A read whose pages cannot prove the
+ * range complete throws `ParakeyPagingError` and marks nothing.
  *
  * @example
  * const result = await runBackfill({ integration: "acme", from, to, pageSize: 100, client, sink: producer,
@@ -59,10 +70,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
   if (saved?.done) return { status: "already_done", key };
   const resumeAt = saved?.highWaterMark;
   const startedAt = resumeAt && resumeAt > options.from ? resumeAt : options.from;
+  // Our clock when the read began: a range ending after it may still receive event logs.
+  const readAt = options.clock.now();
   const publisher = new EventLogPublisher({
     sink: options.sink,
     metrics: options.metrics,
-    // Skips an event this run meets twice (Parakey's offset paging can shift while it is written to).
+    // Skips an event this run meets twice (pages overlap where their createdAt ties are re-read).
     // A resumed run starts with an empty memory, so it may produce the events at its checkpoint again:
     // harmless, consumers dedupe on ce_id.
     recent: new RecentEventIds({ max: 10_000, ttlMs: 24 * 3_600_000, clock: options.clock }),
@@ -80,14 +93,24 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillRes
     highWaterMark: resumeAt,
     signal: options.signal,
     onPage: async (progress) => {
-      if (progress.highWaterMark !== undefined) {
-        await options.store.save(key, { highWaterMark: progress.highWaterMark });
+      const proven = progress.completeBelow;
+      if (!progress.complete && proven !== undefined && proven > startedAt) {
+        await options.store.save(key, { highWaterMark: proven });
       }
       options.onProgress?.({ ...progress, startedAt });
     },
   });
+  if (!totals.complete) throw new Error("the backfill read ended without proving the range complete");
+  const progress = { ...totals, startedAt };
+  if (options.to > readAt) {
+    // Everything up to now was produced; what arrives later is stamped with Parakey's clock at or
+    // after the read, so the next run resumes a margin for clock disagreement before our clock then.
+    const resume = new Date(Math.max(startedAt.getTime(), readAt.getTime() - OPEN_RANGE_OVERLAP_MS));
+    await options.store.save(key, { highWaterMark: resume });
+    return { status: "open", key, progress };
+  }
   const done: PollerCheckpoint = { done: true, lastSuccessAt: options.clock.now() };
   if (totals.highWaterMark !== undefined) done.highWaterMark = totals.highWaterMark;
   await options.store.save(key, done);
-  return { status: "done", key, progress: { ...totals, startedAt } };
+  return { status: "done", key, progress };
 }

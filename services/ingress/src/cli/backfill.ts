@@ -1,7 +1,7 @@
 import { ConfigError } from "@parakey-bridge/config";
 import { Topics } from "@parakey-bridge/contracts";
 import { BatchingProducer, bridgeTopicSpecs, createKafka, ensureTopics } from "@parakey-bridge/kafka";
-import { createParakeyClient } from "@parakey-bridge/parakey-client";
+import { createParakeyClient, ParakeyPagingError } from "@parakey-bridge/parakey-client";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { createLogger } from "@parakey-bridge/telemetry";
 import { Presets, SingleBar } from "cli-progress";
@@ -14,7 +14,8 @@ import { createIngressMetrics } from "../metrics.js";
 import { KafkaCheckpointStore } from "../poller/checkpoint-store.js";
 
 // `node services/ingress/dist/cli/backfill.js --integration NAME --from ISO --to ISO` (or `pnpm backfill …`):
-// the composition root of the backfill command. Exit codes: 0 done, 1 failed, 2 usage, 130 interrupted.
+// the composition root of the backfill command. Exit codes: 0 done, 1 failed or not done (a range
+// whose --to is still ahead is read up to now and left open), 2 usage, 130 interrupted.
 
 const parsed = parseBackfillArgs(process.argv.slice(2));
 if (parsed.ok === "help") {
@@ -111,9 +112,16 @@ try {
   });
   // The last page rarely ends exactly at --to; the range is read to its end once readAndPublish returns.
   if (result.status === "done") bar.update(span, payload(result.progress));
+  if (result.status === "open") bar.update(positionOf(result.progress), payload(result.progress));
   bar.stop();
   if (result.status === "already_done") {
     process.stdout.write(`${result.key} finished earlier; nothing to do (--restart reads it again)\n`);
+  } else if (result.status === "open") {
+    process.stdout.write(
+      `backfilled ${result.progress.produced} events up to now, but --to ${args.to.toISOString()} is still ahead: ` +
+        "the range is not done; run the same command again after it\n",
+    );
+    exitCode = 1;
   } else {
     const { progress } = result;
     const seconds = (performance.now() - started) / 1000;
@@ -130,7 +138,10 @@ try {
     process.stderr.write("interrupted: progress is checkpointed; run the same command to resume\n");
     exitCode = 130;
   } else {
-    log.error({ err: error }, "backfill failed");
+    log.error(
+      { err: error, ...(error instanceof ParakeyPagingError ? { pagingViolation: error.reason } : {}) },
+      "backfill failed",
+    );
     process.stderr.write(
       `backfill failed: ${(error as Error).message}\nprogress is checkpointed; run the same command to resume\n`,
     );

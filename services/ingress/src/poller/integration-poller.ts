@@ -1,6 +1,6 @@
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { type Kafka, PartitionLeadership } from "@parakey-bridge/kafka";
-import type { ParakeyClient } from "@parakey-bridge/parakey-client";
+import { type ParakeyClient, ParakeyPagingError } from "@parakey-bridge/parakey-client";
 import type { Clock, Component, HealthCheck } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
@@ -46,7 +46,8 @@ const realSleep: Sleep = (ms, signal) => sleepFor(ms, undefined, { signal }).the
  * checkpoint from the poller-state topic and polls right away, then every interval (plus jitter).
  * Losing the lead aborts the cycle in flight (whatever Kafka acknowledged is checkpointed or will be
  * re-read by the next leader; only duplicates can result). A failed cycle is logged and counted and
- * the next one tries again: Parakey or Kafka being away must not stop the webhook path.
+ * the next one tries again: Parakey or Kafka being away must not stop the webhook path. For the same
+ * reason joining the election happens in the background and is retried until it succeeds.
  *
  * @example
  * const poller = new IntegrationPoller({ integration: "acme", client, publisher, store, gaps, recent,
@@ -56,8 +57,14 @@ const realSleep: Sleep = (ms, signal) => sleepFor(ms, undefined, { signal }).the
  */
 export class IntegrationPoller implements Component {
   readonly name: string;
+  /**
+   * For `/readyz/pollers` (never the webhook's readiness): ready while this replica takes part in
+   * the integration's election. Always live: a poller that cannot join retries on its own, and
+   * restarting the pod would take the webhook down with it.
+   */
   readonly check: HealthCheck;
-  private readonly leadership: PartitionLeadership;
+  private leadership: PartitionLeadership | undefined;
+  private joined = false;
   private readonly sleep: Sleep;
   private readonly key: string;
   private checkpoint: PollerCheckpoint | undefined;
@@ -65,43 +72,92 @@ export class IntegrationPoller implements Component {
   private lastSuccessMs: number | undefined;
   /** Terms run one after the other: a new term waits for the previous one to wind down. */
   private running: Promise<void> = Promise.resolve();
+  /** The loop that joins the election and joins it again after a failure. */
+  private supervising: Promise<void> = Promise.resolve();
   private readonly stopping = new AbortController();
 
   constructor(private readonly options: IntegrationPollerOptions) {
     this.name = `poller-${options.integration}`;
     this.key = pollerCheckpointKey(options.integration);
     this.sleep = options.sleep ?? realSleep;
-    const election = options.election;
-    this.leadership = new PartitionLeadership({
-      kafka: election.kafka,
-      group: election.group,
-      topic: election.topic,
-      log: options.log,
-      sessionTimeoutMs: election.sessionTimeoutMs,
-      heartbeatIntervalMs: Math.max(500, Math.floor(election.sessionTimeoutMs / 10)),
-      onElected: (term) => {
-        this.running = this.running.then(() => this.lead(term.signal));
-      },
-    });
-    this.check = { name: this.name, live: () => this.leadership.check.live?.() ?? true };
+    this.check = { name: this.name, ready: () => this.joined };
     options.metrics.leader.set({ integration: options.integration }, 0);
     options.metrics.trackLastSuccess(options.integration, () => this.lastSuccessMs);
   }
 
   get isLeader(): boolean {
-    return this.leadership.isLeader;
+    return this.leadership?.isLeader ?? false;
   }
 
-  /** Joins the election; polling starts when (and each time) this replica is elected. */
+  /** Whether this replica takes part in the election right now. */
+  get isJoined(): boolean {
+    return this.joined;
+  }
+
+  /**
+   * Joins the election in the background and resolves at once: the poller must not hold up (or
+   * fail) the start of the webhook beside it. Until it has joined (the state topic missing, the
+   * group coordinator failing) it retries with backoff; polling starts when (and each time) this
+   * replica is elected.
+   */
   async start(): Promise<void> {
-    await this.leadership.start();
+    this.supervising = this.supervise();
   }
 
   /** Ends the term (the cycle in flight is aborted), waits for it, and leaves the group. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error("poller stopping"));
-    await this.leadership.stop();
+    await this.supervising;
     await this.running;
+  }
+
+  private async supervise(): Promise<void> {
+    const { integration, log } = this.options;
+    const stopping = this.stopping.signal;
+    for (let failures = 0; !stopping.aborted; ) {
+      let failedForGood: (error: Error) => void = () => {};
+      const fatal = new Promise<Error>((resolve) => {
+        failedForGood = resolve;
+      });
+      const leadership = this.newLeadership(failedForGood);
+      this.leadership = leadership;
+      try {
+        await leadership.start();
+        this.joined = true;
+        failures = 0;
+        log.info({ integration }, "poller joined its election");
+        const error = await Promise.race([fatal, aborted(stopping)]);
+        if (error) log.error({ err: error, integration }, "poller left its election; joining again");
+      } catch (error) {
+        failures += 1;
+        log.warn(
+          { err: error, integration, attempt: failures },
+          "poller could not join its election; the webhook is unaffected, retrying",
+        );
+      }
+      this.joined = false;
+      await leadership.stop().catch((error: unknown) => {
+        log.warn({ err: error, integration }, "leaving the election failed");
+      });
+      if (stopping.aborted) return;
+      await this.sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), stopping).catch(() => {});
+    }
+  }
+
+  private newLeadership(onFatal: (error: Error) => void): PartitionLeadership {
+    const election = this.options.election;
+    return new PartitionLeadership({
+      kafka: election.kafka,
+      group: election.group,
+      topic: election.topic,
+      log: this.options.log,
+      sessionTimeoutMs: election.sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(500, Math.floor(election.sessionTimeoutMs / 10)),
+      onElected: (term) => {
+        this.running = this.running.then(() => this.lead(term.signal));
+      },
+      onFatal,
+    });
   }
 
   /**
@@ -228,8 +284,25 @@ export class IntegrationPoller implements Component {
         );
       }
       return result;
+    } catch (error) {
+      if (error instanceof ParakeyPagingError) {
+        metrics.pagingViolations.inc({ integration, reason: error.reason });
+        log.error(
+          { err: error, integration, reason: error.reason },
+          "poll stopped: Parakey's pages cannot prove the window was read completely; nothing past what was proven is checkpointed, the next poll reads the window again",
+        );
+      }
+      throw error;
     } finally {
       metrics.cycles.inc({ integration, outcome });
     }
   }
+}
+
+/** Resolves (with nothing) once `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(undefined);
+    else signal.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
 }

@@ -1,3 +1,4 @@
+import { PAGING_VIOLATION_REASONS } from "@parakey-bridge/parakey-client";
 import type { Clock } from "@parakey-bridge/service-kit";
 import { Counter, Gauge, type Registry } from "prom-client";
 
@@ -9,6 +10,8 @@ export interface PollerMetrics {
   recovered: Counter<"integration">;
   cycles: Counter<"integration" | "outcome">;
   leader: Gauge<"integration">;
+  /** Reads stopped because the pages could not prove the window complete (`reason`: a bounded set). */
+  pagingViolations: Counter<"integration" | "reason">;
   /**
    * Reports `bridge_poll_last_success_age_seconds{integration}` from `lastSuccessMs()` at scrape
    * time; no series while it answers undefined (this replica does not lead).
@@ -50,10 +53,18 @@ export function createPollerMetrics(registry: Registry, clock: Clock): PollerMet
       labelNames: ["integration"],
       registers,
     }),
+    pagingViolations: new Counter({
+      name: "bridge_poll_paging_violations_total",
+      help: "Poll reads stopped without advancing because Parakey's pages could not prove the window complete, by reason (order_broken, outside_window, continuation_gap, repeated_page, tie_exceeds_page).",
+      labelNames: ["integration", "reason"],
+      registers,
+    }),
     trackLastSuccess: (integration, lastSuccessMs) => {
       sources.set(integration, lastSuccessMs);
-      // At 0 from the start, so the first recovered event ever is an increase() an alert sees.
+      // At 0 from the start, so the first recovered event or paging violation ever is an increase()
+      // an alert sees.
       metrics.recovered.inc({ integration }, 0);
+      for (const reason of PAGING_VIOLATION_REASONS) metrics.pagingViolations.inc({ integration, reason }, 0);
     },
   };
   new Gauge({

@@ -26,15 +26,16 @@ export type PollCycleResult =
  * One poll of one integration:
  *
  * 1. `GET /eventLogs?limit=1` with the saved ETag. 304 → done: one request, nothing written.
- * 2. Otherwise read from `pollStartDate(checkpoint)` oldest first until exhausted, producing every
- *    page before the next is fetched; after each page that raised the high-water mark, checkpoint
- *    the progress (the old ETag kept, so a crash mid-read re-reads).
- * 3. After the whole read: checkpoint the ETag from step 1 (taken before the read, so an event that
- *    arrived during the read changes the next check), the high-water mark and the time.
+ * 2. Otherwise read the window from `pollStartDate(checkpoint)` with the client's verified paging,
+ *    producing every page before the next is fetched. Mid-read, only what the pages *proved* is
+ *    checkpointed (`completeBelow`: reading oldest first proves each page's past; reading newest
+ *    first proves nothing until the end), the old ETag kept, so a crash mid-read re-reads.
+ * 3. After the whole window was read: checkpoint the ETag from step 1 (taken before the read, so an
+ *    event that arrived during the read changes the next check), the high-water mark and the time.
  *
  * Checkpoints are written only after Kafka acknowledged what they account for. Resolves with the
- * new checkpoint; rejects (client, Kafka or abort) with nothing past the last saved checkpoint
- * claimed.
+ * new checkpoint; rejects (client, Kafka, abort, or `ParakeyPagingError` when the pages cannot
+ * prove the window complete) with nothing past the last saved checkpoint claimed.
  *
  * @example
  * const result = await runPollCycle(deps, checkpoint, signal);
@@ -67,14 +68,18 @@ export async function runPollCycle(
     highWaterMark: checkpoint?.highWaterMark,
     signal,
     onPage: async (progress) => {
+      // Only a proven bound, below the end: the final checkpoint below covers a complete read.
+      const proven = progress.completeBelow;
+      if (progress.complete || proven === undefined) return;
       const before = saved?.highWaterMark?.getTime();
-      if (progress.highWaterMark === undefined || progress.highWaterMark.getTime() === before) return;
-      const next: PollerCheckpoint = { ...saved, highWaterMark: progress.highWaterMark, readAt };
+      if (before !== undefined && proven.getTime() <= before) return;
+      const next: PollerCheckpoint = { ...saved, highWaterMark: proven, readAt };
       await deps.store.save(deps.key, next);
       saved = next;
     },
   });
   signal.throwIfAborted();
+  if (!totals.complete) throw new Error("the window read ended without proving it complete");
   const done: PollerCheckpoint = {
     ...(check.etag === undefined ? {} : { etag: check.etag }),
     ...(totals.highWaterMark === undefined ? {} : { highWaterMark: totals.highWaterMark }),

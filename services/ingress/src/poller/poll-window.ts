@@ -1,5 +1,3 @@
-import { parseInstant } from "@parakey-bridge/contracts";
-import type { EventLogItem } from "@parakey-bridge/parakey-client";
 import type { PollerCheckpoint } from "./checkpoint.js";
 
 /**
@@ -70,15 +68,4 @@ export function trustsChangeCheck(checkpoint: PollerCheckpoint | undefined): boo
   const { highWaterMark, readAt } = checkpoint;
   if (highWaterMark === undefined || readAt === undefined) return true;
   return highWaterMark.getTime() - readAt.getTime() <= CLOCK_AHEAD_TOLERANCE_MS;
-}
-
-/**
- * The `createdAt` of an item of a page: the normalized one, or, for an item that could not be
- * normalized, whatever readable `createdAt` it carries (undefined when none).
- */
-export function createdAtOf(item: EventLogItem): Date | undefined {
-  if (item.ok) return new Date(item.event.recordedAt);
-  const raw = item.raw;
-  if (typeof raw !== "object" || raw === null || !("createdAt" in raw)) return undefined;
-  return parseInstant(raw.createdAt);
 }

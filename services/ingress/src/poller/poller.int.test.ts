@@ -1,5 +1,10 @@
 import { createServer } from "node:net";
-import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
+import {
+  DOCUMENTED_PAGING,
+  describePaging,
+  type Simulator,
+  startSimulator,
+} from "@parakey-bridge/parakey-simulator";
 import { testKafkaBrokers } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { metricValue, SECRET } from "../testing/fixtures.js";
@@ -7,10 +12,12 @@ import { recordCount } from "../testing/service-fixture.js";
 import { decodeCheckpoint } from "./checkpoint.js";
 import {
   allRecords,
+  BROKER_TEST_PAGING,
   doorEventsOn,
   eventually,
   PARAKEY_TOKEN,
   ShiftedClock,
+  seedHistory,
   startPollingIngress,
 } from "./testing.js";
 
@@ -20,28 +27,46 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function simulator(options: Partial<Parameters<typeof startSimulator>[0]> = {}): Promise<Simulator> {
-  const sim = await startSimulator({
-    token: PARAKEY_TOKEN,
-    port: 0,
-    seed: 7,
-    offlineFraction: 0,
-    ...options,
-  });
-  cleanups.push(() => sim.close());
-  return sim;
-}
+/** Ids of every event log the simulated Parakey holds, but its seeded history. */
+const idsOf = (sim: Simulator) =>
+  sim.api
+    .eventLogs()
+    .map((log) => String(log.id))
+    .filter((id) => !id.startsWith("el_history_"));
 
-async function ingress(options: Omit<Parameters<typeof startPollingIngress>[0], "brokers">) {
-  const started = await startPollingIngress({ brokers: testKafkaBrokers(), ...options });
-  cleanups.push(() => started.stop());
-  return started;
-}
+describe.each(
+  BROKER_TEST_PAGING.map(
+    ({ paging, pageSize }) =>
+      [describePaging({ ...DOCUMENTED_PAGING, ...paging }), paging, pageSize] as const,
+  ),
+)("Parakey poller (in-process ingress, real Kafka, simulated Parakey with %s)", (_name, paging, pageSize) => {
+  async function simulator(options: Partial<Parameters<typeof startSimulator>[0]> = {}): Promise<Simulator> {
+    const sim = await startSimulator({
+      token: PARAKEY_TOKEN,
+      port: 0,
+      seed: 7,
+      offlineFraction: 0,
+      paging,
+      ...options,
+    });
+    cleanups.push(() => sim.close());
+    seedHistory(sim);
+    return sim;
+  }
 
-/** Ids of every event log the simulated Parakey holds. */
-const idsOf = (sim: Simulator) => sim.api.eventLogs().map((log) => String(log.id));
+  async function ingress(options: Omit<Parameters<typeof startPollingIngress>[0], "brokers">) {
+    const started = await startPollingIngress({
+      brokers: testKafkaBrokers(),
+      ...options,
+      tune: (poller) => {
+        poller.pageSize = pageSize;
+        options.tune?.(poller);
+      },
+    });
+    cleanups.push(() => started.stop());
+    return started;
+  }
 
-describe("Parakey poller (in-process ingress, real Kafka, simulated Parakey)", () => {
   it("makes exactly one HTTP request and no Kafka write when nothing changed since the last poll", async () => {
     const sim = await simulator();
     sim.api.generate(5);
@@ -77,11 +102,10 @@ describe("Parakey poller (in-process ingress, real Kafka, simulated Parakey)", (
 
   it("brings every event to the topic when the webhook endpoint is down past Parakey's retries, and counts them as recovered", async () => {
     const closedPort = await unusedPort();
-    const sim = await simulator({
-      retryTimeScale: 0.001, // Parakey's 20-minute retry schedule in 1.2 s
-      webhooks: [
-        { url: `http://127.0.0.1:${closedPort}/webhooks/parakey`, headers: { "x-parakey-secret": SECRET } },
-      ],
+    const sim = await simulator({ retryTimeScale: 0.001 }); // Parakey's 20-minute retry schedule in 1.2 s
+    sim.webhooks.add({
+      url: `http://127.0.0.1:${closedPort}/webhooks/parakey`,
+      headers: { "x-parakey-secret": SECRET },
     });
     const { kafka, topics, registry, integration } = await ingress({
       parakeyUrl: sim.url,

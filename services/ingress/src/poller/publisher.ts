@@ -6,7 +6,7 @@ import type { Allowlist } from "../allowlist.js";
 import { RecentEventIds } from "../dedupe/recent-event-ids.js";
 import type { EventSink } from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { rejectedRecord } from "../records.js";
+import { itemBytes, sendEventOrReject, sendRejected } from "../records.js";
 import type { GapDetector } from "./gap-detector.js";
 
 export interface EventLogPublisherDeps {
@@ -62,11 +62,14 @@ export class EventLogPublisher {
   private async publishOne(item: EventLogItem, outcome: PageOutcome): Promise<void> {
     const { deps } = this;
     if (!item.ok) {
-      const body = Buffer.from(JSON.stringify(item.raw) ?? "null", "utf8");
-      const fingerprint = createHash("sha256").update(body).digest("base64url");
+      const body = itemBytes(item.raw);
+      const fingerprint = createHash("sha256")
+        .update(`${item.rejection.eventLogId ?? ""}\u0000`)
+        .update(body)
+        .digest("base64url");
       const meta = { via: "poll" as const, receivedAt: deps.clock.now(), integration: deps.integration };
       const stored = await this.rejectedSeen.storeOnce(fingerprint, () =>
-        deps.sink.send(rejectedRecord(body, item.rejection, meta, deps.topics.rejected)),
+        sendRejected(deps.sink, body, item.rejection, meta, deps.topics.rejected),
       );
       if (stored === "stored") {
         outcome.rejected += 1;
@@ -89,14 +92,32 @@ export class EventLogPublisher {
       return;
     }
     const createdAt = new Date(event.recordedAt);
+    // An event too large for its topic is stored on the rejected topic instead: the page goes on.
+    let rejected = false;
+    const send = async () => {
+      const sent = await sendEventOrReject(deps.sink, record, {
+        body: itemBytes(item.eventLog),
+        meta: { via: "poll", receivedAt: deps.clock.now(), integration: deps.integration },
+        topic: deps.topics.rejected,
+        eventLogId: id,
+        deviceId: event.deviceId,
+      });
+      if (sent.stored === "rejected") {
+        rejected = true;
+        outcome.rejected += 1;
+        deps.metrics.rejected.inc({ reason: sent.rejection.reason });
+      }
+    };
     if (gaps?.isYoung(createdAt)) {
       // Not registered as stored: the webhook may still bring it, and the gap detector asks later.
-      await deps.sink.send(record);
+      await send();
+      if (rejected) return;
       gaps.watch(id, createdAt);
       this.produced(outcome, event.delayMs);
       return;
     }
-    const stored = await deps.recent.storeOnce(id, () => deps.sink.send(record));
+    const stored = await deps.recent.storeOnce(id, send);
+    if (rejected) return;
     if (stored === "duplicate") {
       this.duplicate(outcome);
       return;

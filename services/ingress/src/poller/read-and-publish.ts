@@ -1,10 +1,10 @@
-import type { ParakeyClient } from "@parakey-bridge/parakey-client";
-import { createdAtOf, nextHighWaterMark } from "./poll-window.js";
+import { createdAtOf, type ParakeyClient } from "@parakey-bridge/parakey-client";
+import { nextHighWaterMark } from "./poll-window.js";
 import type { EventLogPublisher, PageOutcome } from "./publisher.js";
 
 export interface ReadTotals {
   pages: number;
-  /** Items read (including those past `until`, which are not produced). */
+  /** Items of the window read (each once). */
   items: number;
   produced: number;
   duplicates: number;
@@ -13,6 +13,13 @@ export interface ReadTotals {
   recovered: string[];
   /** The largest `createdAt` among what was produced, or the one passed in when nothing was newer. */
   highWaterMark: Date | undefined;
+  /**
+   * Every event log with `from <= createdAt < completeBelow` was produced (Kafka acknowledged it).
+   * `undefined` while the read has proven nothing yet: the only value a mid-read checkpoint may hold.
+   */
+  completeBelow: Date | undefined;
+  /** The whole window was read and produced. */
+  complete: boolean;
 }
 
 export interface ReadAndPublishOptions {
@@ -26,23 +33,24 @@ export interface ReadAndPublishOptions {
   highWaterMark: Date | undefined;
   signal: AbortSignal;
   /**
-   * Called after each page's records were acknowledged by Kafka, with the high-water mark so far:
-   * the moment to checkpoint progress. Reading goes on once it resolves.
+   * Called after each page's records were acknowledged by Kafka, with what is proven so far: the
+   * moment to checkpoint progress. Reading goes on once it resolves.
    */
   onPage?: (totals: ReadTotals) => Promise<void>;
 }
 
 /**
- * Reads every event log from `from` page by page (oldest `createdAt` first: the paging assumption
- * in @parakey-bridge/parakey-client) until exhausted or past `until`, and publishes each page before
- * fetching the next, so memory stays at one page and a checkpoint after a page covers everything
- * before it. Shared by the poller and the backfill command.
+ * Reads every event log of `[from, until)` with the client's verified paging (`readWindow`: each
+ * page checked, `ParakeyPagingError` when the answers cannot prove the window complete) and
+ * publishes each page before fetching the next, so memory stays at one page. What a page proves
+ * (`completeBelow`, `complete`) is passed on only once Kafka acknowledged it, so a checkpoint never
+ * claims more than was produced. Shared by the poller and the backfill command.
  *
  * @example
  * const totals = await readAndPublish({ client, publisher, from, pageSize: 100, highWaterMark, signal });
  */
 export async function readAndPublish(options: ReadAndPublishOptions): Promise<ReadTotals> {
-  const { client, publisher, until, signal } = options;
+  const { client, publisher, signal } = options;
   const totals: ReadTotals = {
     pages: 0,
     items: 0,
@@ -52,29 +60,28 @@ export async function readAndPublish(options: ReadAndPublishOptions): Promise<Re
     filtered: 0,
     recovered: [],
     highWaterMark: options.highWaterMark,
+    completeBelow: undefined,
+    complete: false,
   };
-  for await (const page of client.readEventLogsSince(options.from, { pageSize: options.pageSize, signal })) {
+  const read = client.readWindow(options.from, {
+    pageSize: options.pageSize,
+    signal,
+    ...(options.until === undefined ? {} : { until: options.until }),
+  });
+  for await (const page of read) {
     signal.throwIfAborted();
     totals.pages += 1;
     totals.items += page.items.length;
-    let pastEnd = false;
-    const wanted = page.items.filter((item) => {
-      const createdAt = createdAtOf(item);
-      const inRange = until === undefined || createdAt === undefined || createdAt < until;
-      if (!inRange) pastEnd = true;
-      return inRange;
-    });
-    const outcome = await publisher.publish(wanted);
-    add(totals, outcome);
-    const seen = wanted.flatMap((item) => {
+    add(totals, await publisher.publish(page.items));
+    const seen = page.items.flatMap((item) => {
       const createdAt = createdAtOf(item);
       return createdAt ? [createdAt] : [];
     });
     totals.highWaterMark = nextHighWaterMark(totals.highWaterMark, seen);
+    totals.completeBelow = page.completeBelow ?? totals.completeBelow;
+    totals.complete = page.complete;
     signal.throwIfAborted();
     await options.onPage?.(totals);
-    // Pages run oldest first: once one reaches past the end, every later one lies beyond it too.
-    if (pastEnd) break;
   }
   return totals;
 }

@@ -1,6 +1,7 @@
 import { type DoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
 import { createKafka, type Kafka } from "@parakey-bridge/kafka";
 import { type ConsumedRecord, readTopic } from "@parakey-bridge/kafka/testing";
+import type { PagingBehaviour, Simulator } from "@parakey-bridge/parakey-simulator";
 import { type Clock, systemClock } from "@parakey-bridge/service-kit";
 import { uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
@@ -104,6 +105,36 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * A week-old history on the simulated Parakey, older than any poll window: an account with a past.
+ * With it, the newest page of all history shows that the server returns full pages, so a short
+ * page of a window is provably its end even where Parakey honours only the documented parameters
+ * (see `readEventLogWindow`).
+ */
+export function seedHistory(sim: Simulator, count = 120): void {
+  const start = Date.now() - 7 * 24 * 3_600_000;
+  sim.api.addEvents(
+    Array.from({ length: count }, (_, i) => {
+      const at = new Date(start + i * 1_000).toISOString();
+      return { id: `el_history_${i}`, timestamp: at, createdAt: at, device: { id: "lock-history" } };
+    }),
+  );
+}
+
+/**
+ * The paging behaviours the broker-backed poller tests run under (the unit tests of the poll cycle
+ * and the backfill cover every combination, caps and unstable ties included): the documented
+ * behaviour alone with windows that fit a page, and two servers that page past it with small pages.
+ * The simulator stamps a burst of generated unlocks with one `createdAt`: under a cap below the
+ * burst no server could page through it (the read stops loudly, as it should), and unstable ties
+ * make the `limit=1` ETag change between identical requests, so neither is in this set.
+ */
+export const BROKER_TEST_PAGING: { paging: Partial<PagingBehaviour>; pageSize: number }[] = [
+  { paging: {}, pageSize: 100 },
+  { paging: { ascending: "honoured", startDate: "exclusive" }, pageSize: 10 },
+  { paging: { offset: "honoured" }, pageSize: 10 },
+];
 
 /** A real clock shifted by an offset a test can change while it runs (Parakey's clock, skewed). */
 export class ShiftedClock implements Clock {

@@ -1,20 +1,28 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { readBody } from "./read-body.js";
 
 const LIMIT = 10;
+const LIMITS = { maxBytes: LIMIT, readThroughBytes: 40, prefixBytes: 4 };
 
-/** Echoes the bytes it read, or answers 413 with how far the Node stream was read. */
+/** Echoes the bytes it read; what it kept of a body over the limit (299); 413 past the read-through. */
 function echoApp() {
   const app = new Hono();
   app.post("/", async (c) => {
-    const read = await readBody(c, LIMIT);
+    const read = await readBody(c, LIMITS);
     if (read.ok) return c.body(Uint8Array.from(read.body).buffer, 200);
+    if (read.reason === "too_large") {
+      const { prefix, bytes, sha256 } = read;
+      return c.json({ prefix: Buffer.from(prefix).toString("hex"), bytes, sha256 }, 299 as 200);
+    }
     return c.text("too large", 413);
   });
   return app;
 }
+
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
 
 const bytes = (...values: number[]) => new Uint8Array(values);
 
@@ -43,14 +51,26 @@ describe("readBody from Node's request stream", () => {
     expect((await res.arrayBuffer()).byteLength).toBe(LIMIT);
   });
 
-  it("refuses a streamed body as soon as it grows over the limit", async () => {
-    const { incoming, request } = nodeRequest([new Uint8Array(6), new Uint8Array(6), new Uint8Array(6)]);
+  it("keeps the prefix, size and SHA-256 of a streamed body over the limit", async () => {
+    const chunks = [bytes(1, 2, 3, 4, 5, 6), bytes(7, 8, 9, 10, 11, 12), bytes(13, 14, 15)];
+    const { incoming, request } = nodeRequest(chunks);
+    const res = await echoApp().request(request, undefined, { incoming });
+    expect(res.status).toBe(299);
+    expect(await res.json()).toEqual({
+      prefix: "01020304",
+      bytes: 15,
+      sha256: sha256(Buffer.concat(chunks)),
+    });
+  });
+
+  it("stops reading a streamed body past the read-through bound", async () => {
+    const { incoming, request } = nodeRequest(Array.from({ length: 10 }, () => new Uint8Array(6)));
     const res = await echoApp().request(request, undefined, { incoming });
     expect(res.status).toBe(413);
   });
 
-  it("refuses a Content-Length over the limit without reading the body", async () => {
-    const { incoming, request } = nodeRequest([new Uint8Array(11)], { "content-length": "11" });
+  it("refuses a Content-Length over the read-through bound without reading the body", async () => {
+    const { incoming, request } = nodeRequest([new Uint8Array(41)], { "content-length": "41" });
     const res = await echoApp().request(request, undefined, { incoming });
     expect(res.status).toBe(413);
     expect(incoming.readableDidRead).toBe(false);
@@ -70,7 +90,7 @@ describe("readBody from Node's request stream", () => {
     let failure: unknown;
     app.post("/", async (c) => {
       try {
-        await readBody(c, LIMIT);
+        await readBody(c, LIMITS);
       } catch (error) {
         failure = error;
       }
@@ -96,15 +116,20 @@ describe("readBody from the fetch body (in-process requests)", () => {
     expect((await res.arrayBuffer()).byteLength).toBe(0);
   });
 
-  it("refuses a streamed body over the limit", async () => {
+  it("keeps the prefix, size and SHA-256 of a streamed body over the limit", async () => {
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(new Uint8Array(6));
-        controller.enqueue(new Uint8Array(6));
+        controller.enqueue(new Uint8Array(6).fill(7));
+        controller.enqueue(new Uint8Array(6).fill(7));
         controller.close();
       },
     });
     const res = await echoApp().request("/", { method: "POST", body, duplex: "half" } as RequestInit);
-    expect(res.status).toBe(413);
+    expect(res.status).toBe(299);
+    expect(await res.json()).toEqual({
+      prefix: "07070707",
+      bytes: 12,
+      sha256: sha256(new Uint8Array(12).fill(7)),
+    });
   });
 });

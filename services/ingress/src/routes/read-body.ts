@@ -1,30 +1,98 @@
+import { createHash, type Hash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { Context } from "hono";
 
-/** A request body read whole, or the fact that it is larger than allowed. */
-export type BodyRead = { ok: true; body: Uint8Array } | { ok: false; reason: "too_large" };
+/**
+ * A request body read whole; or, over the limit, what is kept of it (its first bytes, its size and
+ * SHA-256, for the rejected topic); or the fact that it is too large even to read through.
+ */
+export type BodyRead =
+  | { ok: true; body: Uint8Array }
+  | { ok: false; reason: "too_large"; prefix: Uint8Array; bytes: number; sha256: string }
+  | { ok: false; reason: "unbounded" };
+
+export interface BodyLimits {
+  /** The largest body handled as an event log. */
+  maxBytes: number;
+  /**
+   * A larger body is still read through, up to this many bytes, to store its prefix, size and
+   * digest (Parakey retries a 413 and then drops the delivery: it would be stored nowhere). Beyond
+   * it the request gets 413 and nothing is read further: a body that size is not an event log, and
+   * the bridge does not spend unbounded work on it.
+   */
+  readThroughBytes: number;
+  /** How many of an oversized body's first bytes are kept. */
+  prefixBytes: number;
+}
 
 /**
- * Reads the exact request bytes, up to `maxBytes`. A `Content-Length` over the limit is refused
- * before anything is read; a streamed (chunked) body is refused as soon as it grows over the limit.
+ * Reads the exact request bytes, up to `maxBytes`; see `BodyLimits` for larger bodies. A
+ * `Content-Length` over `readThroughBytes` is refused before anything is read.
  *
  * Served by @hono/node-server, the bytes come straight from Node's `IncomingMessage`: going through
  * `c.req.arrayBuffer()` (or touching `c.req.raw.body`) makes the adapter build a full fetch `Request`
  * with an `AbortController` and a web stream over the socket, which was the largest per-request cost
  * of the ingress after Kafka's own encoding (about 12 % of its CPU at 5 000 requests/s). An unread
  * remainder (413) is drained by the adapter after the answer. In-process (`app.request()`, no
- * `incoming`) the fetch body is read with the same limit.
+ * `incoming`) the fetch body is read with the same limits.
  *
  * @example
- * const read = await readBody(c, 262_144);
- * if (!read.ok) return errorResponse(c, 413, "payload_too_large", "body exceeds 262144 bytes");
+ * const read = await readBody(c, { maxBytes: 262_144, readThroughBytes: 4_194_304, prefixBytes: 16_384 });
+ * if (!read.ok && read.reason === "unbounded") return errorResponse(c, 413, "payload_too_large", "…");
  */
-export async function readBody(c: Context, maxBytes: number): Promise<BodyRead> {
+export async function readBody(c: Context, limits: BodyLimits): Promise<BodyRead> {
   const declared = declaredLength(c);
-  if (declared !== undefined && declared > maxBytes) return { ok: false, reason: "too_large" };
+  if (declared !== undefined && declared > limits.readThroughBytes) return { ok: false, reason: "unbounded" };
   const incoming = untouchedIncoming(c);
-  const body = incoming ? await readNodeStream(incoming, maxBytes) : await readWebStream(c, maxBytes);
-  return body ? { ok: true, body } : { ok: false, reason: "too_large" };
+  const collector = new BodyCollector(limits);
+  if (incoming) await readNodeStream(incoming, collector);
+  else await readWebStream(c, collector);
+  return collector.result();
+}
+
+/** Keeps the bytes up to the limit; past it, only the prefix, the count and a running SHA-256. */
+class BodyCollector {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  private hash: Hash | undefined;
+  private prefix: Uint8Array | undefined;
+
+  constructor(private readonly limits: BodyLimits) {}
+
+  /** Takes a chunk; false once the body is past `readThroughBytes` (stop reading). */
+  add(chunk: Uint8Array): boolean {
+    this.size += chunk.byteLength;
+    if (this.size > this.limits.readThroughBytes) return false;
+    if (this.hash) {
+      this.hash.update(chunk);
+      return true;
+    }
+    this.chunks.push(chunk);
+    if (this.size > this.limits.maxBytes) {
+      // Over the limit: from here on only the digest grows; the prefix is cut once.
+      const read = Buffer.concat(this.chunks, this.size);
+      this.hash = createHash("sha256").update(read);
+      this.prefix = read.subarray(0, this.limits.prefixBytes);
+      this.chunks = [];
+    }
+    return true;
+  }
+
+  result(): BodyRead {
+    if (this.size > this.limits.readThroughBytes) return { ok: false, reason: "unbounded" };
+    if (this.hash && this.prefix) {
+      return {
+        ok: false,
+        reason: "too_large",
+        prefix: this.prefix,
+        bytes: this.size,
+        sha256: this.hash.digest("hex"),
+      };
+    }
+    const body =
+      this.chunks.length === 1 ? (this.chunks[0] as Uint8Array) : Buffer.concat(this.chunks, this.size);
+    return { ok: true, body };
+  }
 }
 
 /** `Content-Length`, when it decides the size (as in Hono's bodyLimit: not with Transfer-Encoding). */
@@ -44,10 +112,8 @@ function untouchedIncoming(c: Context): Readable | undefined {
   return incoming;
 }
 
-function readNodeStream(stream: Readable, maxBytes: number): Promise<Uint8Array | undefined> {
+function readNodeStream(stream: Readable, collector: BodyCollector): Promise<void> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
     const done = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -55,17 +121,14 @@ function readNodeStream(stream: Readable, maxBytes: number): Promise<Uint8Array 
       stream.off("close", onClose);
     };
     const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
+      if (!collector.add(chunk)) {
         done();
-        resolve(undefined);
-      } else {
-        chunks.push(chunk);
+        resolve();
       }
     };
     const onEnd = () => {
       done();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+      resolve();
     };
     const onError = (error: Error) => {
       done();
@@ -80,21 +143,16 @@ function readNodeStream(stream: Readable, maxBytes: number): Promise<Uint8Array 
   });
 }
 
-async function readWebStream(c: Context, maxBytes: number): Promise<Uint8Array | undefined> {
+async function readWebStream(c: Context, collector: BodyCollector): Promise<void> {
   const stream = c.req.raw.body;
-  if (!stream) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  if (!stream) return;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
+    if (done) return;
+    if (!collector.add(value)) {
       await reader.cancel();
-      return undefined;
+      return;
     }
-    chunks.push(value);
   }
-  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks, size);
 }

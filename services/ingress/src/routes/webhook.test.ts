@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { DOOR_EVENT_TYPE } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { describe, expect, it } from "vitest";
@@ -64,12 +65,31 @@ describe("POST /webhooks/parakey: payloads that cannot be normalized", () => {
       json({ id: "el_4", deviceId: "lock-1", timestamp: "2026-11-23T08:00:00Z", createdAt: "yesterday" }),
       "invalid_created_at",
     ],
+    // The poison payloads of issue 13: each used to be answered 503 for ever or accepted and then
+    // dead-lettered by every consumer.
+    [
+      "~10 KB of nested arrays (JSON.stringify overflowed in the produce call)",
+      json(eventLogFixture()).replace(/}$/, `,"x":${"[".repeat(5_000)}${"]".repeat(5_000)}}`),
+      "too_deep",
+    ],
+    ["U+0000 in a value", json({ ...eventLogFixture(), note: "a\u0000b" }), "unstorable_text"],
+    ["an unpaired surrogate", json(eventLogFixture()).replace(/}$/, ',"note":"\\ud800"}'), "unstorable_text"],
+    [
+      "a timestamp in year 10000 once its offset applies",
+      json({ ...eventLogFixture(), timestamp: "9999-12-31T23:00:00-05:00" }),
+      "invalid_timestamp",
+    ],
+    [
+      "a numeric id above 2^53",
+      json(eventLogFixture()).replace(/"id":"[^"]+"/, '"id":9007199254740993'),
+      "unsafe_number",
+    ],
   ];
 
   it.each(cases)(
     "stores %s on the rejected topic with its exact bytes and answers 200",
     async (_, body, reason) => {
-      const { post, sink, registry } = testApp();
+      const { post, sink, registry } = testApp({ bodyLimitBytes: 256 * 1024 });
       const res = await post(body, { ...authHeaders, "user-agent": "Parakey-WebhookWorker/1.0" });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: "rejected", reason });
@@ -100,6 +120,40 @@ describe("POST /webhooks/parakey: payloads that cannot be normalized", () => {
     const res = await post("{not json");
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("30");
+  });
+});
+
+describe("POST /webhooks/parakey: an event larger than its topic accepts", () => {
+  it("stores the payload's exact bytes on the rejected topic and answers 200 rejected, not 503", async () => {
+    const { post, sink, registry } = testApp();
+    sink.limitTopic("events", 300);
+    const body = json(eventLogFixture({ id: "el_large" }));
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "rejected", reason: "record_too_large" });
+    const [record] = sink.on("rejected");
+    expect(record?.value.toString()).toBe(body);
+    expect(record?.headers).toMatchObject({
+      "pb-reject-reason": "record_too_large",
+      "pb-event-log-id": "el_large",
+    });
+    expect(await metricValue(registry, 'bridge_events_rejected_total{reason="record_too_large"}')).toBe(1);
+  });
+
+  it("keeps a prefix, the size and the SHA-256 when the rejected topic cannot take the payload either", async () => {
+    const { post, sink } = testApp();
+    sink.limitTopic("events", 300);
+    sink.limitTopic("rejected", 5_000);
+    const body = json({ ...eventLogFixture({ id: "el_huge" }), pad: "x".repeat(20_000) });
+    expect((await post(body)).status).toBe(200);
+    const [record] = sink.on("rejected");
+    expect(record?.value.byteLength).toBeLessThanOrEqual(5_000);
+    expect(body.startsWith(record?.value.toString() ?? "-")).toBe(true);
+    expect(record?.headers).toMatchObject({
+      "pb-truncated": "true",
+      "pb-original-bytes": String(body.length),
+      "pb-original-sha256": createHash("sha256").update(body).digest("hex"),
+    });
   });
 });
 

@@ -10,8 +10,8 @@ import type { WebhookConfig } from "../config.js";
 import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
 import type { EventSink } from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { normalizeBody, rejectedRecord } from "../records.js";
-import { readBody } from "./read-body.js";
+import { normalizeBody, REJECTED_PREFIX_BYTES, sendEventOrReject, sendRejected } from "../records.js";
+import { type BodyLimits, readBody } from "./read-body.js";
 
 export interface WebhookRouteDeps {
   sink: EventSink;
@@ -32,14 +32,29 @@ export type WebhookAnswer =
   | { status: "ignored"; reason: string; eventLogId: string };
 
 /**
- * `POST <path>`: authenticate → read the body (limit, 413 above) → normalize → produce → 200 once
- * Kafka acknowledged. A payload that cannot be normalized is stored on the rejected topic and answered
- * 200 (Parakey would only resend it); anything not stored is answered 503 so Parakey retries.
+ * Bodies up to this many times the limit are read through so their prefix, size and digest can be
+ * stored (answered 200 `rejected`); larger ones get 413 and nothing is stored. At the default limit
+ * (256 KiB) that is 4 MiB: far beyond any event log, and a bounded amount of work per request.
+ */
+const READ_THROUGH_FACTOR = 16;
+
+/**
+ * `POST <path>`: authenticate → read the body → normalize → produce → 200 once Kafka acknowledged.
+ * Every payload gets a stored answer: one that cannot become an event every consumer accepts (not
+ * JSON, no id, text PostgreSQL cannot store, a body over the limit, an event larger than its topic
+ * takes, …) is stored on the rejected topic — exact bytes, or over the limit a bounded prefix with
+ * size and SHA-256 — and answered 200 `rejected` (Parakey would only resend it). Anything not stored
+ * is answered 503 so Parakey retries; a body over 16× the limit gets 413 without being read.
  * Other methods on the path answer 405 with `Allow: POST`.
  */
 export function registerWebhookRoute(app: Hono<AppEnv>, deps: WebhookRouteDeps): void {
   const { config } = deps;
-  app.post(config.path, requireCredentials(deps), (c) => receive(c, deps));
+  const limits: BodyLimits = {
+    maxBytes: config.bodyLimitBytes,
+    readThroughBytes: config.bodyLimitBytes * READ_THROUGH_FACTOR,
+    prefixBytes: Math.min(REJECTED_PREFIX_BYTES, config.bodyLimitBytes),
+  };
+  app.post(config.path, requireCredentials(deps), (c) => receive(c, deps, limits));
   app.all(config.path, (c) => {
     c.set("outcome", "method_not_allowed");
     c.header("Allow", "POST");
@@ -60,13 +75,23 @@ function requireCredentials(deps: WebhookRouteDeps): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps): Promise<Response> {
+async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps, limits: BodyLimits): Promise<Response> {
   const { config, metrics } = deps;
   const receivedAt = deps.clock.now();
-  const read = await readBody(c, config.bodyLimitBytes);
-  if (!read.ok) {
+  const read = await readBody(c, limits);
+  if (!read.ok && read.reason === "unbounded") {
     c.set("outcome", "too_large");
-    return errorResponse(c, 413, "payload_too_large", `body exceeds ${config.bodyLimitBytes} bytes`);
+    return errorResponse(c, 413, "payload_too_large", `body exceeds ${limits.readThroughBytes} bytes`);
+  }
+  if (!read.ok) {
+    const rejection: Rejection = {
+      reason: "too_large",
+      detail: `body of ${read.bytes} bytes exceeds the limit of ${config.bodyLimitBytes}; its first ${read.prefix.byteLength} bytes are kept`,
+    };
+    return storeRejected(c, deps, read.prefix, rejection, receivedAt, {
+      bytes: read.bytes,
+      sha256: read.sha256,
+    });
   }
   const body = read.body;
   const normalized = normalizeBody(body, { via: "webhook", receivedAt });
@@ -81,13 +106,27 @@ async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps): Promise<Resp
   }
 
   let outcome: "stored" | "duplicate";
+  let tooLarge: Rejection | undefined;
   try {
-    outcome = await deps.recent.storeOnce(event.eventLogId, () =>
-      deps.sink.send(doorEventRecord(event, config.topics.eventLogs)),
-    );
+    const original = {
+      body,
+      meta: rejectedMetadata(c, receivedAt),
+      topic: config.topics.rejected,
+      eventLogId: event.eventLogId,
+      deviceId: event.deviceId,
+    };
+    outcome = await deps.recent.storeOnce(event.eventLogId, async () => {
+      const sent = await sendEventOrReject(
+        deps.sink,
+        doorEventRecord(event, config.topics.eventLogs),
+        original,
+      );
+      if (sent.stored === "rejected") tooLarge = sent.rejection;
+    });
   } catch (error) {
     return unavailable(c, deps, error, { eventLogId: event.eventLogId });
   }
+  if (tooLarge) return answerRejected(c, deps, tooLarge, body.byteLength);
   if (outcome === "duplicate") {
     metrics.duplicates.inc({ via: "webhook" });
     c.set("outcome", "duplicate");
@@ -99,13 +138,11 @@ async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps): Promise<Resp
   return answer(c, { status: "accepted", eventLogId: event.eventLogId });
 }
 
-async function storeRejected(
+function rejectedMetadata(
   c: Context<AppEnv>,
-  deps: WebhookRouteDeps,
-  body: Uint8Array,
-  rejection: Rejection,
   receivedAt: Date,
-): Promise<Response> {
+  truncatedFrom?: RejectedMetadata["truncatedFrom"],
+): RejectedMetadata {
   const meta: RejectedMetadata = { via: "webhook", receivedAt };
   const requestId = requestIdOf(c);
   if (requestId) meta.requestId = requestId;
@@ -115,15 +152,37 @@ async function storeRejected(
   if (contentType) meta.contentType = contentType;
   const remoteAddress = remoteAddressOf(c);
   if (remoteAddress) meta.remoteAddress = remoteAddress;
+  if (truncatedFrom) meta.truncatedFrom = truncatedFrom;
+  return meta;
+}
+
+async function storeRejected(
+  c: Context<AppEnv>,
+  deps: WebhookRouteDeps,
+  body: Uint8Array,
+  rejection: Rejection,
+  receivedAt: Date,
+  truncatedFrom?: RejectedMetadata["truncatedFrom"],
+): Promise<Response> {
+  const meta = rejectedMetadata(c, receivedAt, truncatedFrom);
   try {
-    await deps.sink.send(rejectedRecord(body, rejection, meta, deps.config.topics.rejected));
+    await sendRejected(deps.sink, body, rejection, meta, deps.config.topics.rejected);
   } catch (error) {
     return unavailable(c, deps, error, { rejected: rejection.reason });
   }
+  return answerRejected(c, deps, rejection, truncatedFrom?.bytes ?? body.byteLength);
+}
+
+function answerRejected(
+  c: Context<AppEnv>,
+  deps: WebhookRouteDeps,
+  rejection: Rejection,
+  bytes: number,
+): Response {
   deps.metrics.rejected.inc({ reason: rejection.reason });
   // The detail and the payload stay out of the log (personal data); both are on the rejected topic.
   deps.log.warn(
-    { requestId, reason: rejection.reason, eventLogId: rejection.eventLogId, bytes: body.byteLength },
+    { requestId: requestIdOf(c), reason: rejection.reason, eventLogId: rejection.eventLogId, bytes },
     "payload rejected and stored on the rejected topic",
   );
   c.set("outcome", "rejected");

@@ -1,4 +1,4 @@
-import type { OutgoingRecord } from "@parakey-bridge/kafka";
+import { type OutgoingRecord, RecordTooLargeError } from "@parakey-bridge/kafka";
 import { UnavailableError } from "@parakey-bridge/service-kit";
 import type { EventSink } from "../event-sink.js";
 
@@ -11,13 +11,25 @@ export class MemorySink implements EventSink {
   sends = 0;
   private failure: Error | undefined;
   private held: (() => void)[] | undefined;
+  private readonly maxValueBytes = new Map<string, number>();
 
   async send(records: OutgoingRecord | OutgoingRecord[]): Promise<void> {
     this.sends += 1;
     const list = Array.isArray(records) ? records : [records];
     if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
     if (this.failure) throw this.failure;
+    for (const record of list) {
+      const max = this.maxValueBytes.get(record.topic);
+      if (max !== undefined && record.value.byteLength > max) {
+        throw new RecordTooLargeError(record.topic, record.value.byteLength, max);
+      }
+    }
     this.records.push(...list);
+  }
+
+  /** Records on `topic` with a value over `maxBytes` fail as a broker's `max.message.bytes` fails them. */
+  limitTopic(topic: string, maxBytes: number): void {
+    this.maxValueBytes.set(topic, maxBytes);
   }
 
   /** Every send fails (default: like Kafka not acknowledging within the budget). */

@@ -1,0 +1,110 @@
+import { z } from "zod";
+import { type CloudEventHeaders, cloudEventSource } from "./cloudevents.js";
+import type { Decoded, DoorEvent } from "./door-event.js";
+import { Via } from "./door-event.js";
+
+/** CloudEvents `type` of an AnonymousDoorEvent v1. */
+export const ANONYMOUS_DOOR_EVENT_TYPE = "co.parakey.door-event.anonymous.v1";
+
+/**
+ * `AnonymousDoorEvent` v1: a door event without personal data, on `parakey.door-events.anonymous.v1`
+ * (keyed by device), for teams that count unlocks but must not learn who unlocked (billing analytics,
+ * facilities). The person is a keyed pseudonym, HMAC-SHA256(key, userId) in base64url: stable per
+ * person while the key stays the same, not reversible without the key. No name, e-mail, phone or
+ * original payload is carried: the fields are an allow-list, so a field Parakey adds tomorrow is
+ * dropped, never forwarded.
+ *
+ * @example
+ * const event = AnonymousDoorEvent.parse(JSON.parse(record.value.toString("utf8")));
+ * event.userPseudonym; // "q1T…" — the same for every unlock of that person
+ */
+export const AnonymousDoorEvent = z
+  .object({
+    eventLogId: z.string().min(1).describe("Parakey event log id; the idempotency key everywhere"),
+    deviceId: z.string().min(1).describe("The lock; the Kafka record key"),
+    domainId: z.string().min(1).nullable().describe("The place (customer site)"),
+    userPseudonym: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{43}$/)
+      .nullable()
+      .describe(
+        "HMAC-SHA256 of the user id under the stream's pseudonym key, base64url: the same person has the same pseudonym; null when the unlock had no user",
+      ),
+    success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
+    occurredAt: z.iso
+      .datetime()
+      .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
+    recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
+    receivedAt: z.iso.datetime().describe("When the bridge received it"),
+    delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
+    via: Via.describe("webhook or poll"),
+  })
+  .strict();
+export type AnonymousDoorEvent = z.infer<typeof AnonymousDoorEvent>;
+
+/**
+ * The anonymous form of a door event: the allow-listed fields copied, the user id replaced by
+ * `pseudonymOf(userId)`, everything else (the original payload with names, e-mail, phone, and any
+ * field not named here) left behind.
+ *
+ * @example
+ * const anonymous = anonymizeDoorEvent(event, (userId) => hmac(key, userId));
+ */
+export function anonymizeDoorEvent(
+  event: DoorEvent,
+  pseudonymOf: (userId: string) => string,
+): AnonymousDoorEvent {
+  return {
+    eventLogId: event.eventLogId,
+    deviceId: event.deviceId,
+    domainId: event.domainId,
+    userPseudonym: event.userId === null ? null : pseudonymOf(event.userId),
+    success: event.success,
+    occurredAt: event.occurredAt,
+    recordedAt: event.recordedAt,
+    receivedAt: event.receivedAt,
+    delayMs: event.delayMs,
+    via: event.via,
+  };
+}
+
+/** Encodes an AnonymousDoorEvent as the Kafka record value (UTF-8 JSON). */
+export function encodeAnonymousDoorEvent(event: AnonymousDoorEvent): Buffer {
+  return Buffer.from(JSON.stringify(event), "utf8");
+}
+
+/** Decodes and validates a record value against AnonymousDoorEvent v1. */
+export function decodeAnonymousDoorEvent(value: Buffer | null): Decoded<AnonymousDoorEvent> {
+  if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString("utf8"));
+  } catch (error) {
+    return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
+  }
+  const parsed = AnonymousDoorEvent.safeParse(json);
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, reason: z.prettifyError(parsed.error) };
+}
+
+/**
+ * Binary-mode CloudEvents headers of an AnonymousDoorEvent: the same ids as the DoorEvent's
+ * (`ce_id` = event log id), built from the anonymous event alone so no header of the original
+ * record (which may name the person) travels with it.
+ *
+ * @example
+ * const headers = anonymousDoorEventHeaders(anonymous);
+ */
+export function anonymousDoorEventHeaders(event: AnonymousDoorEvent): CloudEventHeaders {
+  return {
+    ce_specversion: "1.0",
+    ce_id: event.eventLogId,
+    ce_source: cloudEventSource(event.domainId),
+    ce_type: ANONYMOUS_DOOR_EVENT_TYPE,
+    ce_time: event.occurredAt,
+    ce_subject: event.deviceId,
+    ce_partitionkey: event.deviceId,
+    "content-type": "application/json",
+  };
+}

@@ -1,0 +1,191 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type DoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
+import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { createKafka, type Kafka } from "@parakey-bridge/kafka";
+import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { pino } from "pino";
+
+// Helpers for streams' integration tests (not part of the build).
+
+export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+export function testKafka(): Kafka {
+  return createKafka(
+    { brokers: testKafkaBrokers(), clientId: uniqueName("streams-test"), ssl: false },
+    silentLog,
+  );
+}
+
+/** A test key of the right length (never used outside tests). */
+export const TEST_PSEUDONYM_KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop";
+
+/** A valid DoorEvent as the ingress would produce it; `year` moves it into old history (a backfill). */
+export function doorEvent(
+  id: string,
+  index: number,
+  options: { year?: number; extra?: Record<string, unknown> } = {},
+): DoorEvent {
+  const timestamp = new Date(Date.UTC(options.year ?? 2026, 10, 23, 8, 0, 0) + index * 1_000);
+  const result = normalizeEventLog(
+    {
+      ...eventLogFixture({
+        id,
+        deviceId: `dev_${index % 30}`,
+        domainId: `dom_${index % 4}`,
+        userId: `usr_${index % 11}`,
+        success: index % 10 !== 0,
+        timestamp,
+      }),
+      ...options.extra,
+    },
+    { via: index % 3 === 0 ? "poll" : "webhook", receivedAt: new Date(timestamp.getTime() + 2_000) },
+  );
+  if (!result.ok) throw new Error(result.rejection.detail);
+  return result.event;
+}
+
+/** The environment of a streams process; the names a test reads back are typed. */
+export type StreamEnv = Record<string, string> & {
+  KAFKA_GROUP_ID: string;
+  TOPIC_DOOR_EVENTS: string;
+  TOPIC_DOOR_EVENTS_ANONYMOUS: string;
+  TOPIC_DOOR_EVENTS_STATE: string;
+};
+
+/** The environment of a streams process on fresh, uniquely named topics. */
+export function streamEnv(prefix: string, input: string): StreamEnv {
+  return {
+    KAFKA_BROKERS: testKafkaBrokers().join(","),
+    KAFKA_GROUP_ID: uniqueName(`${prefix}-group`),
+    TOPIC_EVENT_LOGS: input,
+    TOPIC_DOOR_EVENTS: uniqueName(`${prefix}-door-events`),
+    TOPIC_DOOR_EVENTS_ANONYMOUS: uniqueName(`${prefix}-anonymous`),
+    TOPIC_DOOR_EVENTS_STATE: uniqueName(`${prefix}-seen`),
+    ENSURE_TOPICS: "true",
+    TOPIC_PARTITIONS: "3",
+    PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+    CONSUMER_SESSION_TIMEOUT_MS: "6000",
+    TRANSACTION_TIMEOUT_MS: "15000",
+    PORT: "0",
+    ADMIN_PORT: "0",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+  };
+}
+
+const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs the service processes a test started and left running (a failed test's leftovers). */
+export function killLeftoverServices(): void {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+}
+
+/** The built service as its own process (as in production: telemetry preloaded). */
+export function startService(env: Record<string, string>): {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+} {
+  if (!existsSync(join(serviceDir, "dist", "main.js"))) {
+    throw new Error("services/streams/dist/main.js is missing: build first (pnpm build)");
+  }
+  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
+    cwd: serviceDir,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", process.env.TEST_LOG_LEVEL ? "inherit" : "ignore"],
+  });
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { child, exited };
+}
+
+export interface ReadRecord {
+  partition: number;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/**
+ * Every data record of a topic up to the end offsets it has now, read with a fresh group in the
+ * given isolation (read_committed by default: what a team reads; read_uncommitted also returns the
+ * records of aborted transactions).
+ */
+export async function readToEnd(
+  kafka: Kafka,
+  topic: string,
+  options: { readUncommitted?: boolean; timeoutMs?: number } = {},
+): Promise<ReadRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map<number, bigint>();
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) {
+      if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  const records: ReadRecord[] = [];
+  if (ends.size === 0) return records;
+  const consumer = kafka.consumer({
+    groupId: uniqueName("reader"),
+    readUncommitted: options.readUncommitted ?? false,
+    maxWaitTimeInMs: 250,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${topic} not read to its end`)),
+        options.timeoutMs ?? 60_000,
+      );
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const end = ends.get(payload.partition);
+        if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(payload.partition);
+        if (ends.size === 0) resolve();
+      });
+      void consumer
+        .run({
+          autoCommit: false,
+          eachBatch: async ({ batch }) => {
+            for (const message of batch.messages) {
+              const headers: Record<string, string> = {};
+              for (const [name, raw] of Object.entries(message.headers ?? {})) {
+                const value = Array.isArray(raw) ? raw[0] : raw;
+                if (value !== undefined) headers[name] = value.toString();
+              }
+              records.push({
+                partition: batch.partition,
+                key: message.key?.toString() ?? null,
+                value: message.value,
+                headers,
+              });
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+  return records;
+}
+
+/** Each id with how often it occurs. */
+export function countIds(ids: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
+  return counts;
+}

@@ -1,0 +1,641 @@
+// Side-by-side benchmark (not a test: it prints figures). `pnpm bench:peers [--seconds S]
+// [--connections C] [--repeat R] [--ceiling-records N] [--systems ingress,ingress-untraced,peer,ceiling]`.
+//
+// One single-node broker, one native load generator (wrk, the same script for every HTTP system) and,
+// in interleaved rounds, each system publishing the same event logs:
+// - our ingress (the default settings: idempotent producer, acks=all, a tenth of traces recorded),
+//   once more recording every trace, and once with the OpenTelemetry SDK off;
+// - @platformatic/kafka-hooks, the nearest HTTP->Kafka peer in the Node ecosystem (acks=1: the
+//   strongest acknowledgement it offers), pinned in ./kafka-hooks;
+// - Kafka's own ProducerPerformance (acks=all, idempotence), the ceiling for records of that size.
+// Every figure is checked against the topic afterwards: a run whose acknowledged records are not all
+// there fails the benchmark. Traffic stays on 127.0.0.1.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { cpus, homedir, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs, promisify } from "node:util";
+import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { LocalKafka } from "@parakey-bridge/testkit";
+import { Kafka, logLevel } from "kafkajs";
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+const ingressDir = join(root, "services", "ingress");
+const SECRET = "bench-secret-0123456789abcdef";
+const DEVICES = 200;
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "50" },
+    repeat: { type: "string", default: "3" },
+    "ceiling-records": { type: "string", default: "500000" },
+    systems: { type: "string", default: "ingress,ingress-traced-all,ingress-untraced,peer,ceiling" },
+  },
+});
+const SECONDS = Number(args.seconds);
+const CONNECTIONS = Number(args.connections);
+const REPEAT = Number(args.repeat);
+const CEILING_RECORDS = Number(args["ceiling-records"]);
+const systems = args.systems.split(",") as SystemName[];
+
+type SystemName = "ingress" | "ingress-traced-all" | "ingress-untraced" | "peer" | "ceiling";
+type Tracing = "default" | "all" | "off";
+
+interface Sample {
+  system: SystemName;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  acknowledged: number;
+  failed: number;
+  cpuMicrosPerRequest: number;
+  peakRssMiB: number;
+  /** Distinct ids of the measured run (not the warm-up) found on the topic; HTTP systems only. */
+  measuredIds?: number;
+  onTopic: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set-up: the load generator, the peer and Kafka's tools come from the machine's registries.
+
+async function ensureDebianPackages(commands: Record<string, string>): Promise<void> {
+  const missing = Object.entries(commands).filter(([command]) => !existsOnPath(command));
+  if (missing.length === 0) return;
+  const packages = missing.map(([, pkg]) => pkg);
+  process.stderr.write(`installing ${packages.join(", ")} from Debian's packages ...\n`);
+  await run("apt-get", ["update", "-qq"], { timeout: 300_000 });
+  await run("apt-get", ["install", "-y", "-qq", ...packages], {
+    timeout: 300_000,
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+}
+
+function existsOnPath(command: string): boolean {
+  return (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, command)));
+}
+
+/** npm ci of the pinned peer into a cache folder (outside the pnpm workspace), once per version. */
+async function ensurePeer(): Promise<string> {
+  const source = join(here, "kafka-hooks");
+  const lock = readFileSync(join(source, "package-lock.json"), "utf8");
+  const version = /"node_modules\/@platformatic\/kafka-hooks":\s*{\s*"version":\s*"([^"]+)"/.exec(lock)?.[1];
+  const dir = join(homedir(), ".cache", "parakey-bridge", "peers", `kafka-hooks-${version}`);
+  if (!existsSync(join(dir, "node_modules", "@platformatic", "kafka-hooks"))) {
+    process.stderr.write(`installing @platformatic/kafka-hooks ${version} from the npm registry ...\n`);
+    mkdirSync(dir, { recursive: true });
+    for (const file of ["package.json", "package-lock.json"])
+      copyFileSync(join(source, file), join(dir, file));
+    await run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], {
+      cwd: dir,
+      timeout: 600_000,
+    });
+  }
+  copyFileSync(join(source, "start.mjs"), join(dir, "start.mjs"));
+  return dir;
+}
+
+async function ensureKafkaTools(): Promise<string> {
+  const { stdout } = await run("bash", [join(root, "deploy", "kafka-local", "kafka-local.sh"), "tools"], {
+    timeout: 600_000,
+  });
+  return stdout.trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes and /proc.
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** User + system CPU time a process has used so far, in microseconds (Linux /proc). */
+function cpuMicrosOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
+}
+
+function peakRssMiBOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function waitForLine(child: ChildProcess, text: string, name: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes(text)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}`));
+    });
+  });
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Accepts connections and never answers: where kafka-hooks' consumer half forwards, so it stays parked. */
+function startParkedSink(): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = createServer(() => {});
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      resolve({ server, url: `http://127.0.0.1:${port}/parked` });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load: one wrk script for every HTTP system; a fresh event log id per request, 200 locks.
+
+const ID = "@@ID@@";
+const DEVICE = "@@DEVICE@@";
+
+function bodyTemplate(): [head: string, middle: string, tail: string] {
+  const body = JSON.stringify(eventLogFixture({ id: ID, deviceId: DEVICE }));
+  const [head = "", rest = ""] = body.split(ID);
+  const [middle = "", tail = ""] = rest.split(DEVICE);
+  return [head, middle, tail];
+}
+
+function wrkScript(path: string, headers: Record<string, string>, keyHeader: string | undefined): string {
+  const [head, middle, tail] = bodyTemplate();
+  const lua = (text: string) => `[==[${text}]==]`;
+  return `
+local head, middle, tail = ${lua(head)}, ${lua(middle)}, ${lua(tail)}
+local run = "unset"
+local counter = 0
+local threads = 0
+${Object.entries(headers)
+  .map(([name, value]) => `wrk.headers[ ${lua(name)} ] = ${lua(value)}`)
+  .join("\n")}
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+-- The run id comes after \`--\` on wrk's command line: warm-up and measured runs never share an id.
+function init(args)
+  run = args[1]
+end
+request = function()
+  counter = counter + 1
+  local device = "lock-" .. math.random(${DEVICES})
+  ${keyHeader ? `wrk.headers[ ${lua(keyHeader)} ] = device` : ""}
+  local body = head .. "el_" .. run .. "_" .. tid .. "_" .. counter .. middle .. device .. tail
+  return wrk.format("POST", ${lua(path)}, nil, body)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('PB_RESULT {"requests":%d,"durationMicros":%d,"non2xx":%d,"socketErrors":%d,"p50Micros":%d,"p99Micros":%d}\\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+`;
+}
+
+interface LoadResult {
+  requests: number;
+  seconds: number;
+  non2xx: number;
+  socketErrors: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function load(url: string, script: string, seconds: number, runId: string): Promise<LoadResult> {
+  const { stdout } = await run(
+    "wrk",
+    ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "20s", "-s", script, url, "--", runId],
+    { timeout: (seconds + 60) * 1000 },
+  );
+  const line = stdout.split("\n").find((l) => l.startsWith("PB_RESULT "));
+  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+  const r = JSON.parse(line.slice("PB_RESULT ".length)) as {
+    requests: number;
+    durationMicros: number;
+    non2xx: number;
+    socketErrors: number;
+    p50Micros: number;
+    p99Micros: number;
+  };
+  return {
+    requests: r.requests,
+    seconds: r.durationMicros / 1e6,
+    non2xx: r.non2xx,
+    socketErrors: r.socketErrors,
+    p50Ms: r.p50Micros / 1000,
+    p99Ms: r.p99Micros / 1000,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The topic, read back: what each system claims it stored must be there.
+
+async function createTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [topic] });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function recordCount(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Every event log id on the topic, read from the start to the end offsets it has now. */
+async function idsOnTopic(kafka: Kafka, topic: string, idOf: (value: Buffer, ceId?: string) => string) {
+  const total = await recordCount(kafka, topic);
+  const ids = new Set<string>();
+  let records = 0;
+  if (total === 0) return { records, ids };
+  const consumer = kafka.consumer({ groupId: `${topic}.verify`, maxBytes: 50 * 2 ** 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`read ${records} of ${total} records of ${topic}`)),
+      180_000,
+    );
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) {
+            records += 1;
+            const ceId = message.headers?.ce_id?.toString();
+            if (message.value) ids.add(idOf(message.value, ceId));
+          }
+          if (records >= total) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  return { records, ids };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The systems.
+
+interface HttpSystem {
+  child: ChildProcess;
+  url: string;
+  script: string;
+  topic: string;
+  idOf: (value: Buffer, ceId?: string) => string;
+  stop(): Promise<void>;
+}
+
+async function startIngress(brokers: string, tracing: Tracing, workDir: string): Promise<HttpSystem> {
+  const port = await freePort();
+  const adminPort = await freePort();
+  const prefix = `peers-${Date.now().toString(36)}-ingress`;
+  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
+    cwd: ingressDir,
+    env: {
+      PATH: process.env.PATH,
+      ...(tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
+      ...(tracing === "all" ? { OTEL_TRACES_SAMPLER: "parentbased_always_on" } : {}),
+      KAFKA_BROKERS: brokers,
+      KAFKA_CLIENT_ID: prefix,
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+      WEBHOOK_SECRET_HEADER: "x-parakey-secret",
+      WEBHOOK_SECRETS: SECRET,
+      TOPIC_EVENT_LOGS: `${prefix}.events`,
+      TOPIC_REJECTED: `${prefix}.rejected`,
+      TOPIC_PARTITIONS: "6",
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await waitForLine(child, "ingress listening", "ingress");
+  const script = join(workDir, `${prefix}.lua`);
+  writeFileSync(
+    script,
+    wrkScript(
+      "/webhooks/parakey",
+      { "content-type": "application/json", "x-parakey-secret": SECRET },
+      undefined,
+    ),
+  );
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    script,
+    topic: `${prefix}.events`,
+    idOf: (_value, ceId) => ceId ?? "",
+    stop: () => stopProcess(child),
+  };
+}
+
+async function startPeer(
+  kafka: Kafka,
+  brokers: string,
+  peerDir: string,
+  workDir: string,
+): Promise<HttpSystem> {
+  const port = await freePort();
+  const topic = `peers-${Date.now().toString(36)}-kafka-hooks`;
+  // Our ingress creates its topic at start; kafka-hooks expects it to exist (the broker does not
+  // auto-create), so it gets the same 6 partitions here.
+  await createTopic(kafka, topic);
+  const parked = await startParkedSink();
+  const child = spawn(process.execPath, ["start.mjs"], {
+    cwd: peerDir,
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: brokers,
+      PEER_PORT: String(port),
+      PEER_TOPIC: topic,
+      PEER_PARKED_URL: parked.url,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await waitForLine(child, "kafka-hooks listening", "kafka-hooks");
+  const script = join(workDir, `${topic}.lua`);
+  writeFileSync(
+    script,
+    wrkScript(`/topics/${topic}`, { "content-type": "application/json" }, "x-plt-kafka-hooks-key"),
+  );
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    script,
+    topic,
+    idOf: (value) => (JSON.parse(value.toString()) as { id: string }).id,
+    stop: async () => {
+      await stopProcess(child);
+      parked.server.close();
+    },
+  };
+}
+
+async function benchHttp(
+  system: SystemName,
+  start: () => Promise<HttpSystem>,
+  kafka: Kafka,
+): Promise<Sample> {
+  const server = await start();
+  const pid = server.child.pid ?? 0;
+  const runId = Date.now().toString(36);
+  let result: LoadResult;
+  let cpuMicros: number;
+  let peakRssMiB: number;
+  try {
+    await load(server.url, server.script, 2, `${runId}w`); // warm-up: JIT, connections, metadata
+    const before = cpuMicrosOf(pid);
+    result = await load(server.url, server.script, SECONDS, runId);
+    cpuMicros = cpuMicrosOf(pid) - before;
+    peakRssMiB = peakRssMiBOf(pid);
+  } finally {
+    await server.stop();
+  }
+  // Every request of the measured run that was answered 2xx must be on the topic: its distinct ids at
+  // least as many as 2xx answers (a request still in flight when wrk stopped may be there uncounted).
+  const { records, ids } = await idsOnTopic(kafka, server.topic, server.idOf);
+  await deleteTopic(kafka, server.topic);
+  const acknowledged = result.requests - result.non2xx;
+  const measuredIds = [...ids].filter((id) => id.startsWith(`el_${runId}_`)).length;
+  return {
+    system,
+    perSecond: Math.round(acknowledged / result.seconds),
+    p50Ms: result.p50Ms,
+    p99Ms: result.p99Ms,
+    acknowledged,
+    failed: result.non2xx + result.socketErrors,
+    cpuMicrosPerRequest: Math.round(cpuMicros / Math.max(1, result.requests)),
+    peakRssMiB: Math.round(peakRssMiB),
+    measuredIds,
+    onTopic: `${records} records, ${ids.size} distinct ids, ${records - ids.size} duplicates`,
+  };
+}
+
+/** Kafka's ProducerPerformance with records the size of an event log, acks=all and idempotence. */
+async function benchCeiling(
+  kafka: Kafka,
+  brokers: string,
+  toolsDir: string,
+  recordSize: number,
+): Promise<Sample> {
+  const topic = `peers-${Date.now().toString(36)}-ceiling`;
+  await createTopic(kafka, topic);
+  try {
+    // GNU time reports the JVM's own CPU and peak RSS after it exits.
+    const { stdout, stderr } = await run(
+      "/usr/bin/time",
+      [
+        "-f",
+        "PB_TIME %U %S %M",
+        "java",
+        "-Xms512m",
+        "-Xmx512m",
+        "-cp",
+        `${toolsDir}/*`,
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        String(CEILING_RECORDS),
+        "--record-size",
+        String(recordSize),
+        "--throughput",
+        "-1",
+        "--producer-props",
+        `bootstrap.servers=${brokers}`,
+        "acks=all",
+        "enable.idempotence=true",
+      ],
+      { timeout: 600_000, maxBuffer: 16 * 2 ** 20 },
+    );
+    const summary = stdout
+      .trim()
+      .split("\n")
+      .filter((line) => line.includes("50th"))
+      .pop();
+    const m = summary?.match(
+      /(\d+) records sent, ([\d.]+) records\/sec .*?, ([\d.]+) ms 50th, ([\d.]+) ms 95th, ([\d.]+) ms 99th/,
+    );
+    const t = /PB_TIME ([\d.]+) ([\d.]+) (\d+)/.exec(stderr);
+    if (!m || !t) throw new Error(`unexpected ProducerPerformance output:\n${stdout}\n${stderr}`);
+    const sent = Number(m[1]);
+    const onTopic = await recordCount(kafka, topic);
+    if (onTopic !== sent)
+      throw new Error(`ProducerPerformance sent ${sent} records, the topic holds ${onTopic}`);
+    return {
+      system: "ceiling",
+      perSecond: Math.round(Number(m[2])),
+      p50Ms: Number(m[3]),
+      p99Ms: Number(m[5]),
+      acknowledged: sent,
+      failed: 0,
+      cpuMicrosPerRequest: Math.round(((Number(t[1]) + Number(t[2])) * 1e6) / sent),
+      peakRssMiB: Math.round(Number(t[3]) / 1024),
+      onTopic: `${onTopic} records (no ids: the tool sends random bytes)`,
+    };
+  } finally {
+    await deleteTopic(kafka, topic);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function median(samples: Sample[]): Sample {
+  const sorted = [...samples].sort((a, b) => a.perSecond - b.perSecond);
+  return sorted[Math.floor(sorted.length / 2)] as Sample;
+}
+
+const LABELS: Record<SystemName, string> = {
+  ingress: "parakey-bridge ingress (idempotent, acks=all; 10 % of traces)",
+  "ingress-traced-all": "parakey-bridge ingress, every trace recorded",
+  "ingress-untraced": "parakey-bridge ingress, OpenTelemetry off",
+  peer: "@platformatic/kafka-hooks (acks=1)",
+  ceiling: "Kafka ProducerPerformance (idempotent, acks=all)",
+};
+
+const TRACING: Record<SystemName, Tracing> = {
+  ingress: "default",
+  "ingress-traced-all": "all",
+  "ingress-untraced": "off",
+  peer: "off",
+  ceiling: "off",
+};
+
+function verify(sample: Sample): string | undefined {
+  if (sample.measuredIds === undefined || sample.measuredIds >= sample.acknowledged) return undefined;
+  return `${LABELS[sample.system]}: ${sample.acknowledged} acknowledged, ${sample.measuredIds} of their ids on the topic`;
+}
+
+async function main(): Promise<void> {
+  await ensureDebianPackages({ wrk: "wrk", time: "time" });
+  const needsPeer = systems.includes("peer");
+  const peerDir = needsPeer ? await ensurePeer() : "";
+  const toolsDir = systems.includes("ceiling") ? await ensureKafkaTools() : "";
+
+  let brokers = process.env.KAFKA_BROKERS;
+  let ownBroker: LocalKafka | undefined;
+  if (!brokers) {
+    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
+    if (!(await local.isRunning())) {
+      process.stderr.write(`starting a broker on 127.0.0.1:${local.port} ...\n`);
+      ownBroker = local;
+    }
+    brokers = await local.start({ fresh: ownBroker !== undefined });
+  }
+  const kafka = new Kafka({
+    clientId: "bench-peers",
+    brokers: brokers.split(","),
+    logLevel: logLevel.NOTHING,
+  });
+  const workDir = mkdtempSync(join(tmpdir(), "pb-peers-"));
+  const recordSize = Buffer.byteLength(JSON.stringify(eventLogFixture({ id: `el_${"x".repeat(24)}` })));
+  process.stderr.write(
+    `peers benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${REPEAT} interleaved rounds, ` +
+      `broker ${brokers}, ${cpus().length} cores shared by broker, system and load generator, ` +
+      `event log ${recordSize} bytes\n`,
+  );
+  const samples: Sample[] = [];
+  try {
+    for (let round = 0; round < REPEAT; round++) {
+      for (const system of systems) {
+        const sample =
+          system === "ceiling"
+            ? await benchCeiling(kafka, brokers, toolsDir, recordSize)
+            : await benchHttp(
+                system,
+                system === "peer"
+                  ? () => startPeer(kafka, brokers, peerDir, workDir)
+                  : () => startIngress(brokers, TRACING[system], workDir),
+                kafka,
+              );
+        process.stderr.write(`  round ${round + 1}: ${system} ${sample.perSecond}/s\n`);
+        samples.push(sample);
+      }
+    }
+  } finally {
+    await ownBroker?.stop();
+  }
+
+  const table = systems.map((system) => {
+    const runs = samples.filter((s) => s.system === system);
+    const m = median(runs);
+    return {
+      system: LABELS[system],
+      "per s (median)": m.perSecond,
+      runs: runs.map((r) => r.perSecond).join("/"),
+      "p50 ms": m.p50Ms,
+      "p99 ms": m.p99Ms,
+      "CPU µs/req": m.cpuMicrosPerRequest,
+      "peak RSS MiB": m.peakRssMiB,
+      failed: m.failed,
+      "on the topic": m.onTopic,
+    };
+  });
+  console.log(
+    "\nrequests (or records) per second, latency per HTTP request (ceiling: per record), CPU of the serving process",
+  );
+  console.table(table);
+  const failures = samples.map(verify).filter((f): f is string => f !== undefined);
+  if (failures.length > 0) {
+    console.error(`records missing from the topic:\n${failures.join("\n")}`);
+    process.exitCode = 1;
+  }
+}
+
+await main();
