@@ -71,6 +71,18 @@ export async function startScenario(options: { basePort: number; domain: string 
       timestamp: new Date(`${day}T${String(8 + i).padStart(2, "0")}:15:00Z`),
     });
   });
+  // Older history outside the range: Parakey's documented paging proves a short window complete
+  // only against a longer page of all history (see readEventLogWindow).
+  const fiveDaysBefore = Date.parse(`${day}T12:00:00Z`) - 5 * 86_400_000;
+  sim.api.addEvents(
+    Array.from({ length: 20 }, (_, i) =>
+      eventLogFixture({
+        id: `el_${uniqueName("old").replaceAll("-", "_")}_${i}`,
+        domainId: domain,
+        timestamp: new Date(fiveDaysBefore + i * 60_000),
+      }),
+    ),
+  );
   sim.api.addEvents(logs);
   const withheld = [ids[3] as string, ids[4] as string].sort();
   await produceAll(
