@@ -1,5 +1,7 @@
 import { join } from "node:path";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { deadLetterTopic } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { HttpServer, systemClock } from "@parakey-bridge/service-kit";
 import { repoRoot, waitUntil } from "@parakey-bridge/testkit";
 import type { Page } from "playwright-core";
@@ -148,6 +150,33 @@ describe("the console in a browser", () => {
     expect(await page.locator("h1").textContent()).toBe(`${s.domain} on ${s.day}: complete`);
     await page.click('a[href^="/ui/reports/"]');
     expect(await page.locator(`td[data-day="${s.domain}/${s.day}"]`).getAttribute("class")).toBe("complete");
+    await page.close();
+  });
+
+  it("shows each group's dead letters with their reason as text, and lets an operator redrive them", async () => {
+    const group = `${s.env.GROUP_PREFIX}-audit`;
+    const hostile = "<b>boom</b><script>alert(1)</script>";
+    await produceAll(s.parts.kafka, [
+      {
+        topic: deadLetterTopic(group),
+        key: "dev_0",
+        value: Buffer.from("{}"),
+        headers: {
+          ce_id: "el_dead_1",
+          "pb-dlq-error-code": "db_query_failed",
+          "pb-dlq-error-message": hostile,
+        },
+      },
+    ]);
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await signIn(page, keys.key("operator"));
+    await page.goto(`${base}/ui/operations`);
+    expect(await page.locator("main").textContent()).toContain(hostile);
+    expect(await page.locator("main b, main script").count()).toBe(0);
+    await page.click(`form[action="/ui/redrive"]:has(input[value="${group}"]) button`);
+    await page.waitForURL(/redriven=1/);
+    expect(await page.locator(".notice").textContent()).toBe("Redrove 1 record(s).");
     await page.close();
   });
 });
