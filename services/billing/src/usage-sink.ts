@@ -13,7 +13,7 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
   readonly name = "billing-store";
 
   constructor(
-    private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets" | "advanceStoredOffset">,
+    private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets" | "setStoredOffset">,
     private readonly db: Pick<Db, "probe">,
     private readonly metrics: Pick<BillingMetrics, "metered" | "adjustments">,
   ) {}
@@ -33,7 +33,7 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
     return this.store.storedOffsets(topic);
   }
 
-  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.store.advanceStoredOffset(topic, partition, nextOffset);
+  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.store.setStoredOffset(topic, partition, nextOffset);
   }
 }

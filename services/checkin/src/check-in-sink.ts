@@ -16,7 +16,7 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
   constructor(
     private readonly deps: {
       db: Pick<Db, "probe">;
-      store: Pick<CheckInStore, "writeBatch" | "storedOffsets" | "advanceStoredOffset">;
+      store: Pick<CheckInStore, "writeBatch" | "storedOffsets" | "setStoredOffset">;
       metrics: Pick<CheckInMetrics, "unlocks" | "checkIns">;
       onCheckIns: () => void;
     },
@@ -46,7 +46,7 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
     return this.deps.store.storedOffsets(topic);
   }
 
-  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.deps.store.advanceStoredOffset(topic, partition, nextOffset);
+  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.deps.store.setStoredOffset(topic, partition, nextOffset);
   }
 }

@@ -10,6 +10,7 @@ export interface ConsumerMetrics {
   deadLettered: Counter<"group">;
   processingSeconds: Histogram<"group">;
   endToEndSeconds: Histogram<"group">;
+  offsetsRebased: Counter<"group" | "reason">;
 }
 
 /** The consumer metrics of a registry (shared by every runner registered on it). */
@@ -27,6 +28,9 @@ export function consumerMetrics(registry: Registry): ConsumerMetrics {
       endToEndSeconds: registry.getSingleMetric(
         "bridge_consumer_end_to_end_latency_seconds",
       ) as Histogram<"group">,
+      offsetsRebased: registry.getSingleMetric("bridge_consumer_stored_offset_rebased_total") as Counter<
+        "group" | "reason"
+      >,
     };
   }
   return {
@@ -66,6 +70,12 @@ export function consumerMetrics(registry: Registry): ConsumerMetrics {
       help: "Per record: from the bridge receiving the event (receivedAt) to the sink's commit.",
       labelNames: ["group"],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
+    offsetsRebased: new Counter({
+      name: "bridge_consumer_stored_offset_rebased_total",
+      help: "Partitions assigned with a stored (or committed) offset outside the partition, re-based to its start: reason beyond_end (the topic was recreated, or another cluster) or before_start (retention deleted records never read).",
+      labelNames: ["group", "reason"],
       registers: [registry],
     }),
   };

@@ -102,7 +102,7 @@ interface ChunkProgress extends Progress {
  * - a record that fails the contract, or fails with a non-retryable error, or keeps failing, goes to
  *   `deadLetterTopic(group)` with the reason and origin in headers, and the stream moves on; once
  *   the dead-letter topic acknowledged it, its offset is committed to Kafka and, for a sink that
- *   resumes from its own offsets, stored there (`advanceStoredOffset`), so a restart does not
+ *   resumes from its own offsets, stored there (`setStoredOffset`), so a restart does not
  *   dead-letter it again;
  * - an unreachable sink pauses the group's topics (no retries burnt, nothing dead-lettered) and a
  *   probe loop resumes them when the sink answers again;
@@ -141,9 +141,9 @@ export class ConsumerRunner<T> implements Component {
   private assignmentReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
-    if (options.sink.storedOffsets && !options.sink.advanceStoredOffset) {
+    if (options.sink.storedOffsets && !options.sink.setStoredOffset) {
       throw new Error(
-        `sink ${options.sink.name} resumes from storedOffsets, so it must implement advanceStoredOffset: otherwise a dead-lettered last record is read and dead-lettered again after every restart`,
+        `sink ${options.sink.name} resumes from storedOffsets, so it must implement setStoredOffset: otherwise a dead-lettered last record is read and dead-lettered again after every restart`,
       );
     }
     this.name = `consumer-${options.group}`;
@@ -233,8 +233,7 @@ export class ConsumerRunner<T> implements Component {
       this.joined = true;
       this.touch();
       log.info({ group: payload.groupId, assignment: payload.memberAssignment }, "joined consumer group");
-      if (this.options.sink.storedOffsets)
-        this.assignmentReady = this.seekToStoredOffsets(payload.memberAssignment);
+      this.assignmentReady = this.seekOnAssignment(payload.memberAssignment);
     });
     this.consumer.on(events.REBALANCING, () => {
       this.joined = false;
@@ -267,24 +266,78 @@ export class ConsumerRunner<T> implements Component {
     this.options.onFatal(error);
   }
 
-  /** Sinks that keep offsets themselves resume where their own store says, not where Kafka says. */
-  private async seekToStoredOffsets(assignment: Record<string, number[]>): Promise<void> {
-    const stored = this.options.sink.storedOffsets;
-    if (!stored) return;
+  /**
+   * Where each assigned partition starts. A sink that keeps offsets itself resumes where its store
+   * says, not where Kafka says. Either offset is checked against the partition first: one beyond
+   * its end (the topic was recreated, or the service points at another cluster) or before its start
+   * (retention deleted records this group never read) is logged, counted
+   * (`bridge_consumer_stored_offset_rebased_total`) and re-based to the partition's start — the
+   * sinks' event-id claims tell the records they hold from new ones, so reading from the start
+   * loses nothing and applies nothing twice, while a stale offset would hide every new record
+   * below it.
+   */
+  private async seekOnAssignment(assignment: Record<string, number[]>): Promise<void> {
+    const { sink, log, group } = this.options;
     for (;;) {
       try {
-        for (const [topic, partitions] of Object.entries(assignment)) {
-          const offsets = await stored.call(this.options.sink, topic);
-          for (const partition of partitions) {
-            const offset = offsets.get(partition);
-            if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+        const admin = this.options.kafka.admin();
+        await admin.connect();
+        try {
+          for (const [topic, partitions] of Object.entries(assignment)) {
+            const bounds = await admin.fetchTopicOffsets(topic);
+            const own = sink.storedOffsets ? await sink.storedOffsets(topic) : undefined;
+            const committed = own
+              ? undefined
+              : (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions;
+            for (const partition of partitions) {
+              const kafkaOffset = committed?.find((p) => p.partition === partition)?.offset;
+              const offset = own
+                ? own.get(partition)
+                : kafkaOffset !== undefined && kafkaOffset !== "-1"
+                  ? kafkaOffset
+                  : undefined;
+              if (offset === undefined) continue;
+              const range = bounds.find((b) => b.partition === partition);
+              const reason =
+                range === undefined
+                  ? undefined
+                  : BigInt(offset) > BigInt(range.high)
+                    ? "beyond_end"
+                    : BigInt(offset) < BigInt(range.low)
+                      ? "before_start"
+                      : undefined;
+              if (range !== undefined && reason !== undefined) {
+                this.metrics.offsetsRebased.inc({ group, reason });
+                log.warn(
+                  {
+                    group,
+                    topic,
+                    partition,
+                    storedOffset: offset,
+                    kept: own ? "sink" : "kafka",
+                    start: range.low,
+                    end: range.high,
+                    reason,
+                  },
+                  reason === "beyond_end"
+                    ? "stored offset is beyond the partition's end (topic recreated, or another cluster): re-based to its start; the event-id claims skip what is already stored"
+                    : "stored offset is before the partition's start (records deleted before this group read them): re-based to its start",
+                );
+                if (own) await sink.setStoredOffset?.(topic, partition, range.low);
+                this.consumer.seek({ topic, partition, offset: range.low });
+              } else if (own) {
+                this.consumer.seek({ topic, partition, offset });
+              }
+            }
           }
+        } finally {
+          await admin.disconnect();
         }
         return;
       } catch (error) {
         if (this.stopSignal.signal.aborted) return;
-        // Until the sink answers nothing may be processed: records could be stored twice or skipped.
-        this.options.log.warn({ err: error }, "could not read the sink's stored offsets; retrying");
+        // Until the offsets are known nothing may be processed: records could be stored twice or skipped.
+        log.warn({ err: error }, "could not check the assigned partitions' offsets; retrying");
         await sleep(1_000, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
       }
     }
@@ -588,11 +641,11 @@ export class ConsumerRunner<T> implements Component {
     canContinue: () => boolean,
   ): Promise<void> {
     const { sink, log } = this.options;
-    if (!sink.advanceStoredOffset) return;
+    if (!sink.setStoredOffset) return;
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       try {
-        await this.keepAlive(heartbeat, sink.advanceStoredOffset(topic, partition, next));
+        await this.keepAlive(heartbeat, sink.setStoredOffset(topic, partition, next));
         return;
       } catch (error) {
         failure = error;

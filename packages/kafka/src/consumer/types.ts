@@ -48,16 +48,19 @@ export interface ConsumerSink<T> {
   /**
    * For a sink that stores offsets in its own transactions: the next offset to read per partition
    * of `topic`. The runner seeks there when partitions are assigned, before it hands any record of
-   * them to `write`; partitions absent from the map start from Kafka's committed offset.
+   * them to `write`; partitions absent from the map start from Kafka's committed offset. The
+   * offsets only say where to read on: `write` must decide what is new by the records' event ids
+   * (after a topic is recreated, new records arrive below the stored offset).
    */
   storedOffsets?(topic: string): Promise<ReadonlyMap<number, string>>;
   /**
-   * Required with `storedOffsets`: moves the stored next offset of a partition forward (never back)
-   * to `nextOffset`. The runner calls it when the last records it finished were dead-lettered, so
-   * `write` never saw them, once the dead-letter topic acknowledged them: without it the stored
-   * offset stays before them, and the next assignment seeks back and dead-letters them again.
+   * Required with `storedOffsets`: sets the stored next offset of a partition to `nextOffset`
+   * (forward or back). The runner calls it when the last records it finished were dead-lettered, so
+   * `write` never saw them, once the dead-letter topic acknowledged them — without it the stored
+   * offset stays before them, and the next assignment seeks back and dead-letters them again — and
+   * at assignment, to re-base a stored offset outside the partition to the partition's start.
    */
-  advanceStoredOffset?(topic: string, partition: number, nextOffset: string): Promise<void>;
+  setStoredOffset?(topic: string, partition: number, nextOffset: string): Promise<void>;
 }
 
 /** Turns a record's bytes into the sink's type; a failure is a value and dead-letters the record. */
