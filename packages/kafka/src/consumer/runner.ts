@@ -52,8 +52,11 @@ export interface ConsumerRunnerOptions<T> {
    * keep the partitions assigned, but a call that never returns holds them forever).
    */
   livenessTimeoutMs?: number;
-  /** kafkajs restarts a crashed consumer; after this many crashes without progress the process ends. */
-  maxCrashRestarts?: number;
+  /**
+   * First delay before the runner rebuilds a consumer that crashed on a retriable error (a broker
+   * outage outlasting kafkajs's own retries); doubles per failed attempt up to 30 s.
+   */
+  reconnectDelayMs?: number;
   /** Subscribe to the group's redrive topic (default true). */
   redrive?: boolean;
   /** Partitions of the dead-letter and redrive topics when the runner creates them. */
@@ -61,8 +64,9 @@ export interface ConsumerRunnerOptions<T> {
   /** Retention of the dead-letter and redrive topics when the runner creates them (default 30 days). */
   deadLetterRetentionMs?: number;
   /**
-   * Called once when the consumer cannot go on (kafkajs crashed without restarting, or kept
-   * crashing): the composition root ends the process with a non-zero code and Kubernetes restarts it.
+   * Called once when the consumer cannot go on (a crash on an error kafkajs deems unrecoverable: a
+   * bug that escaped the loop, a refused authorization): the composition root ends the process with
+   * a non-zero code and Kubernetes restarts it. A broker outage never ends up here, however long.
    */
   onFatal: (error: Error) => void;
 }
@@ -121,7 +125,8 @@ export class ConsumerRunner<T> implements Component {
   /** Liveness: the loop heartbeats; readiness: a group member and the sink answers. */
   readonly check: HealthCheck;
 
-  private readonly consumer: Consumer;
+  /** The kafkajs consumer of now: rebuilt after a crash on a retriable error (see `reconnect`). */
+  private consumer: Consumer;
   private readonly producer: BatchingProducer;
   private readonly lag: ConsumerLag;
   private readonly metrics: ConsumerMetrics;
@@ -137,7 +142,12 @@ export class ConsumerRunner<T> implements Component {
   private joined = false;
   private outage = false;
   private failed: Error | undefined;
-  private crashesWithoutProgress = 0;
+  /** Set while the runner rebuilds a crashed consumer: alive, not ready. */
+  private reconnecting = false;
+  /** A crash during a reconnect attempt: the attempt failed, try again. */
+  private crashedWhileReconnecting = false;
+  /** The error kafkajs last asked `restartOnFailure` about: it deems it retriable. */
+  private retriableCrash: unknown;
   private assignmentReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
@@ -154,13 +164,7 @@ export class ConsumerRunner<T> implements Component {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.lastSignOfLife = Date.now();
     this.metrics = consumerMetrics(options.registry);
-    this.consumer = options.kafka.consumer({
-      groupId: options.group,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: this.heartbeatIntervalMs,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    this.consumer = this.newConsumer();
     this.producer = new BatchingProducer(options.kafka, {
       log: options.log.child({ component: "dead-letter-producer" }),
       registry: options.registry,
@@ -179,14 +183,61 @@ export class ConsumerRunner<T> implements Component {
       name: this.name,
       live: () => {
         const now = Date.now();
-        if (this.failed !== undefined || now - this.lastSignOfLife >= livenessTimeoutMs) return false;
+        if (this.failed !== undefined) return false;
+        // Rebuilding the consumer through a broker outage is the loop doing its job (each attempt is
+        // bounded in time): a restarted pod would only wait for the same brokers.
+        if (this.reconnecting) return true;
+        if (now - this.lastSignOfLife >= livenessTimeoutMs) return false;
         for (const call of this.callsInFlight) if (now - call.since >= livenessTimeoutMs) return false;
         return true;
       },
       ready: async () =>
-        this.joined && !this.outage && this.failed === undefined && (await options.sink.probe()),
+        this.joined &&
+        !this.reconnecting &&
+        !this.outage &&
+        this.failed === undefined &&
+        (await options.sink.probe()),
     };
-    this.watchConsumer();
+  }
+
+  /**
+   * A kafkajs consumer of the group with the runner's listeners. kafkajs would restart a consumer
+   * that crashed on a retriable error itself, but the runner does it (`reconnect`): kafkajs's own
+   * restarts give up nothing and tell nothing, while the runner reports not-ready meanwhile, backs
+   * off up to 30 s and never exits for an outage.
+   */
+  private newConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.group,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 8,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        // kafkajs asks only about errors it deems retriable (a lost broker, retries exhausted).
+        restartOnFailure: async (error) => {
+          this.retriableCrash = error;
+          return false;
+        },
+      },
+    });
+    this.watchConsumer(consumer);
+    return consumer;
+  }
+
+  /** Connects, subscribes and runs `consumer`; resolves once it runs (or crashed trying). */
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    if (this.outage) consumer.pause(this.topics.map((topic) => ({ topic })));
   }
 
   /** The topics this group reads: the configured ones and its redrive topic. */
@@ -197,14 +248,7 @@ export class ConsumerRunner<T> implements Component {
   async start(): Promise<void> {
     await this.ensureOwnTopics();
     await this.producer.start();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    await this.run(this.consumer);
     this.options.log.info({ group: this.options.group, topics: this.topics }, "consumer started");
   }
 
@@ -215,6 +259,8 @@ export class ConsumerRunner<T> implements Component {
   async stop(): Promise<void> {
     this.stopSignal.abort();
     await this.consumer.disconnect();
+    // A reconnect in flight may have put a fresh consumer in place meanwhile.
+    await this.consumer.disconnect();
     this.joined = false;
     await this.producer.stop();
     await this.lag.close();
@@ -224,39 +270,99 @@ export class ConsumerRunner<T> implements Component {
     this.lastSignOfLife = Date.now();
   }
 
-  private watchConsumer(): void {
-    const { events } = this.consumer;
+  private watchConsumer(consumer: Consumer): void {
+    const { events } = consumer;
     const log = this.options.log;
-    this.consumer.on(events.FETCH_START, () => this.touch());
-    this.consumer.on(events.HEARTBEAT, () => this.touch());
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+    // Events of a consumer the runner has replaced say nothing about the one running now.
+    const current = () => consumer === this.consumer;
+    consumer.on(events.FETCH_START, () => {
+      if (current()) this.touch();
+    });
+    consumer.on(events.HEARTBEAT, () => {
+      if (current()) this.touch();
+    });
+    consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
       this.joined = true;
       this.touch();
       log.info({ group: payload.groupId, assignment: payload.memberAssignment }, "joined consumer group");
       this.assignmentReady = this.seekOnAssignment(payload.memberAssignment);
     });
-    this.consumer.on(events.REBALANCING, () => {
-      this.joined = false;
+    consumer.on(events.REBALANCING, () => {
+      if (current()) this.joined = false;
     });
-    this.consumer.on(events.STOP, () => {
-      this.joined = false;
+    consumer.on(events.STOP, () => {
+      if (current()) this.joined = false;
     });
-    this.consumer.on(events.CRASH, ({ payload }) => {
+    consumer.on(events.CRASH, ({ payload }) => {
+      if (!current()) return;
       this.joined = false;
       const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
-      if (!payload.restart) {
-        this.fatal(error, "consumer crashed and kafkajs will not restart it");
+      const retriable = this.retriableCrash === payload.error;
+      this.retriableCrash = undefined;
+      if (!retriable) {
+        this.fatal(error, "consumer crashed on an error that a restart of the loop will not cure");
         return;
       }
-      this.crashesWithoutProgress += 1;
+      if (this.stopSignal.signal.aborted) return;
       log.error(
-        { err: error, crashes: this.crashesWithoutProgress },
-        "consumer crashed; kafkajs restarts it",
+        { err: error, group: this.options.group },
+        "consumer crashed (broker unreachable?); reconnecting",
       );
-      if (this.crashesWithoutProgress > (this.options.maxCrashRestarts ?? 5)) {
-        this.fatal(error, "consumer keeps crashing without progress");
-      }
+      this.reconnect();
     });
+  }
+
+  /**
+   * Rebuilds the consumer after a crash on a retriable error — typically brokers unreachable for
+   * longer than kafkajs's retries last — with backoff (1 s doubling to 30 s) until it runs again.
+   * Meanwhile the runner is alive and not ready; it never ends the process for an outage, so a
+   * long one does not become a crash loop. Records are read again from the committed (or stored)
+   * offsets, and the sinks recognise those they hold.
+   */
+  private reconnect(): void {
+    if (this.reconnecting) {
+      this.crashedWhileReconnecting = true;
+      return;
+    }
+    this.reconnecting = true;
+    const { log, group } = this.options;
+    const startedAt = Date.now();
+    void (async () => {
+      for (let attempt = 1; !this.stopSignal.signal.aborted; attempt++) {
+        const delay = Math.min(
+          30_000,
+          (this.options.reconnectDelayMs ?? 1_000) * 2 ** Math.min(attempt - 1, 5),
+        );
+        try {
+          await sleep(delay, undefined, { signal: this.stopSignal.signal });
+        } catch {
+          break;
+        }
+        const previous = this.consumer;
+        await previous.disconnect().catch((error: unknown) => {
+          log.debug({ err: error }, "disconnecting the crashed consumer failed");
+        });
+        if (this.stopSignal.signal.aborted) break;
+        this.crashedWhileReconnecting = false;
+        const fresh = this.newConsumer();
+        this.consumer = fresh;
+        try {
+          await this.run(fresh);
+        } catch (error) {
+          log.warn({ err: error, group, attempt }, "reconnecting the consumer failed; trying again");
+          continue;
+        }
+        if (this.crashedWhileReconnecting) {
+          log.warn({ group, attempt }, "the reconnected consumer crashed again; trying again");
+          continue;
+        }
+        this.touch();
+        log.info({ group, attempts: attempt, downMs: Date.now() - startedAt }, "consumer reconnected");
+        break;
+      }
+      this.reconnecting = false;
+    })();
   }
 
   private fatal(error: Error, message: string): void {
@@ -363,7 +469,6 @@ export class ConsumerRunner<T> implements Component {
         await commitOffsetsIfNecessary({
           topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
         });
-        this.crashesWithoutProgress = 0;
       }
       if (progress.stop) return;
       await heartbeat();
