@@ -1,6 +1,6 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import type { Db } from "@parakey-bridge/storage";
+import { type Db, probeWrites } from "@parakey-bridge/storage";
 import type { BillingMetrics } from "./metrics.js";
 import type { UsageStore } from "./usage-store.js";
 
@@ -14,7 +14,7 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
 
   constructor(
     private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets" | "setStoredOffset">,
-    private readonly db: Pick<Db, "probe">,
+    private readonly db: Db,
     private readonly metrics: Pick<BillingMetrics, "metered" | "adjustments">,
   ) {}
 
@@ -25,8 +25,17 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
     return batch.outcomes;
   }
 
+  /** The tables metering writes, probed with a rolled-back insert (see `probeWrites`). */
   probe(): Promise<boolean> {
-    return this.db.probe();
+    return probeWrites(this.db, [
+      "metered_unlocks",
+      "billing_periods",
+      "period_active_users",
+      "period_active_devices",
+      "usage_meters",
+      "usage_adjustments",
+      "consumer_offsets",
+    ]);
   }
 
   storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {

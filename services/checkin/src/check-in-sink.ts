@@ -1,6 +1,6 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import type { Db } from "@parakey-bridge/storage";
+import { type Db, probeWrites } from "@parakey-bridge/storage";
 import type { CheckInStore } from "./check-in-store.js";
 import type { CheckInMetrics } from "./metrics.js";
 
@@ -15,7 +15,7 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
 
   constructor(
     private readonly deps: {
-      db: Pick<Db, "probe">;
+      db: Db;
       store: Pick<CheckInStore, "writeBatch" | "storedOffsets" | "setStoredOffset">;
       metrics: Pick<CheckInMetrics, "unlocks" | "checkIns">;
       onCheckIns: () => void;
@@ -38,8 +38,15 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
     return outcomes;
   }
 
+  /** The tables a batch writes, probed with a rolled-back insert (see `probeWrites`). */
   probe(): Promise<boolean> {
-    return this.deps.db.probe();
+    return probeWrites(this.deps.db, [
+      "processed_unlocks",
+      "day_unlocks",
+      "check_ins",
+      "check_in_outbox",
+      "consumer_offsets",
+    ]);
   }
 
   storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {

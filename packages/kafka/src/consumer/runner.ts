@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
-import {
-  type Clock,
-  type Component,
-  type HealthCheck,
-  isRetryable,
-  systemClock,
-  UnavailableError,
-} from "@parakey-bridge/service-kit";
+import { type Clock, type Component, type HealthCheck, systemClock } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { tracer } from "@parakey-bridge/telemetry";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
@@ -18,6 +11,7 @@ import { ensureTopics } from "../topic-admin.js";
 import { contextFromHeaders, headersToStrings, messagingAttributes } from "../tracing.js";
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./backoff.js";
 import { type DeadLetterFailure, DeadLetterHeaders, deadLetterHeaders } from "./dead-letter.js";
+import { dispositionOf } from "./failure.js";
 import { ConsumerLag } from "./lag.js";
 import { type ConsumerMetrics, consumerMetrics, type RecordOutcome } from "./metrics.js";
 import { redriveTopic } from "./topics.js";
@@ -103,13 +97,16 @@ interface ChunkProgress extends Progress {
  *   point re-delivers instead of losing;
  * - records of a partition (so of a device) reach the sink in offset order: a retryable failure is
  *   retried in place with capped exponential backoff while the member keeps heartbeating;
- * - a record that fails the contract, or fails with a non-retryable error, or keeps failing, goes to
- *   `deadLetterTopic(group)` with the reason and origin in headers, and the stream moves on; once
+ * - only a record that fails the contract, or that the sink rejects with a non-retryable error (its
+ *   data: see `dispositionOf`), goes to `deadLetterTopic(group)` with the reason and origin in
+ *   headers, and the stream moves on; once
  *   the dead-letter topic acknowledged it, its offset is committed to Kafka and, for a sink that
  *   resumes from its own offsets, stored there (`setStoredOffset`), so a restart does not
  *   dead-letter it again;
- * - an unreachable sink pauses the group's topics (no retries burnt, nothing dead-lettered) and a
- *   probe loop resumes them when the sink answers again;
+ * - a sink that cannot take writes (unreachable, read-only, full, a revoked grant, a missing table)
+ *   pauses the group's topics (no retries burnt, nothing dead-lettered), and so does a retryable
+ *   failure that outlasts the retry budget; a probe loop (the sink's representative write, rolled
+ *   back) resumes them when the sink takes writes again;
  * - liveness fails when the loop shows no sign of life, or one sink call hangs, for
  *   `livenessTimeoutMs`; a crash kafkajs will not restart (or repeated crashes) calls `onFatal`.
  *
@@ -576,9 +573,11 @@ export class ConsumerRunner<T> implements Component {
   }
 
   /**
-   * Writes records until the sink took them. Unavailable → pause the group and stop. Retryable →
-   * retry in place with backoff. Non-retryable, or retries exhausted → isolate the failing record
-   * by writing one at a time, and dead-letter it alone.
+   * Writes records until the sink took them; a failure goes by `dispositionOf`. `pause` (or a
+   * failure after which the sink's probe fails too) → pause the group and stop. `retry` → retry in
+   * place with backoff; past the retry budget pause the group instead of dead-lettering healthy
+   * records. `dead_letter` → isolate the failing record by writing one at a time, and dead-letter
+   * it alone.
    */
   private async writeWithRetry(
     topic: string,
@@ -604,16 +603,14 @@ export class ConsumerRunner<T> implements Component {
         this.succeeded(items, outcomes);
         return { done: items.length, stop: false };
       }
-      if (failure instanceof UnavailableError || !(await this.probeQuietly())) {
-        this.startOutage(failure);
+      const disposition = dispositionOf(failure);
+      if (disposition === "pause" || !(await this.probeQuietly(heartbeat))) {
+        this.startOutage(failure, "the sink cannot take writes");
         return { done: 0, stop: true };
       }
-      const retryable = isRetryable(failure);
-      if (!retryable || attempt >= this.retry.maxAttempts) {
+      if (disposition === "dead_letter") {
         if (items.length > 1) return this.oneByOne(topic, partition, items, heartbeat, canContinue);
-        const code = retryable
-          ? "retries_exhausted"
-          : ((failure as { code?: string }).code ?? "sink_rejected");
+        const code = (failure as { code?: string }).code ?? "sink_rejected";
         const message = (failure as Error).message ?? String(failure);
         const ok = await this.deadLetter(
           topic,
@@ -624,6 +621,10 @@ export class ConsumerRunner<T> implements Component {
           canContinue,
         );
         return { done: ok ? 1 : 0, stop: !ok };
+      }
+      if (attempt >= this.retry.maxAttempts) {
+        this.startOutage(failure, `the sink write kept failing (${attempt} attempts)`);
+        return { done: 0, stop: true };
       }
       this.metrics.retries.inc({ group: this.options.group });
       const delay = backoffDelay(attempt, this.retry);
@@ -755,9 +756,10 @@ export class ConsumerRunner<T> implements Component {
       } catch (error) {
         failure = error;
       }
-      const unavailable = failure instanceof UnavailableError || !(await this.probeQuietly());
-      if (unavailable) this.startOutage(failure);
-      else if (!isRetryable(failure) || attempt >= this.retry.maxAttempts) {
+      const disposition = dispositionOf(failure);
+      const unavailable = disposition === "pause" || !(await this.probeQuietly(heartbeat));
+      if (unavailable) this.startOutage(failure, "the sink cannot store the offset past dead letters");
+      else if (disposition === "dead_letter" || attempt >= this.retry.maxAttempts) {
         log.error(
           { err: failure, topic, partition, nextOffset: next },
           "could not store the offset past dead-lettered records; a restart dead-letters them again",
@@ -816,23 +818,28 @@ export class ConsumerRunner<T> implements Component {
     return canContinue();
   }
 
-  private async probeQuietly(): Promise<boolean> {
+  /** The sink's probe; false when it throws. Heartbeats meanwhile when given the batch's heartbeat. */
+  private async probeQuietly(heartbeat?: () => Promise<void>): Promise<boolean> {
     try {
-      return await this.options.sink.probe();
+      const probe = this.options.sink.probe();
+      return await (heartbeat ? this.keepAlive(heartbeat, probe) : probe);
     } catch {
       return false;
     }
   }
 
-  /** Pauses every topic of the group and polls the sink until it answers, then resumes. */
-  private startOutage(error: unknown): void {
+  /**
+   * Pauses every topic of the group and probes the sink (a representative write, rolled back)
+   * until it takes writes again, then resumes: nothing is dead-lettered meanwhile.
+   */
+  private startOutage(error: unknown, reason: string): void {
     if (this.outage) return;
     this.outage = true;
     const topics = this.topics.map((topic) => ({ topic }));
     this.consumer.pause(topics);
     this.options.log.warn(
-      { err: error, group: this.options.group, sink: this.options.sink.name },
-      "sink unavailable: consumption paused until it answers",
+      { err: error, group: this.options.group, sink: this.options.sink.name, reason },
+      "sink unavailable: consumption paused until its write probe succeeds",
     );
     void (async () => {
       const started = Date.now();
@@ -849,7 +856,7 @@ export class ConsumerRunner<T> implements Component {
           this.consumer.resume(topics);
           this.options.log.info(
             { group: this.options.group, pausedMs: Date.now() - started },
-            "sink reachable again: consumption resumed",
+            "sink takes writes again: consumption resumed",
           );
           return;
         }

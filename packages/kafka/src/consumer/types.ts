@@ -31,10 +31,12 @@ export type WriteOutcome = Exclude<RecordOutcome, "dead_lettered">;
  * Because delivery is at-least-once (and crashes happen between the sink's commit and Kafka's),
  * `write` must be idempotent: the same records again must not change the store.
  *
- * Errors decide what happens next: an `UnavailableError` (the store is unreachable) pauses the
- * group until `probe()` answers again; another retryable `BridgeError` is retried in place with
- * backoff (holding the partition, so a device's later events never overtake); a non-retryable one
- * sends the failing record to the dead-letter topic. Anything not a `BridgeError` counts as retryable.
+ * Errors decide what happens next (`dispositionOf`): an `UnavailableError` (the store cannot take
+ * writes: unreachable, read-only, full, a revoked grant, a missing table) pauses the group until
+ * `probe()` succeeds again; another retryable `BridgeError` is retried in place with backoff
+ * (holding the partition, so a device's later events never overtake) and pauses the group when it
+ * persists; a non-retryable one — a failure tied to the record's data — sends the failing record
+ * to the dead-letter topic. Anything not a `BridgeError` counts as retryable.
  */
 export interface ConsumerSink<T> {
   readonly name: string;
@@ -43,7 +45,11 @@ export interface ConsumerSink<T> {
    * undefined when every record was stored.
    */
   write(records: readonly InboundRecord<T>[]): Promise<readonly WriteOutcome[] | undefined>;
-  /** Whether the store is reachable now; polled while the group is paused for an outage. */
+  /**
+   * Whether the store takes this sink's writes now: a representative write, rolled back (a
+   * `SELECT 1` keeps answering on a read-only or full database). Polled while the group is paused,
+   * after a failed write, and by readiness; it must be bounded in time (e.g. a lock timeout).
+   */
   probe(): Promise<boolean>;
   /**
    * For a sink that stores offsets in its own transactions: the next offset to read per partition
