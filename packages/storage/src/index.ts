@@ -14,3 +14,4 @@ export { PgliteDb, type PgliteDbOptions } from "./pglite-db.js";
 export { PostgresDb, type PostgresDbOptions } from "./postgres-db.js";
 export { type RewindStoredOffsetsOptions, rewindStoredOffsets } from "./rewind-stored-offsets.js";
 export { SinkOffsets, sinkOffsetsTableSql } from "./sink-offsets.js";
+export { probeWrites } from "./write-probe.js";

@@ -59,7 +59,7 @@ export class PostgresDb implements Db {
     params: readonly unknown[] = [],
     options: QueryOptions = {},
   ): Promise<QueryResult<R>> {
-    return run(this.pool, sql, params, options, this.namespace, undefined);
+    return runPooled(this.pool, sql, params, options, this.namespace);
   }
 
   async exec(sql: string): Promise<void> {
@@ -95,6 +95,9 @@ export class PostgresDb implements Db {
       await traced("COMMIT", this.namespace, {}, parents, () => client.query("COMMIT"));
       return result;
     } catch (error) {
+      // A session that answers "read-only" is bound to a server that is no primary now (a failover
+      // moved the address on): it stays read-only however long we wait, so never reuse it.
+      if (sessionIsReadOnly(error)) broken = true;
       try {
         await client.query("ROLLBACK");
       } catch (rollbackError) {
@@ -123,8 +126,51 @@ export class PostgresDb implements Db {
   }
 }
 
+/** SQLSTATE 25006 read_only_sql_transaction, raw or as the cause of a classified error. */
+function sessionIsReadOnly(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === "25006") return true;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return (cause as { code?: unknown } | null)?.code === "25006";
+}
+
+/**
+ * One statement on a connection of its own from the pool; a read-only session is discarded (see
+ * `sessionIsReadOnly`), not handed back.
+ */
+async function runPooled<R extends object>(
+  pool: pg.Pool,
+  sql: string,
+  params: readonly unknown[],
+  options: QueryOptions,
+  namespace: string,
+): Promise<QueryResult<R>> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw classifyDbError(error);
+  }
+  let discard = false;
+  // A checked-out client has no pool listener: a server going away mid-statement must not raise an
+  // unhandled 'error' event (the statement itself fails and is classified).
+  const onError = () => {
+    discard = true;
+  };
+  client.on("error", onError);
+  try {
+    return await run<R>(client, sql, params, options, namespace, undefined);
+  } catch (error) {
+    if (sessionIsReadOnly(error)) discard = true;
+    throw error;
+  } finally {
+    client.off("error", onError);
+    client.release(discard ? true : undefined);
+  }
+}
+
 async function run<R extends object>(
-  target: pg.Pool | pg.PoolClient,
+  target: pg.PoolClient,
   sql: string,
   params: readonly unknown[],
   options: QueryOptions,

@@ -18,10 +18,13 @@ CREATE TABLE IF NOT EXISTS consumer_offsets (
 
 /**
  * Kafka offsets a sink stores in its own database, in the same transaction as the records they
- * cover: after a crash the database says exactly which records it holds, whatever Kafka's committed
- * offset says. `lock` at the start of a batch serializes two consumers of the same partition (the
- * window of a rebalance) and tells which records are redeliveries; `advance` moves the mark (also
- * past dead-lettered records, which the runner reports through `ConsumerSink.advanceStoredOffset`).
+ * cover: the consumer resumes there after a restart. They only say where to read on and label
+ * redeliveries: whether a record is new is decided by the sink's claim of its event id, never by
+ * its offset — after a topic is recreated, or the service is pointed at another cluster, new
+ * records arrive below the stored offset. `lock` at the start of a batch serializes two consumers
+ * of the same partition (the window of a rebalance) and returns the mark; `set` puts it where the
+ * batch ended (also past dead-lettered records, and re-based at assignment, which the runner does
+ * through `ConsumerSink.setStoredOffset`); `advance` only ever moves it forward.
  *
  * @example
  * await db.transaction(async (tx) => {
@@ -43,6 +46,20 @@ export class SinkOffsets {
     );
     const next = BigInt(rows[0]?.next_offset ?? "-1");
     return next < 0n ? null : next;
+  }
+
+  /**
+   * Puts the partition's mark at `nextOffset`, forward or back: where the consumer stands now (the
+   * records it processed, dead-lettered, or a re-based offset). Taking the maximum instead would
+   * keep a mark of a deleted topic above the new topic's records, and a restart would skip them.
+   */
+  async set(db: Queryable, topic: string, partition: number, nextOffset: bigint): Promise<void> {
+    await db.query(
+      `INSERT INTO consumer_offsets (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, $4::bigint)
+       ON CONFLICT (group_id, topic, partition) DO UPDATE
+         SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+      [this.group, topic, partition, nextOffset.toString()],
+    );
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import type { Db } from "@parakey-bridge/storage";
+import { type Db, probeWrites } from "@parakey-bridge/storage";
 import type { AuditStore } from "./store/audit-store.js";
 
 /**
@@ -21,7 +21,8 @@ export class AuditSink implements ConsumerSink<DoorEvent> {
     return this.store.append(records);
   }
 
+  /** The tables an append writes, probed with a rolled-back insert (see `probeWrites`). */
   probe(): Promise<boolean> {
-    return this.db.probe();
+    return probeWrites(this.db, ["audit_events", "chain_heads", "consumer_offsets"]);
   }
 }

@@ -1,6 +1,6 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import type { Db } from "@parakey-bridge/storage";
+import { type Db, probeWrites } from "@parakey-bridge/storage";
 import type { BillingMetrics } from "./metrics.js";
 import type { UsageStore } from "./usage-store.js";
 
@@ -13,8 +13,8 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
   readonly name = "billing-store";
 
   constructor(
-    private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets" | "advanceStoredOffset">,
-    private readonly db: Pick<Db, "probe">,
+    private readonly store: Pick<UsageStore, "writeBatch" | "storedOffsets" | "setStoredOffset">,
+    private readonly db: Db,
     private readonly metrics: Pick<BillingMetrics, "metered" | "adjustments">,
   ) {}
 
@@ -25,15 +25,24 @@ export class UsageSink implements ConsumerSink<DoorEvent> {
     return batch.outcomes;
   }
 
+  /** The tables metering writes, probed with a rolled-back insert (see `probeWrites`). */
   probe(): Promise<boolean> {
-    return this.db.probe();
+    return probeWrites(this.db, [
+      "metered_unlocks",
+      "billing_periods",
+      "period_active_users",
+      "period_active_devices",
+      "usage_meters",
+      "usage_adjustments",
+      "consumer_offsets",
+    ]);
   }
 
   storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.store.storedOffsets(topic);
   }
 
-  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.store.advanceStoredOffset(topic, partition, nextOffset);
+  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.store.setStoredOffset(topic, partition, nextOffset);
   }
 }

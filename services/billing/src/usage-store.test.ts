@@ -66,6 +66,24 @@ describe("UsageStore on embedded PostgreSQL", () => {
     expect(await store.storedOffsets("parakey.event-logs.v1")).toEqual(new Map([[0, "5"]]));
   });
 
+  it("meters new unlocks below the stored offset (the topic was recreated): the claim decides, the offset only labels", async () => {
+    await store.writeBatch([unlockRecord(40, { eventLogId: "el_old" })]);
+    const recreated = await store.writeBatch([
+      unlockRecord(0, { eventLogId: "el_new_0" }),
+      unlockRecord(1, { eventLogId: "el_old" }),
+      unlockRecord(2, { eventLogId: "el_new_2", success: false }),
+      unlockRecord(3, { eventLogId: "el_new_3", userId: "usr_2" }),
+    ]);
+    expect(recreated.outcomes).toEqual(["stored", "redelivered", "redelivered", "stored"]);
+    expect(recreated.metered).toBe(2);
+    expect((await store.usage("dom_a", "2026-01")).usage).toEqual({
+      successfulUnlocks: 3,
+      activeUsers: 2,
+      activeDevices: 1,
+    });
+    expect(await store.storedOffsets("parakey.event-logs.v1")).toEqual(new Map([[0, "4"]]));
+  });
+
   it("bills an unlock at 23:30 UTC on 31 January in February for a Stockholm domain", async () => {
     await store.writeBatch([unlockRecord(0, { domainId: "dom_se", occurredAt: "2026-01-31T23:30:00.000Z" })]);
     expect((await store.usage("dom_se", "2026-02")).usage.successfulUnlocks).toBe(1);

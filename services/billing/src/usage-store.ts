@@ -53,8 +53,9 @@ export interface MeteredBatch {
 /**
  * Billing's PostgreSQL store. Exactly once: a batch's event log ids, the meter changes and the
  * partition's next offset are written in one transaction, and the consumer resumes from the stored
- * offset — so a crash at any point either kept the whole batch or none of it, and a record delivered
- * again (by Kafka, or twice on the topic) is recognised and not counted.
+ * offset — so a crash at any point either kept the whole batch or none of it. An unlock is metered
+ * when its event log id is claimed (a record delivered again, by Kafka or twice on the topic, is
+ * recognised by the claim and not counted), whatever its offset says.
  */
 export class UsageStore implements UsageQueries {
   private readonly offsets: SinkOffsets;
@@ -72,9 +73,9 @@ export class UsageStore implements UsageQueries {
     return this.offsets.read(this.db, topic);
   }
 
-  /** Moves `topic`/`partition` past records that were dead-lettered instead of stored (never back). */
-  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.offsets.advance(this.db, topic, partition, BigInt(nextOffset));
+  /** Puts the stored offset of `topic`/`partition` (past dead-lettered records, or re-based). */
+  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.offsets.set(this.db, topic, partition, BigInt(nextOffset));
   }
 
   /** Meters consecutive records of one partition, in one transaction with the partition's offset. */
@@ -85,16 +86,22 @@ export class UsageStore implements UsageQueries {
     return this.db.transaction(
       async (tx) => {
         const next = await this.offsets.lock(tx, first.topic, first.partition);
-        const outcomes: WriteOutcome[] = records.map((record) =>
-          next !== null && BigInt(record.offset) < next ? "redelivered" : "stored",
-        );
+        // The claims of the event log ids decide what is new; the stored offset only labels what
+        // was not new. A record below it is usually a redelivery, but after a topic was recreated
+        // every new record is below it, and skipping those would lose them.
+        const outcomes: WriteOutcome[] = records.map(() => "stored");
         const candidates: { index: number; unlock: MeteredUnlock }[] = [];
         records.forEach((record, index) => {
-          if (outcomes[index] !== "stored") return;
           const unlock = meteredUnlock(record.value, this.timeZoneOf);
           if (unlock !== undefined) candidates.push({ index, unlock });
         });
         const unlocks = await claimUnlocks(tx, candidates, outcomes);
+        const metered = new Set(candidates.filter((c) => outcomes[c.index] === "stored").map((c) => c.index));
+        records.forEach((record, index) => {
+          if (!metered.has(index) && next !== null && BigInt(record.offset) < next) {
+            outcomes[index] = "redelivered";
+          }
+        });
         let adjustments = 0;
         if (unlocks.length > 0) {
           const closed = await lockPeriods(tx, [...new Set(unlocks.map((u) => u.period))].sort());
@@ -111,7 +118,7 @@ export class UsageStore implements UsageQueries {
           await addAdjustments(tx, changes.adjustments);
           adjustments = changes.adjustments.length;
         }
-        await this.offsets.advance(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
+        await this.offsets.set(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
         return { outcomes, metered: unlocks.length, adjustments };
       },
       { traceParents: records.map((record) => record.traceContext) },

@@ -1,6 +1,6 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import type { Db } from "@parakey-bridge/storage";
+import { type Db, probeWrites } from "@parakey-bridge/storage";
 import type { CheckInStore } from "./check-in-store.js";
 import type { CheckInMetrics } from "./metrics.js";
 
@@ -15,8 +15,8 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
 
   constructor(
     private readonly deps: {
-      db: Pick<Db, "probe">;
-      store: Pick<CheckInStore, "writeBatch" | "storedOffsets" | "advanceStoredOffset">;
+      db: Db;
+      store: Pick<CheckInStore, "writeBatch" | "storedOffsets" | "setStoredOffset">;
       metrics: Pick<CheckInMetrics, "unlocks" | "checkIns">;
       onCheckIns: () => void;
     },
@@ -38,15 +38,22 @@ export class CheckInSink implements ConsumerSink<DoorEvent> {
     return outcomes;
   }
 
+  /** The tables a batch writes, probed with a rolled-back insert (see `probeWrites`). */
   probe(): Promise<boolean> {
-    return this.deps.db.probe();
+    return probeWrites(this.deps.db, [
+      "processed_unlocks",
+      "day_unlocks",
+      "check_ins",
+      "check_in_outbox",
+      "consumer_offsets",
+    ]);
   }
 
   storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
     return this.deps.store.storedOffsets(topic);
   }
 
-  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.deps.store.advanceStoredOffset(topic, partition, nextOffset);
+  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.deps.store.setStoredOffset(topic, partition, nextOffset);
   }
 }

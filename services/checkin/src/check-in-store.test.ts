@@ -71,6 +71,19 @@ describe("CheckInStore on embedded PostgreSQL", () => {
     ]);
   });
 
+  it("stores new events below the stored offset (the topic was recreated): the claim decides, the offset only labels", async () => {
+    await store.writeBatch([unlockRecord(40, { eventLogId: "el_old" })]);
+    const recreated = await store.writeBatch([
+      unlockRecord(0, { eventLogId: "el_new_0", userId: "usr_bob" }),
+      unlockRecord(1, { eventLogId: "el_old" }),
+      unlockRecord(2, { eventLogId: "el_new_2", userId: "usr_cy" }),
+    ]);
+    expect(recreated.outcomes).toEqual(["stored", "redelivered", "stored"]);
+    expect(recreated.checkIns.map((c) => c.userId)).toEqual(["usr_bob", "usr_cy"]);
+    // The mark follows the records: a restart resumes at 3 on the new topic, not at 41.
+    expect(await store.storedOffsets("parakey.event-logs.v1")).toEqual(new Map([[0, "3"]]));
+  });
+
   it("keeps the published check-in when an earlier unlock of that day arrives later, moving only first seen", async () => {
     await store.writeBatch([unlockRecord(0, { occurredAt: "2026-11-23T09:00:00.000Z" })]);
     const late = await store.writeBatch([

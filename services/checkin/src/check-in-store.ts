@@ -78,15 +78,16 @@ export class CheckInStore implements CheckInQueries {
     return this.offsets.read(this.db, topic);
   }
 
-  /** Moves `topic`/`partition` past records that were dead-lettered instead of stored (never back). */
-  advanceStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.offsets.advance(this.db, topic, partition, BigInt(nextOffset));
+  /** Puts the stored offset of `topic`/`partition` (past dead-lettered records, or re-based). */
+  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
+    return this.offsets.set(this.db, topic, partition, BigInt(nextOffset));
   }
 
   /**
-   * Stores consecutive records of one partition: records below the stored offset are redeliveries,
-   * event logs seen before are duplicates, the rest move the day counts and presences and may
-   * create check-ins.
+   * Stores consecutive records of one partition: event logs whose id is claimed now are new and
+   * move the day counts and presences and may create check-ins; the others were seen before
+   * (`redelivered` below the stored offset, `duplicate` otherwise). The offset only labels: after
+   * a topic was recreated every new record is below the stored offset.
    */
   async writeBatch(records: readonly InboundRecord<DoorEvent>[]): Promise<StoredBatch> {
     const first = records[0];
@@ -97,10 +98,13 @@ export class CheckInStore implements CheckInQueries {
     return this.db.transaction(
       async (tx) => {
         const next = await this.offsets.lock(tx, first.topic, first.partition);
-        const outcomes: WriteOutcome[] = records.map((record) =>
-          next !== null && BigInt(record.offset) < next ? "redelivered" : "stored",
-        );
+        const outcomes: WriteOutcome[] = records.map(() => "stored");
         const newEvents = await claimNewEvents(tx, records, outcomes);
+        records.forEach((record, index) => {
+          if (outcomes[index] === "duplicate" && next !== null && BigInt(record.offset) < next) {
+            outcomes[index] = "redelivered";
+          }
+        });
         const plan = planDays(newEvents, this.settings);
         await addDayCounts(tx, plan);
         const checkIns = await applyPresences(tx, plan);
@@ -112,7 +116,7 @@ export class CheckInStore implements CheckInQueries {
             traceHeaders: injectTraceContext({}, traceOf.get(checkIn.firstEventLogId)),
           })),
         );
-        await this.offsets.advance(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
+        await this.offsets.set(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
         return { outcomes, checkIns, plan };
       },
       { traceParents: records.map((record) => record.traceContext) },

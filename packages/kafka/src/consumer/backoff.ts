@@ -7,8 +7,9 @@ export interface RetryPolicy {
   /** Growth per attempt. */
   multiplier: number;
   /**
-   * Attempts (the first try included) before a record that keeps failing with a retryable error is
-   * dead-lettered. An unreachable sink never counts: it pauses consumption instead.
+   * Attempts (the first try included) before a write that keeps failing with a retryable error
+   * pauses the group (probe, then resume) — it is never dead-lettered for it. An unreachable sink
+   * does not count attempts: it pauses at once.
    */
   maxAttempts: number;
 }

@@ -1,6 +1,6 @@
 /** Why a record could not be processed, as written into its dead-letter headers. */
 export interface DeadLetterFailure {
-  /** Stable code: `contract_violation`, `retries_exhausted`, or the `BridgeError` code. */
+  /** Stable code: `contract_violation`, or the code of the non-retryable `BridgeError` (e.g. `db_query_failed`). */
   code: string;
   message: string;
   /** Attempts made before giving up (1 for a failure that is never retried). */

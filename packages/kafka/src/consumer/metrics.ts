@@ -2,6 +2,9 @@ import { Counter, Histogram, type Registry } from "prom-client";
 
 const RECORD_OUTCOMES = ["stored", "duplicate", "redelivered", "dead_lettered"] as const;
 
+/** Why a stored (or committed) offset was re-based at assignment. */
+const OFFSET_REBASE_REASONS = ["beyond_end", "before_start"] as const;
+
 /** How a record left the consumer. */
 export type RecordOutcome = (typeof RECORD_OUTCOMES)[number];
 
@@ -12,6 +15,7 @@ export interface ConsumerMetrics {
   deadLettered: Counter<"group">;
   processingSeconds: Histogram<"group">;
   endToEndSeconds: Histogram<"group">;
+  offsetsRebased: Counter<"group" | "reason">;
 }
 
 /**
@@ -29,6 +33,7 @@ export function consumerMetrics(registry: Registry, group?: string): ConsumerMet
     for (const outcome of RECORD_OUTCOMES) metrics.processed.inc({ group, outcome }, 0);
     for (const counter of [metrics.duplicates, metrics.retries, metrics.deadLettered])
       counter.inc({ group }, 0);
+    for (const reason of OFFSET_REBASE_REASONS) metrics.offsetsRebased.inc({ group, reason }, 0);
   }
   return metrics;
 }
@@ -47,6 +52,9 @@ function registeredConsumerMetrics(registry: Registry): ConsumerMetrics {
       endToEndSeconds: registry.getSingleMetric(
         "bridge_consumer_end_to_end_latency_seconds",
       ) as Histogram<"group">,
+      offsetsRebased: registry.getSingleMetric("bridge_consumer_stored_offset_rebased_total") as Counter<
+        "group" | "reason"
+      >,
     };
   }
   return {
@@ -86,6 +94,12 @@ function registeredConsumerMetrics(registry: Registry): ConsumerMetrics {
       help: "Per record: from the bridge receiving the event (receivedAt) to the sink's commit.",
       labelNames: ["group"],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+      registers: [registry],
+    }),
+    offsetsRebased: new Counter({
+      name: "bridge_consumer_stored_offset_rebased_total",
+      help: "Partitions assigned with a stored (or committed) offset outside the partition, re-based to its start: reason beyond_end (the topic was recreated, or another cluster) or before_start (retention deleted records never read).",
+      labelNames: ["group", "reason"],
       registers: [registry],
     }),
   };

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
+import { z } from "zod";
 import { type ReplayMove, redriveDeadLetters, replayGroup } from "./operator.js";
 
 export const operatorUsage = `  redrive [--max N]                  send the group's dead-lettered records back to it (after the fix is deployed)
@@ -59,9 +60,12 @@ export async function runOperatorCommand(
     return 0;
   }
   if (command === "replay") {
-    const since = values.since === undefined ? undefined : new Date(values.since);
-    if (since === undefined || Number.isNaN(since.getTime()))
-      return usage(deps.print, "replay needs --since <ISO-8601>");
+    const since = parseSince(values.since);
+    if (since === undefined)
+      return usage(
+        deps.print,
+        "replay needs --since <ISO-8601>: a date (2026-11-23, UTC midnight) or a date and time with Z or an offset (2026-11-23T08:00:00Z)",
+      );
     const dryRun = values["dry-run"] ?? false;
     let moves: ReplayMove[];
     try {
@@ -111,6 +115,25 @@ async function rewindStored(
     deps.print(`stored offset ${move.topic}[${move.partition}]: ${move.from} -> ${move.to}`);
   if (rewound.length === 0) deps.print("stored offsets: none was past the replay's start, nothing to rewind");
   return 0;
+}
+
+/** An ISO-8601 date, or date and time with `Z` or an offset; anything else is refused. */
+const IsoInstant = z.union([z.iso.datetime({ offset: true }), z.iso.date()]);
+
+/**
+ * The instant of `replay --since`. ISO-8601 only: `Date` would also take "yesterday 5pm", "12/11"
+ * (December or November?) or a time without a zone (the machine's local time), and a replay from
+ * a misread instant silently re-reads, or skips, days of records.
+ *
+ * @example
+ * parseSince("2026-11-23T08:00:00+01:00"); // 2026-11-23T07:00:00.000Z
+ * parseSince("23/11/2026"); // undefined
+ */
+export function parseSince(text: string | undefined): Date | undefined {
+  const parsed = IsoInstant.safeParse(text);
+  if (!parsed.success) return undefined;
+  const since = new Date(parsed.data);
+  return Number.isNaN(since.getTime()) ? undefined : since;
 }
 
 function usage(print: (line: string) => void, problem: string): number {

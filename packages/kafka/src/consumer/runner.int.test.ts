@@ -1,7 +1,7 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
 import { UnavailableError } from "@parakey-bridge/service-kit";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { createTopic, testKafkaBrokers, topicSize, uniqueName } from "@parakey-bridge/testkit";
+import { createTopic, metricValue, testKafkaBrokers, topicSize, uniqueName } from "@parakey-bridge/testkit";
 import type { Kafka } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -46,12 +46,11 @@ class OffsetKeepingSink extends MemorySink {
   async storedOffsets() {
     return new Map(this.stored);
   }
-  async advanceStoredOffset(_topic: string, partition: number, nextOffset: string) {
+  async setStoredOffset(_topic: string, partition: number, nextOffset: string) {
     this.mark(partition, nextOffset);
   }
   private mark(partition: number, next: string) {
-    const current = this.stored.get(partition);
-    if (current === undefined || BigInt(next) > BigInt(current)) this.stored.set(partition, next);
+    this.stored.set(partition, next);
   }
 }
 
@@ -164,6 +163,61 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
     await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
 
+  it("re-bases a stored offset beyond the partition's end (the topic was recreated) to its start, counts and stores it", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "sink-offsets-beyond", 1);
+    const group = uniqueName("recreated");
+    await produce(kafka, topic, ["r0", "r1", "r2"]);
+    // The store remembers offset 50 of the topic's previous life.
+    const sink = new OffsetKeepingSink(new Map([[0, "50"]]));
+    const registry = new Registry();
+    const consumer = runner(kafka, group, topic, sink, { registry });
+    await consumer.start();
+    try {
+      await waitUntil("the sink took the new records", () => sink.written.length >= 3);
+      await waitUntil("the store's offset follows them", () => sink.stored.get(0) === "3");
+    } finally {
+      await consumer.stop();
+    }
+    expect(sink.written.map((r) => r.value)).toEqual(["r0", "r1", "r2"]);
+    expect(
+      await metricValue(registry, "bridge_consumer_stored_offset_rebased_total", {
+        group,
+        reason: "beyond_end",
+      }),
+    ).toBe(1);
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+
+  it("re-bases a stored offset before the partition's start (records deleted unread) to its start", async () => {
+    const kafka = testKafka();
+    const topic = await createTopic(kafka, "sink-offsets-before", 1);
+    const group = uniqueName("expired");
+    await produce(kafka, topic, ["r0", "r1", "r2", "r3", "r4"]);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs it loaded
+    await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "3" }] });
+    await admin.disconnect();
+    const sink = new OffsetKeepingSink(new Map([[0, "1"]]));
+    const registry = new Registry();
+    const consumer = runner(kafka, group, topic, sink, { registry });
+    await consumer.start();
+    try {
+      await waitUntil("the sink took the retained records", () => sink.written.length >= 2);
+    } finally {
+      await consumer.stop();
+    }
+    expect(sink.written.map((r) => r.value)).toEqual(["r3", "r4"]);
+    expect(
+      await metricValue(registry, "bridge_consumer_stored_offset_rebased_total", {
+        group,
+        reason: "before_start",
+      }),
+    ).toBe(1);
+    await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
+  });
+
   it("refuses a sink that resumes from its own offsets but cannot record a dead-lettered record's", () => {
     const kafka = testKafka();
     const sink: ConsumerSink<string> = {
@@ -172,7 +226,7 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
       probe: async () => true,
       storedOffsets: async () => new Map(),
     };
-    expect(() => runner(kafka, uniqueName("g"), "t", sink)).toThrow(/advanceStoredOffset/);
+    expect(() => runner(kafka, uniqueName("g"), "t", sink)).toThrow(/setStoredOffset/);
   });
 });
 
@@ -180,10 +234,10 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
 class OutageSink extends OffsetKeepingSink {
   down = false;
   passAttempts = 0;
-  override async advanceStoredOffset(topic: string, partition: number, nextOffset: string) {
+  override async setStoredOffset(topic: string, partition: number, nextOffset: string) {
     this.passAttempts += 1;
     if (this.down) throw new UnavailableError("db_unavailable", "connection refused");
-    await super.advanceStoredOffset(topic, partition, nextOffset);
+    await super.setStoredOffset(topic, partition, nextOffset);
   }
   override async probe() {
     return !this.down;

@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
-import {
-  type Clock,
-  type Component,
-  type HealthCheck,
-  isRetryable,
-  systemClock,
-  UnavailableError,
-} from "@parakey-bridge/service-kit";
+import { type Clock, type Component, type HealthCheck, systemClock } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { tracer } from "@parakey-bridge/telemetry";
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
@@ -18,6 +11,7 @@ import { ensureTopics } from "../topic-admin.js";
 import { contextFromHeaders, headersToStrings, messagingAttributes } from "../tracing.js";
 import { backoffDelay, defaultRetryPolicy, type RetryPolicy } from "./backoff.js";
 import { type DeadLetterFailure, DeadLetterHeaders, deadLetterHeaders } from "./dead-letter.js";
+import { dispositionOf } from "./failure.js";
 import { ConsumerLag } from "./lag.js";
 import { type ConsumerMetrics, consumerMetrics, type RecordOutcome } from "./metrics.js";
 import { redriveTopic } from "./topics.js";
@@ -52,8 +46,11 @@ export interface ConsumerRunnerOptions<T> {
    * keep the partitions assigned, but a call that never returns holds them forever).
    */
   livenessTimeoutMs?: number;
-  /** kafkajs restarts a crashed consumer; after this many crashes without progress the process ends. */
-  maxCrashRestarts?: number;
+  /**
+   * First delay before the runner rebuilds a consumer that crashed on a retriable error (a broker
+   * outage outlasting kafkajs's own retries); doubles per failed attempt up to 30 s.
+   */
+  reconnectDelayMs?: number;
   /** Subscribe to the group's redrive topic (default true). */
   redrive?: boolean;
   /** Partitions of the dead-letter and redrive topics when the runner creates them. */
@@ -61,8 +58,9 @@ export interface ConsumerRunnerOptions<T> {
   /** Retention of the dead-letter and redrive topics when the runner creates them (default 30 days). */
   deadLetterRetentionMs?: number;
   /**
-   * Called once when the consumer cannot go on (kafkajs crashed without restarting, or kept
-   * crashing): the composition root ends the process with a non-zero code and Kubernetes restarts it.
+   * Called once when the consumer cannot go on (a crash on an error kafkajs deems unrecoverable: a
+   * bug that escaped the loop, a refused authorization): the composition root ends the process with
+   * a non-zero code and Kubernetes restarts it. A broker outage never ends up here, however long.
    */
   onFatal: (error: Error) => void;
 }
@@ -99,13 +97,16 @@ interface ChunkProgress extends Progress {
  *   point re-delivers instead of losing;
  * - records of a partition (so of a device) reach the sink in offset order: a retryable failure is
  *   retried in place with capped exponential backoff while the member keeps heartbeating;
- * - a record that fails the contract, or fails with a non-retryable error, or keeps failing, goes to
- *   `deadLetterTopic(group)` with the reason and origin in headers, and the stream moves on; once
+ * - only a record that fails the contract, or that the sink rejects with a non-retryable error (its
+ *   data: see `dispositionOf`), goes to `deadLetterTopic(group)` with the reason and origin in
+ *   headers, and the stream moves on; once
  *   the dead-letter topic acknowledged it, its offset is committed to Kafka and, for a sink that
- *   resumes from its own offsets, stored there (`advanceStoredOffset`), so a restart does not
+ *   resumes from its own offsets, stored there (`setStoredOffset`), so a restart does not
  *   dead-letter it again;
- * - an unreachable sink pauses the group's topics (no retries burnt, nothing dead-lettered) and a
- *   probe loop resumes them when the sink answers again;
+ * - a sink that cannot take writes (unreachable, read-only, full, a revoked grant, a missing table)
+ *   pauses the group's topics (no retries burnt, nothing dead-lettered), and so does a retryable
+ *   failure that outlasts the retry budget; a probe loop (the sink's representative write, rolled
+ *   back) resumes them when the sink takes writes again;
  * - liveness fails when the loop shows no sign of life, or one sink call hangs, for
  *   `livenessTimeoutMs`; a crash kafkajs will not restart (or repeated crashes) calls `onFatal`.
  *
@@ -121,7 +122,8 @@ export class ConsumerRunner<T> implements Component {
   /** Liveness: the loop heartbeats; readiness: a group member and the sink answers. */
   readonly check: HealthCheck;
 
-  private readonly consumer: Consumer;
+  /** The kafkajs consumer of now: rebuilt after a crash on a retriable error (see `reconnect`). */
+  private consumer: Consumer;
   private readonly producer: BatchingProducer;
   private readonly lag: ConsumerLag;
   private readonly metrics: ConsumerMetrics;
@@ -137,13 +139,18 @@ export class ConsumerRunner<T> implements Component {
   private joined = false;
   private outage = false;
   private failed: Error | undefined;
-  private crashesWithoutProgress = 0;
+  /** Set while the runner rebuilds a crashed consumer: alive, not ready. */
+  private reconnecting = false;
+  /** A crash during a reconnect attempt: the attempt failed, try again. */
+  private crashedWhileReconnecting = false;
+  /** The error kafkajs last asked `restartOnFailure` about: it deems it retriable. */
+  private retriableCrash: unknown;
   private assignmentReady: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConsumerRunnerOptions<T>) {
-    if (options.sink.storedOffsets && !options.sink.advanceStoredOffset) {
+    if (options.sink.storedOffsets && !options.sink.setStoredOffset) {
       throw new Error(
-        `sink ${options.sink.name} resumes from storedOffsets, so it must implement advanceStoredOffset: otherwise a dead-lettered last record is read and dead-lettered again after every restart`,
+        `sink ${options.sink.name} resumes from storedOffsets, so it must implement setStoredOffset: otherwise a dead-lettered last record is read and dead-lettered again after every restart`,
       );
     }
     this.name = `consumer-${options.group}`;
@@ -154,13 +161,7 @@ export class ConsumerRunner<T> implements Component {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000;
     this.lastSignOfLife = Date.now();
     this.metrics = consumerMetrics(options.registry, options.group);
-    this.consumer = options.kafka.consumer({
-      groupId: options.group,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: this.heartbeatIntervalMs,
-      allowAutoTopicCreation: false,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
-    });
+    this.consumer = this.newConsumer();
     this.producer = new BatchingProducer(options.kafka, {
       log: options.log.child({ component: "dead-letter-producer" }),
       registry: options.registry,
@@ -179,14 +180,61 @@ export class ConsumerRunner<T> implements Component {
       name: this.name,
       live: () => {
         const now = Date.now();
-        if (this.failed !== undefined || now - this.lastSignOfLife >= livenessTimeoutMs) return false;
+        if (this.failed !== undefined) return false;
+        // Rebuilding the consumer through a broker outage is the loop doing its job (each attempt is
+        // bounded in time): a restarted pod would only wait for the same brokers.
+        if (this.reconnecting) return true;
+        if (now - this.lastSignOfLife >= livenessTimeoutMs) return false;
         for (const call of this.callsInFlight) if (now - call.since >= livenessTimeoutMs) return false;
         return true;
       },
       ready: async () =>
-        this.joined && !this.outage && this.failed === undefined && (await options.sink.probe()),
+        this.joined &&
+        !this.reconnecting &&
+        !this.outage &&
+        this.failed === undefined &&
+        (await options.sink.probe()),
     };
-    this.watchConsumer();
+  }
+
+  /**
+   * A kafkajs consumer of the group with the runner's listeners. kafkajs would restart a consumer
+   * that crashed on a retriable error itself, but the runner does it (`reconnect`): kafkajs's own
+   * restarts give up nothing and tell nothing, while the runner reports not-ready meanwhile, backs
+   * off up to 30 s and never exits for an outage.
+   */
+  private newConsumer(): Consumer {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.group,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      allowAutoTopicCreation: false,
+      retry: {
+        retries: 8,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        // kafkajs asks only about errors it deems retriable (a lost broker, retries exhausted).
+        restartOnFailure: async (error) => {
+          this.retriableCrash = error;
+          return false;
+        },
+      },
+    });
+    this.watchConsumer(consumer);
+    return consumer;
+  }
+
+  /** Connects, subscribes and runs `consumer`; resolves once it runs (or crashed trying). */
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+    if (this.outage) consumer.pause(this.topics.map((topic) => ({ topic })));
   }
 
   /** The topics this group reads: the configured ones and its redrive topic. */
@@ -197,14 +245,7 @@ export class ConsumerRunner<T> implements Component {
   async start(): Promise<void> {
     await this.ensureOwnTopics();
     await this.producer.start();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    await this.run(this.consumer);
     this.options.log.info({ group: this.options.group, topics: this.topics }, "consumer started");
   }
 
@@ -215,6 +256,8 @@ export class ConsumerRunner<T> implements Component {
   async stop(): Promise<void> {
     this.stopSignal.abort();
     await this.consumer.disconnect();
+    // A reconnect in flight may have put a fresh consumer in place meanwhile.
+    await this.consumer.disconnect();
     this.joined = false;
     await this.producer.stop();
     await this.lag.close();
@@ -224,40 +267,99 @@ export class ConsumerRunner<T> implements Component {
     this.lastSignOfLife = Date.now();
   }
 
-  private watchConsumer(): void {
-    const { events } = this.consumer;
+  private watchConsumer(consumer: Consumer): void {
+    const { events } = consumer;
     const log = this.options.log;
-    this.consumer.on(events.FETCH_START, () => this.touch());
-    this.consumer.on(events.HEARTBEAT, () => this.touch());
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+    // Events of a consumer the runner has replaced say nothing about the one running now.
+    const current = () => consumer === this.consumer;
+    consumer.on(events.FETCH_START, () => {
+      if (current()) this.touch();
+    });
+    consumer.on(events.HEARTBEAT, () => {
+      if (current()) this.touch();
+    });
+    consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      if (!current()) return;
       this.joined = true;
       this.touch();
       log.info({ group: payload.groupId, assignment: payload.memberAssignment }, "joined consumer group");
-      if (this.options.sink.storedOffsets)
-        this.assignmentReady = this.seekToStoredOffsets(payload.memberAssignment);
+      this.assignmentReady = this.seekOnAssignment(payload.memberAssignment);
     });
-    this.consumer.on(events.REBALANCING, () => {
-      this.joined = false;
+    consumer.on(events.REBALANCING, () => {
+      if (current()) this.joined = false;
     });
-    this.consumer.on(events.STOP, () => {
-      this.joined = false;
+    consumer.on(events.STOP, () => {
+      if (current()) this.joined = false;
     });
-    this.consumer.on(events.CRASH, ({ payload }) => {
+    consumer.on(events.CRASH, ({ payload }) => {
+      if (!current()) return;
       this.joined = false;
       const error = payload.error instanceof Error ? payload.error : new Error(String(payload.error));
-      if (!payload.restart) {
-        this.fatal(error, "consumer crashed and kafkajs will not restart it");
+      const retriable = this.retriableCrash === payload.error;
+      this.retriableCrash = undefined;
+      if (!retriable) {
+        this.fatal(error, "consumer crashed on an error that a restart of the loop will not cure");
         return;
       }
-      this.crashesWithoutProgress += 1;
+      if (this.stopSignal.signal.aborted) return;
       log.error(
-        { err: error, crashes: this.crashesWithoutProgress },
-        "consumer crashed; kafkajs restarts it",
+        { err: error, group: this.options.group },
+        "consumer crashed (broker unreachable?); reconnecting",
       );
-      if (this.crashesWithoutProgress > (this.options.maxCrashRestarts ?? 5)) {
-        this.fatal(error, "consumer keeps crashing without progress");
-      }
+      this.reconnect();
     });
+  }
+
+  /**
+   * Rebuilds the consumer after a crash on a retriable error — typically brokers unreachable for
+   * longer than kafkajs's retries last — with backoff (1 s doubling to 30 s) until it runs again.
+   * Meanwhile the runner is alive and not ready; it never ends the process for an outage, so a
+   * long one does not become a crash loop. Records are read again from the committed (or stored)
+   * offsets, and the sinks recognise those they hold.
+   */
+  private reconnect(): void {
+    if (this.reconnecting) {
+      this.crashedWhileReconnecting = true;
+      return;
+    }
+    this.reconnecting = true;
+    const { log, group } = this.options;
+    const startedAt = Date.now();
+    void (async () => {
+      for (let attempt = 1; !this.stopSignal.signal.aborted; attempt++) {
+        const delay = Math.min(
+          30_000,
+          (this.options.reconnectDelayMs ?? 1_000) * 2 ** Math.min(attempt - 1, 5),
+        );
+        try {
+          await sleep(delay, undefined, { signal: this.stopSignal.signal });
+        } catch {
+          break;
+        }
+        const previous = this.consumer;
+        await previous.disconnect().catch((error: unknown) => {
+          log.debug({ err: error }, "disconnecting the crashed consumer failed");
+        });
+        if (this.stopSignal.signal.aborted) break;
+        this.crashedWhileReconnecting = false;
+        const fresh = this.newConsumer();
+        this.consumer = fresh;
+        try {
+          await this.run(fresh);
+        } catch (error) {
+          log.warn({ err: error, group, attempt }, "reconnecting the consumer failed; trying again");
+          continue;
+        }
+        if (this.crashedWhileReconnecting) {
+          log.warn({ group, attempt }, "the reconnected consumer crashed again; trying again");
+          continue;
+        }
+        this.touch();
+        log.info({ group, attempts: attempt, downMs: Date.now() - startedAt }, "consumer reconnected");
+        break;
+      }
+      this.reconnecting = false;
+    })();
   }
 
   private fatal(error: Error, message: string): void {
@@ -267,24 +369,78 @@ export class ConsumerRunner<T> implements Component {
     this.options.onFatal(error);
   }
 
-  /** Sinks that keep offsets themselves resume where their own store says, not where Kafka says. */
-  private async seekToStoredOffsets(assignment: Record<string, number[]>): Promise<void> {
-    const stored = this.options.sink.storedOffsets;
-    if (!stored) return;
+  /**
+   * Where each assigned partition starts. A sink that keeps offsets itself resumes where its store
+   * says, not where Kafka says. Either offset is checked against the partition first: one beyond
+   * its end (the topic was recreated, or the service points at another cluster) or before its start
+   * (retention deleted records this group never read) is logged, counted
+   * (`bridge_consumer_stored_offset_rebased_total`) and re-based to the partition's start — the
+   * sinks' event-id claims tell the records they hold from new ones, so reading from the start
+   * loses nothing and applies nothing twice, while a stale offset would hide every new record
+   * below it.
+   */
+  private async seekOnAssignment(assignment: Record<string, number[]>): Promise<void> {
+    const { sink, log, group } = this.options;
     for (;;) {
       try {
-        for (const [topic, partitions] of Object.entries(assignment)) {
-          const offsets = await stored.call(this.options.sink, topic);
-          for (const partition of partitions) {
-            const offset = offsets.get(partition);
-            if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+        const admin = this.options.kafka.admin();
+        await admin.connect();
+        try {
+          for (const [topic, partitions] of Object.entries(assignment)) {
+            const bounds = await admin.fetchTopicOffsets(topic);
+            const own = sink.storedOffsets ? await sink.storedOffsets(topic) : undefined;
+            const committed = own
+              ? undefined
+              : (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions;
+            for (const partition of partitions) {
+              const kafkaOffset = committed?.find((p) => p.partition === partition)?.offset;
+              const offset = own
+                ? own.get(partition)
+                : kafkaOffset !== undefined && kafkaOffset !== "-1"
+                  ? kafkaOffset
+                  : undefined;
+              if (offset === undefined) continue;
+              const range = bounds.find((b) => b.partition === partition);
+              const reason =
+                range === undefined
+                  ? undefined
+                  : BigInt(offset) > BigInt(range.high)
+                    ? "beyond_end"
+                    : BigInt(offset) < BigInt(range.low)
+                      ? "before_start"
+                      : undefined;
+              if (range !== undefined && reason !== undefined) {
+                this.metrics.offsetsRebased.inc({ group, reason });
+                log.warn(
+                  {
+                    group,
+                    topic,
+                    partition,
+                    storedOffset: offset,
+                    kept: own ? "sink" : "kafka",
+                    start: range.low,
+                    end: range.high,
+                    reason,
+                  },
+                  reason === "beyond_end"
+                    ? "stored offset is beyond the partition's end (topic recreated, or another cluster): re-based to its start; the event-id claims skip what is already stored"
+                    : "stored offset is before the partition's start (records deleted before this group read them): re-based to its start",
+                );
+                if (own) await sink.setStoredOffset?.(topic, partition, range.low);
+                this.consumer.seek({ topic, partition, offset: range.low });
+              } else if (own) {
+                this.consumer.seek({ topic, partition, offset });
+              }
+            }
           }
+        } finally {
+          await admin.disconnect();
         }
         return;
       } catch (error) {
         if (this.stopSignal.signal.aborted) return;
-        // Until the sink answers nothing may be processed: records could be stored twice or skipped.
-        this.options.log.warn({ err: error }, "could not read the sink's stored offsets; retrying");
+        // Until the offsets are known nothing may be processed: records could be stored twice or skipped.
+        log.warn({ err: error }, "could not check the assigned partitions' offsets; retrying");
         await sleep(1_000, undefined, { signal: this.stopSignal.signal }).catch(() => undefined);
       }
     }
@@ -310,7 +466,6 @@ export class ConsumerRunner<T> implements Component {
         await commitOffsetsIfNecessary({
           topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }],
         });
-        this.crashesWithoutProgress = 0;
       }
       if (progress.stop) return;
       await heartbeat();
@@ -418,9 +573,11 @@ export class ConsumerRunner<T> implements Component {
   }
 
   /**
-   * Writes records until the sink took them. Unavailable → pause the group and stop. Retryable →
-   * retry in place with backoff. Non-retryable, or retries exhausted → isolate the failing record
-   * by writing one at a time, and dead-letter it alone.
+   * Writes records until the sink took them; a failure goes by `dispositionOf`. `pause` (or a
+   * failure after which the sink's probe fails too) → pause the group and stop. `retry` → retry in
+   * place with backoff; past the retry budget pause the group instead of dead-lettering healthy
+   * records. `dead_letter` → isolate the failing record by writing one at a time, and dead-letter
+   * it alone.
    */
   private async writeWithRetry(
     topic: string,
@@ -446,16 +603,14 @@ export class ConsumerRunner<T> implements Component {
         this.succeeded(items, outcomes);
         return { done: items.length, stop: false };
       }
-      if (failure instanceof UnavailableError || !(await this.probeQuietly())) {
-        this.startOutage(failure);
+      const disposition = dispositionOf(failure);
+      if (disposition === "pause" || !(await this.probeQuietly(heartbeat))) {
+        this.startOutage(failure, "the sink cannot take writes");
         return { done: 0, stop: true };
       }
-      const retryable = isRetryable(failure);
-      if (!retryable || attempt >= this.retry.maxAttempts) {
+      if (disposition === "dead_letter") {
         if (items.length > 1) return this.oneByOne(topic, partition, items, heartbeat, canContinue);
-        const code = retryable
-          ? "retries_exhausted"
-          : ((failure as { code?: string }).code ?? "sink_rejected");
+        const code = (failure as { code?: string }).code ?? "sink_rejected";
         const message = (failure as Error).message ?? String(failure);
         const ok = await this.deadLetter(
           topic,
@@ -466,6 +621,10 @@ export class ConsumerRunner<T> implements Component {
           canContinue,
         );
         return { done: ok ? 1 : 0, stop: !ok };
+      }
+      if (attempt >= this.retry.maxAttempts) {
+        this.startOutage(failure, `the sink write kept failing (${attempt} attempts)`);
+        return { done: 0, stop: true };
       }
       this.metrics.retries.inc({ group: this.options.group });
       const delay = backoffDelay(attempt, this.retry);
@@ -588,18 +747,19 @@ export class ConsumerRunner<T> implements Component {
     canContinue: () => boolean,
   ): Promise<void> {
     const { sink, log } = this.options;
-    if (!sink.advanceStoredOffset) return;
+    if (!sink.setStoredOffset) return;
     for (let attempt = 1; ; attempt++) {
       let failure: unknown;
       try {
-        await this.keepAlive(heartbeat, sink.advanceStoredOffset(topic, partition, next));
+        await this.keepAlive(heartbeat, sink.setStoredOffset(topic, partition, next));
         return;
       } catch (error) {
         failure = error;
       }
-      const unavailable = failure instanceof UnavailableError || !(await this.probeQuietly());
-      if (unavailable) this.startOutage(failure);
-      else if (!isRetryable(failure) || attempt >= this.retry.maxAttempts) {
+      const disposition = dispositionOf(failure);
+      const unavailable = disposition === "pause" || !(await this.probeQuietly(heartbeat));
+      if (unavailable) this.startOutage(failure, "the sink cannot store the offset past dead letters");
+      else if (disposition === "dead_letter" || attempt >= this.retry.maxAttempts) {
         log.error(
           { err: failure, topic, partition, nextOffset: next },
           "could not store the offset past dead-lettered records; a restart dead-letters them again",
@@ -658,23 +818,28 @@ export class ConsumerRunner<T> implements Component {
     return canContinue();
   }
 
-  private async probeQuietly(): Promise<boolean> {
+  /** The sink's probe; false when it throws. Heartbeats meanwhile when given the batch's heartbeat. */
+  private async probeQuietly(heartbeat?: () => Promise<void>): Promise<boolean> {
     try {
-      return await this.options.sink.probe();
+      const probe = this.options.sink.probe();
+      return await (heartbeat ? this.keepAlive(heartbeat, probe) : probe);
     } catch {
       return false;
     }
   }
 
-  /** Pauses every topic of the group and polls the sink until it answers, then resumes. */
-  private startOutage(error: unknown): void {
+  /**
+   * Pauses every topic of the group and probes the sink (a representative write, rolled back)
+   * until it takes writes again, then resumes: nothing is dead-lettered meanwhile.
+   */
+  private startOutage(error: unknown, reason: string): void {
     if (this.outage) return;
     this.outage = true;
     const topics = this.topics.map((topic) => ({ topic }));
     this.consumer.pause(topics);
     this.options.log.warn(
-      { err: error, group: this.options.group, sink: this.options.sink.name },
-      "sink unavailable: consumption paused until it answers",
+      { err: error, group: this.options.group, sink: this.options.sink.name, reason },
+      "sink unavailable: consumption paused until its write probe succeeds",
     );
     void (async () => {
       const started = Date.now();
@@ -691,7 +856,7 @@ export class ConsumerRunner<T> implements Component {
           this.consumer.resume(topics);
           this.options.log.info(
             { group: this.options.group, pausedMs: Date.now() - started },
-            "sink reachable again: consumption resumed",
+            "sink takes writes again: consumption resumed",
           );
           return;
         }

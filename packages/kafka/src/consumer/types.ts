@@ -31,10 +31,12 @@ export type WriteOutcome = Exclude<RecordOutcome, "dead_lettered">;
  * Because delivery is at-least-once (and crashes happen between the sink's commit and Kafka's),
  * `write` must be idempotent: the same records again must not change the store.
  *
- * Errors decide what happens next: an `UnavailableError` (the store is unreachable) pauses the
- * group until `probe()` answers again; another retryable `BridgeError` is retried in place with
- * backoff (holding the partition, so a device's later events never overtake); a non-retryable one
- * sends the failing record to the dead-letter topic. Anything not a `BridgeError` counts as retryable.
+ * Errors decide what happens next (`dispositionOf`): an `UnavailableError` (the store cannot take
+ * writes: unreachable, read-only, full, a revoked grant, a missing table) pauses the group until
+ * `probe()` succeeds again; another retryable `BridgeError` is retried in place with backoff
+ * (holding the partition, so a device's later events never overtake) and pauses the group when it
+ * persists; a non-retryable one — a failure tied to the record's data — sends the failing record
+ * to the dead-letter topic. Anything not a `BridgeError` counts as retryable.
  */
 export interface ConsumerSink<T> {
   readonly name: string;
@@ -43,21 +45,28 @@ export interface ConsumerSink<T> {
    * undefined when every record was stored.
    */
   write(records: readonly InboundRecord<T>[]): Promise<readonly WriteOutcome[] | undefined>;
-  /** Whether the store is reachable now; polled while the group is paused for an outage. */
+  /**
+   * Whether the store takes this sink's writes now: a representative write, rolled back (a
+   * `SELECT 1` keeps answering on a read-only or full database). Polled while the group is paused,
+   * after a failed write, and by readiness; it must be bounded in time (e.g. a lock timeout).
+   */
   probe(): Promise<boolean>;
   /**
    * For a sink that stores offsets in its own transactions: the next offset to read per partition
    * of `topic`. The runner seeks there when partitions are assigned, before it hands any record of
-   * them to `write`; partitions absent from the map start from Kafka's committed offset.
+   * them to `write`; partitions absent from the map start from Kafka's committed offset. The
+   * offsets only say where to read on: `write` must decide what is new by the records' event ids
+   * (after a topic is recreated, new records arrive below the stored offset).
    */
   storedOffsets?(topic: string): Promise<ReadonlyMap<number, string>>;
   /**
-   * Required with `storedOffsets`: moves the stored next offset of a partition forward (never back)
-   * to `nextOffset`. The runner calls it when the last records it finished were dead-lettered, so
-   * `write` never saw them, once the dead-letter topic acknowledged them: without it the stored
-   * offset stays before them, and the next assignment seeks back and dead-letters them again.
+   * Required with `storedOffsets`: sets the stored next offset of a partition to `nextOffset`
+   * (forward or back). The runner calls it when the last records it finished were dead-lettered, so
+   * `write` never saw them, once the dead-letter topic acknowledged them — without it the stored
+   * offset stays before them, and the next assignment seeks back and dead-letters them again — and
+   * at assignment, to re-base a stored offset outside the partition to the partition's start.
    */
-  advanceStoredOffset?(topic: string, partition: number, nextOffset: string): Promise<void>;
+  setStoredOffset?(topic: string, partition: number, nextOffset: string): Promise<void>;
 }
 
 /** Turns a record's bytes into the sink's type; a failure is a value and dead-letters the record. */
