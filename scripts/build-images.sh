@@ -76,12 +76,12 @@ else
 fi
 
 services=("$@")
-if [[ ${#services[@]} -eq 0 ]]; then services=(ingress checkin billing audit streams); fi
+if [[ ${#services[@]} -eq 0 ]]; then services=(ingress checkin billing audit streams console); fi
 
 for service in "${services[@]}"; do
   case "${service}" in
-    ingress | checkin | billing | audit | streams) ;;
-    *) echo "unknown service '${service}' (ingress, checkin, billing, audit, streams)" >&2; exit 2 ;;
+    ingress | checkin | billing | audit | streams | console) ;;
+    *) echo "unknown service '${service}' (ingress, checkin, billing, audit, streams, console)" >&2; exit 2 ;;
   esac
   image="${repository}-${service}:${tag}"
   echo "=== ${image} (base ${NODE_IMAGE}@${NODE_IMAGE_DIGEST})"

@@ -7,7 +7,7 @@
 #   bash scripts/start.sh --check   start the infrastructure, prove the round trip, stop again
 #
 # Ports: Kafka 9092 (KAFKA_PORT), webhook 8080, check-in API 8081, billing API 8082, audit API 8083,
-# admin (metrics/health) 9464-9467, simulator 7070 (SIMULATOR_PORT).
+# console 8084, admin (metrics/health) 9464-9468, simulator 7070 (SIMULATOR_PORT).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
@@ -114,6 +114,12 @@ for spec in checkin:8081:9465 billing:8082:9466 audit:8083:9467; do
 done
 wait_ready ingress http://127.0.0.1:9464/readyz
 for spec in checkin:9465 billing:9466 audit:9467; do wait_ready "${spec%%:*}" "http://127.0.0.1:${spec##*:}/readyz"; done
+# The console reads the sinks' schemas and Parakey (the simulator), and sends repairs to the topic.
+start_process console services/console PORT=8084 ADMIN_PORT=9468 "${api_auth[@]}" \
+  PARAKEY_API_URL="http://127.0.0.1:${sim_port}" PARAKEY_API_TOKENS="demo=${sim_token}" \
+  CONSOLE_SESSION_SECRET="${CONSOLE_SESSION_SECRET:-local-development-console-session-secret}" \
+  -- node --import ./dist/telemetry.js dist/main.js
+wait_ready console http://127.0.0.1:9468/readyz
 
 start_process simulator packages/parakey-simulator -- node dist/cli.js --port "${sim_port}" \
   --token "${sim_token}" --rate "${SIMULATOR_RATE:-2}" --seed 7 --domains 3 --locks 12 --users 40 \
@@ -146,7 +152,9 @@ parakey-bridge is running. The simulator sends ${SIMULATOR_RATE:-2} unlocks/s to
   audit             http://127.0.0.1:8083/audit/events?domainId=dom_1
   audit chain       http://127.0.0.1:8083/audit/verify?domainId=dom_1
   access record     http://127.0.0.1:8083/audit/access-log (auditor), http://127.0.0.1:8081/v1/access-log
-  metrics           http://127.0.0.1:9464/metrics (ingress), :9465 checkin, :9466 billing, :9467 audit
+  console           http://127.0.0.1:8084/ui   (sign in with the auditor or operator key below)
+  reconcile (API)   http://127.0.0.1:8084/v1/reconciliation?domain=dom_1&from=${today}
+  metrics           http://127.0.0.1:9464/metrics (ingress), :9465 checkin, :9466 billing, :9467 audit, :9468 console
   logs              .data/logs/
 
 ${api_access}

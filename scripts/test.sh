@@ -45,6 +45,10 @@ if [[ -z "${DATABASE_URL:-}" ]] && ! docker info >/dev/null 2>&1; then
   bash scripts/postgres.sh ensure >/dev/null
 fi
 
+step "chromium for the console's browser test (Debian's package, scripts/chromium.sh)"
+CHROMIUM_PATH="$(bash scripts/chromium.sh)"
+export CHROMIUM_PATH
+
 step "tests: unit, integration, e2e (real Kafka + PostgreSQL)"
 report="$(mktemp)"
 set +e

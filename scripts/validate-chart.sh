@@ -413,7 +413,7 @@ rendered_rules() {
 }
 
 # The rules as the chart renders them for release "blue" in namespace "prod", the labels the tests use.
-rendered_rules tested blue prod "${required[@]}"
+rendered_rules tested blue prod "${required[@]}" --set console.enabled=true,console.session.existingSecret=parakey-bridge-console
 for file in "${work}/rules-tested.yaml" deploy/observability/alerts.yaml; do
   if out="$("${PROMTOOL}" check rules "${file}" 2>&1)"; then
     ok "promtool check rules: $(basename "${file}" | sed 's/^rules-tested.yaml$/the chart'"'"'s rendered PrometheusRule/') ($(grep -c '^ *- alert: ' "${file}") alerts)"

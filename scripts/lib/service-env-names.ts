@@ -9,6 +9,7 @@ import { TopicsCliEnv } from "../../packages/kafka/src/cli/topics-env.js";
 import { AuditEnv } from "../../services/audit/src/config.js";
 import { BillingEnv } from "../../services/billing/src/config.js";
 import { CheckInEnv } from "../../services/checkin/src/config.js";
+import { ConsoleEnv } from "../../services/console/src/config.js";
 import { IngressEnv } from "../../services/ingress/src/config.js";
 import { DoorStreamsEnv } from "../../services/streams/src/config.js";
 
@@ -44,6 +45,7 @@ const services = {
   billing: BillingEnv,
   audit: AuditEnv,
   streams: DoorStreamsEnv,
+  console: ConsoleEnv,
 };
 const lines = [
   ...Object.entries(services).flatMap(([component, schema]) =>

@@ -17,7 +17,7 @@ const api = {
   audit: "http://127.0.0.1:8083",
   webhook: "http://127.0.0.1:8080/webhooks/parakey",
 };
-const adminPorts = { ingress: 9464, checkin: 9465, billing: 9466, audit: 9467 };
+const adminPorts = { ingress: 9464, checkin: 9465, billing: 9466, audit: 9467, console: 9468 };
 
 /** The development reader key scripts/start.sh configures and prints. */
 const readerKey = "pbk_dev_reader_local_only";
@@ -174,6 +174,29 @@ describe("the stack started by scripts/start.sh", () => {
         name,
       ).toBe(true);
     }
+  });
+
+  it("runs the console: the sign-in page with a strict CSP, and today's reconciliation over its API", async () => {
+    expect(stack.output).toContain("console           http://127.0.0.1:8084/ui");
+    const login = await fetch("http://127.0.0.1:8084/ui", { redirect: "manual" });
+    expect(login.status).toBe(303);
+    expect(login.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await eventually(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:8084/v1/reconciliation?from=${today}`, {
+          headers: { authorization: "Bearer pbk_dev_auditor_local_only" },
+        });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { days: { counts: Record<string, number> }[] };
+        return body.days.some((d) => (d.counts.parakey ?? 0) > 0 && (d.counts.audit ?? 0) > 0)
+          ? body
+          : undefined;
+      },
+      90_000,
+      "a reconciliation of today that finds simulated events at Parakey and in the audit store",
+    );
+    expect(report.days.length).toBeGreaterThan(0);
   });
 
   it("exports every metric the Grafana dashboard and the alert rules use", async () => {

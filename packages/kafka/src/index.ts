@@ -9,6 +9,7 @@ export {
 } from "./config.js";
 export * from "./consumer/index.js";
 export { doorEventRecord } from "./door-event-record.js";
+export { groupLag } from "./group-lag.js";
 export { type LeadershipTerm, PartitionLeadership, type PartitionLeadershipOptions } from "./leadership.js";
 export {
   BatchingProducer,
@@ -26,6 +27,7 @@ export {
   TopicEnv,
   topicDefaultsOf,
 } from "./service-env.js";
+export { type ReadTopicSinceOptions, readTopicSince, type TimedRecord } from "./time-range-reader.js";
 export {
   bridgeTopicSpecs,
   consumerGroupTopicSpecs,

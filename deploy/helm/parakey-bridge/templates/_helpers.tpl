@@ -224,7 +224,8 @@ Usage: include "parakey-bridge.topicNameEnv" (dict "root" $ "component" "ingress
   "ingress" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_REJECTED" "parakey.event-logs.rejected.v1" "TOPIC_POLLER_STATE" "parakey-bridge.poller-state")
   "checkin" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_CHECKINS" "parakey.checkins.v1")
   "billing" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1")
-  "audit" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1") }}
+  "audit" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1")
+  "console" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_REJECTED" "parakey.event-logs.rejected.v1" "TOPIC_POLLER_STATE" "parakey-bridge.poller-state") }}
 {{- range $name, $topic := (get $topics .component | default dict) }}
 - name: {{ $name }}
   value: {{ printf "%s%s" $prefix $topic | quote }}

@@ -4,6 +4,7 @@ import { ConfigError } from "@parakey-bridge/config";
 import { createKafka, operatorUsage, runOperatorCommand } from "@parakey-bridge/kafka";
 import { migrate, openDb } from "@parakey-bridge/storage";
 import { createLogger, createMetricsRegistry } from "@parakey-bridge/telemetry";
+import { verifyReconciliations } from "../chain/reconciliation-ledger.js";
 import { ChainVerifier } from "../chain/verify.js";
 import { type AuditConfig, loadAuditConfig } from "../config.js";
 import { erasePersonalData } from "../erasure.js";
@@ -58,7 +59,10 @@ if (command === "redrive" || command === "replay") {
       const results =
         domainFlag >= 0 ? [await verifier.verify(args[domainFlag + 1] ?? null)] : await verifier.verifyAll();
       for (const result of results) print(JSON.stringify(result));
-      process.exitCode = results.every((result) => result.ok) ? 0 : 1;
+      // The console's recorded reconciliations are a chain of their own, checked on every verify.
+      const ledger = await verifyReconciliations(db);
+      print(JSON.stringify({ reconciliations: ledger }));
+      process.exitCode = results.every((result) => result.ok) && ledger.ok ? 0 : 1;
     } else {
       const now = new Date();
       const olderThan = new Date(now.getTime() - config.erasure.retentionDays * 24 * 3600 * 1000);

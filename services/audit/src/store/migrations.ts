@@ -1,5 +1,6 @@
 import { accessLogTableSql } from "@parakey-bridge/auth";
 import { type Migration, sinkOffsetsTableSql } from "@parakey-bridge/storage";
+import { reconciliationLedgerSql } from "../chain/reconciliation-ledger.js";
 
 /** The audit schema's migrations, in order. Never edit one that shipped: add the next. */
 export const auditMigrations: readonly Migration[] = [
@@ -88,5 +89,10 @@ ${sinkOffsetsTableSql}
     version: 2,
     name: "the record of personal-data reads (who, what, when)",
     sql: accessLogTableSql,
+  },
+  {
+    version: 3,
+    name: "the hash-chained ledger of completed reconciliations (console)",
+    sql: reconciliationLedgerSql,
   },
 ];
