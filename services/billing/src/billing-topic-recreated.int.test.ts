@@ -50,6 +50,7 @@ describe("billing when its topic is recreated under it (issue 13, item 5)", () =
       TOPIC_EVENT_LOGS: topic,
       ENSURE_TOPICS: "false",
       CONSUMER_SESSION_TIMEOUT_MS: "6000",
+      AUTH_DISABLED: "true", // this test calls no API
       CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
     });
     const before = Array.from({ length: 60 }, (_, i) => unlock(i, "old"));

@@ -65,6 +65,7 @@ describe("check-in when its topic is recreated under it (issue 13, item 5)", () 
       TOPIC_EVENT_LOGS: topic,
       TOPIC_CHECKINS: checkInsTopic,
       ENSURE_TOPICS: "false",
+      AUTH_DISABLED: "true", // this test calls no API
       CONSUMER_SESSION_TIMEOUT_MS: "6000",
       CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
     });
