@@ -17,6 +17,8 @@ export interface Created {
 export interface WebhookTally {
   ok: number;
   unavailable: number;
+  /** 503 answers without a Retry-After header (the ingress promises one). */
+  unavailableWithoutRetryAfter: number;
   otherStatus: number;
   /** Connection refused/reset, timeouts: the replica was gone or hung. */
   failed: number;
@@ -45,7 +47,14 @@ export interface LoadOptions {
  */
 export class Load {
   readonly created = new Map<string, Created>();
-  readonly tally: WebhookTally = { ok: 0, unavailable: 0, otherStatus: 0, failed: 0, dropped: 0 };
+  readonly tally: WebhookTally = {
+    ok: 0,
+    unavailable: 0,
+    unavailableWithoutRetryAfter: 0,
+    otherStatus: 0,
+    failed: 0,
+    dropped: 0,
+  };
   dropFraction = 0;
   apiFaultFraction = 0;
   private targets: string[] = [];
@@ -177,8 +186,10 @@ export class Load {
       if (response.ok) {
         this.tally.ok += 1;
         if (record) record.webhookAccepted = true;
-      } else if (response.status === 503) this.tally.unavailable += 1;
-      else this.tally.otherStatus += 1;
+      } else if (response.status === 503) {
+        this.tally.unavailable += 1;
+        if (!response.headers.has("retry-after")) this.tally.unavailableWithoutRetryAfter += 1;
+      } else this.tally.otherStatus += 1;
       return response;
     } catch (error) {
       this.tally.failed += 1;

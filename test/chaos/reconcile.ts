@@ -28,7 +28,11 @@ export interface SinkSnapshot {
 export async function readSinks(db: pg.Pool, ids: readonly string[]): Promise<SinkSnapshot> {
   const rowsOf = async (sql: string): Promise<SinkRows & { viaPoll: Set<string> }> => {
     const { rows } = await db.query<{ id: string; n: number; at: Date; via: string | null }>(sql, [ids]);
-    const result = { rows: new Map<string, number>(), storedMs: new Map<string, number>(), viaPoll: new Set<string>() };
+    const result = {
+      rows: new Map<string, number>(),
+      storedMs: new Map<string, number>(),
+      viaPoll: new Set<string>(),
+    };
     for (const row of rows) {
       result.rows.set(row.id, row.n);
       result.storedMs.set(row.id, row.at.getTime());
@@ -73,8 +77,15 @@ async function readExcess(db: pg.Pool): Promise<SinkSnapshot["excess"]> {
 }
 
 /** How often each event log id is on the event topic (distinct Kafka records, by partition/offset). */
-export async function tallyTopic(brokers: string, topic: string = Topics.eventLogs): Promise<Map<string, number>> {
-  const kafka = new Kafka({ clientId: "chaos-reconcile", brokers: brokers.split(","), logLevel: logLevel.NOTHING });
+export async function tallyTopic(
+  brokers: string,
+  topic: string = Topics.eventLogs,
+): Promise<Map<string, number>> {
+  const kafka = new Kafka({
+    clientId: "chaos-reconcile",
+    brokers: brokers.split(","),
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, number>();

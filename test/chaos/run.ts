@@ -71,7 +71,11 @@ if (resultsFile && rows.length > 0) {
   writeFileSync(resultsFile, resultsDocument(table));
   log(`written to ${resultsFile}`);
 }
-log(failed ? "FAILED: something was lost, applied twice, or a scenario did not complete" : "passed: 0 lost, 0 applied twice");
+log(
+  failed
+    ? "FAILED: something was lost, applied twice, or a scenario did not complete"
+    : "passed: 0 lost, 0 applied twice",
+);
 process.exit(failed ? 1 : 0);
 
 async function runScenario(scenario: Scenario): Promise<Row> {
@@ -97,7 +101,11 @@ async function runScenario(scenario: Scenario): Promise<Row> {
   const created = [...stack.load.created.values()].slice(firstIndex);
   const ids = created.map((event) => event.id);
   log(`${created.length} event logs created; settling`);
-  const settled = await settle(ids, created.filter((e) => e.metered).map((e) => e.id), short ? 150_000 : 180_000);
+  const settled = await settle(
+    ids,
+    created.filter((e) => e.metered).map((e) => e.id),
+    short ? 150_000 : 180_000,
+  );
   log(settled ? "every event is in every sink" : "settle deadline passed with events missing");
   const sinks = await readSinks(stack.pool, ids);
   const topic = await tallyTopic(stack.brokers);
@@ -115,6 +123,8 @@ async function runScenario(scenario: Scenario): Promise<Row> {
       dropped: tally.dropped - tallyBefore.dropped,
     },
   });
+  const bare = tally.unavailableWithoutRetryAfter - tallyBefore.unavailableWithoutRetryAfter;
+  if (bare > 0) outcome.notes.push(`${bare} webhook 503 answers without Retry-After`);
   log(
     `scenario ${scenario.id}: lost ${figures.lost}, applied twice ${figures.appliedTwice} (${outcome.notes.join("; ")})`,
   );
@@ -191,21 +201,29 @@ function render(rows: Row[]): string {
       ].join(" | ")} |`,
     );
   }
-  const notes = rows.filter((row) => row.notes.length > 0).map((row) => `- ${row.scenario.id}: ${row.notes.join("; ")} (${row.seconds} s)`);
+  const notes = rows
+    .filter((row) => row.notes.length > 0)
+    .map((row) => `- ${row.scenario.id}: ${row.notes.join("; ")} (${row.seconds} s)`);
   return [...lines, "", ...notes].join("\n");
 }
 
 function resultsDocument(table: string): string {
   const version = (command: string, args: string[]) => {
     try {
-      return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n")[0];
+      return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })
+        .trim()
+        .split("\n")[0];
     } catch {
       return "unknown";
     }
   };
   const load = version("cat", ["/proc/loadavg"]);
   const commit = version("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"]);
-  const kafka = version("sed", ["-n", "s:.*<kafka.version>\\(.*\\)</kafka.version>.*:\\1:p", join(repoRoot, "deploy/kafka-local/pom.xml")]);
+  const kafka = version("sed", [
+    "-n",
+    "s:.*<kafka.version>\\(.*\\)</kafka.version>.*:\\1:p",
+    join(repoRoot, "deploy/kafka-local/pom.xml"),
+  ]);
   return `# Chaos suite results
 
 Written by \`pnpm chaos\` (test/chaos/README.md explains the scenarios, the columns and how each

@@ -88,7 +88,7 @@ export const scenarios: Scenario[] = [
   },
   {
     id: 3,
-    title: "Stop two of three brokers (below min ISR) for 30 s",
+    title: "Two of three brokers down (SIGKILL, below min ISR) for 30 s",
     async run({ stack, log }) {
       await sleep(10_000);
       const counts = [...(await stack.leaderCounts()).entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
@@ -98,7 +98,10 @@ export const scenarios: Scenario[] = [
       const before = { ...stack.load.tally };
       await Promise.all(stopped.map((node) => stack.cluster.kill(node)));
       await sleep(30_000);
-      const during = { ok: stack.load.tally.ok - before.ok, unavailable: stack.load.tally.unavailable - before.unavailable };
+      const during = {
+        ok: stack.load.tally.ok - before.ok,
+        unavailable: stack.load.tally.unavailable - before.unavailable,
+      };
       await stack.cluster.startNodes(...stopped);
       log(`nodes back after ${Math.round((Date.now() - outageStart) / 1000)} s`);
       return {
@@ -192,7 +195,9 @@ export const scenarios: Scenario[] = [
       await stack.cluster.resume(node);
       return {
         healedMs: Date.now(),
-        notes: [`paused node ${node}, leader of ${leaders}/6 partitions; network partition (ip netns) not run`],
+        notes: [
+          `paused node ${node}, leader of ${leaders}/6 partitions; network partition (ip netns) not run`,
+        ],
       };
     },
   },

@@ -3,7 +3,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Topics } from "@parakey-bridge/contracts";
-import { type ClusterNode, clusterNodes, KafkaCluster, PrivatePostgres, repoRoot } from "@parakey-bridge/testkit";
+import {
+  type ClusterNode,
+  clusterNodes,
+  KafkaCluster,
+  PrivatePostgres,
+  repoRoot,
+} from "@parakey-bridge/testkit";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { Load } from "./load.js";
@@ -99,7 +105,8 @@ export class ChaosStack {
     });
     await this.load.start();
     const specs = this.specs();
-    for (const spec of specs) this.services.set(spec.name as ReplicaName, new ServiceProcess(spec, this.reaper, this.logDir));
+    for (const spec of specs)
+      this.services.set(spec.name as ReplicaName, new ServiceProcess(spec, this.reaper, this.logDir));
     // Consumers first, one at a time: each applies its schema migrations at start.
     for (const name of ["audit-a", "audit-b", "billing", "checkin", "ingress-a", "ingress-b"] as const) {
       log(`starting ${name}`);
@@ -138,7 +145,11 @@ export class ChaosStack {
 
   /** Partition leaders per node for the event topic (the broker whose death hurts most leads most). */
   async leaderCounts(): Promise<Map<ClusterNode, number>> {
-    const kafka = new Kafka({ clientId: "chaos-admin", brokers: this.brokers.split(","), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: "chaos-admin",
+      brokers: this.brokers.split(","),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -157,7 +168,9 @@ export class ChaosStack {
   /** `bridge_poll_leader` of an ingress replica: 1 while it polls. */
   async pollLeader(name: "ingress-a" | "ingress-b"): Promise<boolean> {
     try {
-      const text = await (await fetch(`http://127.0.0.1:${this.replica(name).spec.adminPort}/metrics`)).text();
+      const text = await (
+        await fetch(`http://127.0.0.1:${this.replica(name).spec.adminPort}/metrics`)
+      ).text();
       return /^bridge_poll_leader\{[^}]*\} 1$/m.test(text);
     } catch {
       return false;

@@ -103,7 +103,10 @@ export class KafkaCluster {
    * handler can still SIGKILL them when the process ends abruptly.
    */
   pidsSync(): number[] {
-    const home = this.env.KAFKA_LOCAL_HOME ?? process.env.KAFKA_LOCAL_HOME ?? join(homedir(), ".cache/parakey-bridge/kafka");
+    const home =
+      this.env.KAFKA_LOCAL_HOME ??
+      process.env.KAFKA_LOCAL_HOME ??
+      join(homedir(), ".cache/parakey-bridge/kafka");
     const pids: number[] = [];
     for (const node of clusterNodes) {
       try {
