@@ -62,6 +62,11 @@ export class Load {
   private ticker: ReturnType<typeof setInterval> | undefined;
   private faultTicker: ReturnType<typeof setInterval> | undefined;
   private injectedFaults = 0;
+
+  /** API faults injected so far and the API requests answered (faulted ones included). */
+  apiFaults(): { injected: number; requests: number } {
+    return { injected: this.injectedFaults, requests: this.simulator?.api.stats().api.total ?? 0 };
+  }
   private seenRequests = 0;
   private readonly random: Prng;
   private simulator: Simulator | undefined;
@@ -166,6 +171,10 @@ export class Load {
   }
 
   private async deliver(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    // The first attempt starts inside `generate()`, before createOne has recorded the event: let
+    // that synchronous code finish so the record exists (found by the first chaos run: nothing was
+    // dropped, because no first attempt found its record).
+    await Promise.resolve();
     const body = typeof init?.body === "string" ? init.body : "";
     const id = idOf(body);
     const record = id === undefined ? undefined : this.created.get(id);

@@ -176,11 +176,22 @@ export const scenarios: Scenario[] = [
     tailSeconds: 5,
     async run({ stack, log }) {
       log("dropping 20 % of webhook deliveries, faulting 10 % of API calls");
+      const droppedBefore = stack.load.tally.dropped;
+      const apiBefore = stack.load.apiFaults();
       stack.load.dropFraction = 0.2;
       stack.load.apiFaultFraction = 0.1;
       await sleep(60_000);
       stack.load.dropFraction = 0;
-      return { notes: ["the poller must bring every dropped event (next poll within 60 s)"] };
+      stack.load.apiFaultFraction = 0;
+      const { dropped } = stack.load.tally;
+      const api = stack.load.apiFaults();
+      return {
+        healedMs: Date.now(),
+        notes: [
+          `${dropped - droppedBefore} deliveries lost for good; only the poller can bring them (a poll every 60 s)`,
+          `${api.injected - apiBefore.injected} of ${api.requests - apiBefore.requests} Parakey API calls answered 429/5xx`,
+        ],
+      };
     },
   },
   {

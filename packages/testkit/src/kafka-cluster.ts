@@ -121,7 +121,7 @@ export class KafkaCluster {
 }
 
 /** Reads a node number the launcher printed. */
-export function toNode(text: string): ClusterNode {
+function toNode(text: string): ClusterNode {
   const node = Number(text.trim());
   if (node !== 1 && node !== 2 && node !== 3) throw new Error(`not a cluster node: ${JSON.stringify(text)}`);
   return node;
