@@ -90,7 +90,7 @@ export class ServiceProcess {
     private readonly reaper: Reaper,
     logDir: string,
   ) {
-    this.log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: "a" });
+    this.log = createWriteStream(join(logDir, `${spec.name}.log`));
   }
 
   get pid(): number | undefined {

@@ -15,9 +15,12 @@ const UNREACHABLE_ERRNOS = new Set([
 /**
  * SQLSTATEs that mean the server is going away, starting, or out of connections (class 08 is
  * "connection exception"; 57P01 admin_shutdown is what clients see when PostgreSQL stops;
- * 57P02 crash_shutdown; 57P03 cannot_connect_now while it starts; 53300 too_many_connections).
+ * 57P02 crash_shutdown; 57P03 cannot_connect_now while it starts; 53300 too_many_connections),
+ * or takes no writes for now whatever the statement (25006 read_only_sql_transaction: a primary
+ * demoted in a failover, a standby, `default_transaction_read_only`). Calling 25006 a rejected
+ * statement dead-lettered every record for as long as it lasted (test/chaos scenario 6).
  */
-const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300", "58000", "58030"]);
+const UNAVAILABLE_STATES = new Set(["57P01", "57P02", "57P03", "53300", "58000", "58030", "25006"]);
 /** Worth trying again on a live server: serialization failure, deadlock, lock timeout, statement timeout. */
 const CONFLICT_STATES = new Set(["40001", "40P01", "55P03", "57014"]);
 
