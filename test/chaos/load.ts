@@ -11,6 +11,8 @@ export interface Created {
   dropped: boolean;
   /** A webhook attempt for it got a 2xx from an ingress replica. */
   webhookAccepted: boolean;
+  /** The `status` of the first 2xx answer (`accepted`, `duplicate`, …): names the path of a lost event. */
+  webhookAnswer?: string;
 }
 
 /** Webhook answers as the simulated Parakey saw them. */
@@ -42,8 +44,8 @@ export interface LoadOptions {
  * record of every event log it created. Its webhook goes through a small load balancer over the
  * ingress replicas that are meant to be up (as a Service would), counts every answer, and can lose
  * a share of deliveries for good (`dropFraction`: the simulator believes they were delivered, so it
- * never retries; only the poller can bring them). `apiFaultFraction` makes that share of Parakey
- * API calls answer 429 or 5xx.
+ * never retries; only the poller can bring them). `startApiFaults` makes a share of Parakey API
+ * calls answer 429 or 5xx.
  */
 export class Load {
   readonly created = new Map<string, Created>();
@@ -56,18 +58,42 @@ export class Load {
     dropped: 0,
   };
   dropFraction = 0;
-  apiFaultFraction = 0;
+  private apiFaultFraction = 0;
   private targets: string[] = [];
   private next = 0;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private faultTicker: ReturnType<typeof setInterval> | undefined;
   private injectedFaults = 0;
-
-  /** API faults injected so far and the API requests answered (faulted ones included). */
-  apiFaults(): { injected: number; requests: number } {
-    return { injected: this.injectedFaults, requests: this.simulator?.api.stats().api.total ?? 0 };
-  }
   private seenRequests = 0;
+  private faultBase = { requests: 0, faulted: 0 };
+
+  /** Starts answering `fraction` of the Parakey API calls from now on with 429 or a 5xx. */
+  startApiFaults(fraction: number): void {
+    this.faultBase = this.apiCounts();
+    this.seenRequests = this.faultBase.requests;
+    this.injectedFaults = 0;
+    this.apiFaultFraction = fraction;
+  }
+
+  /** Stops faulting API calls; returns the calls answered and those faulted since the start. */
+  stopApiFaults(): { requests: number; faulted: number } {
+    this.apiFaultFraction = 0;
+    this.simulator?.api.faults.clear();
+    const now = this.apiCounts();
+    return {
+      requests: now.requests - this.faultBase.requests,
+      faulted: now.faulted - this.faultBase.faulted,
+    };
+  }
+
+  private apiCounts(): { requests: number; faulted: number } {
+    const api = this.simulator?.api.stats().api;
+    if (!api) return { requests: 0, faulted: 0 };
+    const faulted = Object.entries(api.byStatus)
+      .filter(([status]) => status === "429" || status.startsWith("5"))
+      .reduce((sum, [, n]) => sum + n, 0);
+    return { requests: api.total, faulted };
+  }
   private readonly random: Prng;
   private simulator: Simulator | undefined;
 
@@ -153,14 +179,14 @@ export class Load {
     }
   }
 
-  /** Keeps the injected API faults at `apiFaultFraction` of the requests Parakey's API answered. */
+  /** Keeps the injected API faults at `apiFaultFraction` of the API calls since `startApiFaults`. */
   private feedApiFaults(): void {
     const simulator = this.simulator;
     if (!simulator || this.apiFaultFraction <= 0) return;
     const total = simulator.api.stats().api.total;
     if (total === this.seenRequests || simulator.api.faults.pending > 0) return;
     this.seenRequests = total;
-    if (this.injectedFaults < this.apiFaultFraction * (total + 1)) {
+    if (this.injectedFaults < this.apiFaultFraction * (total - this.faultBase.requests + 1)) {
       this.injectedFaults += 1;
       simulator.api.faults.inject(
         this.injectedFaults % 2 === 0
@@ -194,7 +220,10 @@ export class Load {
       const response = await fetch(`${target}${url.pathname}`, init);
       if (response.ok) {
         this.tally.ok += 1;
-        if (record) record.webhookAccepted = true;
+        if (record && !record.webhookAccepted) {
+          record.webhookAccepted = true;
+          record.webhookAnswer = await answerStatus(response);
+        }
       } else if (response.status === 503) {
         this.tally.unavailable += 1;
         if (!response.headers.has("retry-after")) this.tally.unavailableWithoutRetryAfter += 1;
@@ -213,5 +242,14 @@ function idOf(body: string): string | undefined {
     return parsed.id === undefined ? undefined : String(parsed.id);
   } catch {
     return undefined;
+  }
+}
+
+async function answerStatus(response: Response): Promise<string> {
+  try {
+    const body = (await response.clone().json()) as { status?: unknown };
+    return typeof body.status === "string" ? body.status : "no status";
+  } catch {
+    return "not json";
   }
 }

@@ -123,6 +123,26 @@ async function runScenario(scenario: Scenario): Promise<Row> {
       dropped: tally.dropped - tallyBefore.dropped,
     },
   });
+  if (figures.lost > 0) {
+    const missing = created.filter(
+      (e) =>
+        !sinks.audit.rows.has(e.id) ||
+        !sinks.checkin.rows.has(e.id) ||
+        (e.metered && !sinks.billing.rows.has(e.id)),
+    );
+    const onTopic = missing.filter((e) => (topic.get(e.id) ?? 0) > 0).length;
+    const answers = new Map<string, number>();
+    for (const e of missing) {
+      const answer = e.webhookAnswer ?? (e.dropped ? "dropped" : "no 2xx");
+      answers.set(answer, (answers.get(answer) ?? 0) + 1);
+    }
+    outcome.notes.push(
+      `lost: ${onTopic} of ${missing.length} on the topic; webhook answers ${[...answers].map(([a, n]) => `${a} ×${n}`).join(", ")}; e.g. ${missing
+        .slice(0, 3)
+        .map((e) => `${e.id} (created ${new Date(e.createdMs).toISOString()})`)
+        .join(", ")}`,
+    );
+  }
   const bare = tally.unavailableWithoutRetryAfter - tallyBefore.unavailableWithoutRetryAfter;
   if (bare > 0) outcome.notes.push(`${bare} webhook 503 answers without Retry-After`);
   log(

@@ -177,19 +177,17 @@ export const scenarios: Scenario[] = [
     async run({ stack, log }) {
       log("dropping 20 % of webhook deliveries, faulting 10 % of API calls");
       const droppedBefore = stack.load.tally.dropped;
-      const apiBefore = stack.load.apiFaults();
       stack.load.dropFraction = 0.2;
-      stack.load.apiFaultFraction = 0.1;
+      stack.load.startApiFaults(0.1);
       await sleep(60_000);
       stack.load.dropFraction = 0;
-      stack.load.apiFaultFraction = 0;
+      const api = stack.load.stopApiFaults();
       const { dropped } = stack.load.tally;
-      const api = stack.load.apiFaults();
       return {
         healedMs: Date.now(),
         notes: [
           `${dropped - droppedBefore} deliveries lost for good; only the poller can bring them (a poll every 60 s)`,
-          `${api.injected - apiBefore.injected} of ${api.requests - apiBefore.requests} Parakey API calls answered 429/5xx`,
+          `${api.faulted} of ${api.requests} Parakey API calls answered 429/5xx`,
         ],
       };
     },
