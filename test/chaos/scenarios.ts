@@ -210,4 +210,21 @@ export const scenarios: Scenario[] = [
       };
     },
   },
+  {
+    id: 9,
+    title: "A hung controller: SIGSTOP the active KRaft controller for 30 s, then SIGCONT",
+    async run({ stack, log }) {
+      await sleep(10_000);
+      const controller = await stack.cluster.controller();
+      const leaders = (await stack.leaderCounts()).get(controller) ?? 0;
+      log(`SIGSTOP node ${controller} (the active controller, leads ${leaders} partitions) for 30 s`);
+      await stack.cluster.pause(controller);
+      await sleep(30_000);
+      await stack.cluster.resume(controller);
+      return {
+        healedMs: Date.now(),
+        notes: [`paused controller node ${controller}, leader of ${leaders}/6 partitions`],
+      };
+    },
+  },
 ];
