@@ -250,7 +250,7 @@ Written by \`pnpm chaos\` (test/chaos/README.md explains the scenarios, the colu
 figure is counted). Acceptance: 0 lost and 0 applied twice in every row.
 
 - date: ${new Date().toISOString()}
-- commit: ${commit}; Apache Kafka ${kafka} (three KRaft nodes, RF 3, min.insync.replicas=2); Node ${process.version}; ${version("bash", ["-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1 | cut -d/ -f4 | sed 's/^/PostgreSQL /'"])}
+- commit: ${commit}; Apache Kafka ${kafka} (three KRaft nodes, RF 3, min.insync.replicas=2); Node ${process.version}; ${version("bash", ["-c", "ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1 | cut -d/ -f5 | sed 's/^/PostgreSQL /'"])}
 - machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB; load average at the end ${load}
 - load: ${rate} unlocks/s from the simulated Parakey; webhook retry schedule scaled to 1 min; poll interval 60 s
 - run time: ${Math.round((Date.now() - began) / 1000)} s${short ? " (short form)" : ""}
