@@ -2,7 +2,8 @@
 # The full test suite, from a clean clone on a fresh machine: installs Node 24 + pnpm (npm registry),
 # dependencies, builds, lints, validates the Helm chart, builds the images (skipped without Docker),
 # then runs unit, integration and e2e tests against a real Kafka broker and a real PostgreSQL
-# (started by the test harness when not given).
+# (started by the test harness when not given), and the short form of the chaos suite on its own
+# three-node Kafka cluster.
 #
 #   bash scripts/test.sh            everything
 #   bash scripts/test.sh --quick    unit tests only (no broker, no database)
@@ -55,5 +56,17 @@ set +e
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="${report}"
 status=$?
 set -e
+
+# Its own step, not a vitest project: it starts its own three-node Kafka cluster and PostgreSQL on
+# private ports (21000-21005, 57000), runs for a fixed time and prints a table, not test cases; it
+# exits 1 when any event was lost or applied twice (test/chaos/README.md).
+step "chaos, short form: broker SIGKILL and audit replica kills on a three-node cluster"
+set +e
+pnpm exec tsx test/chaos/run.ts --short
+chaos_status=$?
+set -e
+
 node scripts/lib/test-summary.mjs "${report}" "$((SECONDS - started))"
-exit "${status}"
+((chaos_status == 0)) || echo "chaos short form FAILED (exit ${chaos_status})"
+((status != 0)) && exit "${status}"
+exit "${chaos_status}"

@@ -8,6 +8,7 @@
 #   kafka-local.sh status    exit 0 when the broker this script started is serving
 #   kafka-local.sh fetch     only resolve the jars (CI warm-up)
 #   kafka-local.sh tools     resolve kafka-tools (perf tools) into their own folder
+#   kafka-local.sh cluster … a three-node cluster for fault tests (see "Cluster mode" below)
 #
 # Environment:
 #   KAFKA_PORT               client port on 127.0.0.1 (default 9092); the controller uses KAFKA_PORT+1
@@ -21,6 +22,29 @@
 #                            and its certificate chain) and ca.crt (the CAs whose client certificates
 #                            the mTLS listener accepts); see createTestPki in packages/testkit
 # Without KAFKA_SSL_PORT / KAFKA_MTLS_PORT the broker has only its plaintext listener, as before.
+#
+# Cluster mode: three combined broker+controller nodes on loopback with a static quorum, internal
+# and default topics at replication factor 3 with min.insync.replicas=2 (what production runs).
+# Node N (1-3) serves clients on KAFKA_CLUSTER_PORT+2(N-1) and its controller on the port after it;
+# each node keeps its own data-<client port> folder, so a stopped node comes back with its data.
+#
+#   kafka-local.sh cluster start            format (once, one shared cluster id) and start all three
+#                                           nodes, wait until each serves, print the bootstrap list
+#   kafka-local.sh cluster stop             SIGTERM every node this script started, wait for exit
+#   kafka-local.sh cluster status           one line per node; exit 0 when all three serve
+#   kafka-local.sh cluster start-node N     start node N again (same data) and wait until it serves
+#   kafka-local.sh cluster stop-node N      SIGTERM node N and wait for it to exit
+#   kafka-local.sh cluster kill N           SIGKILL node N (a crash), wait for it to be gone
+#   kafka-local.sh cluster pause|resume N   SIGSTOP / SIGCONT node N (a hung broker)
+#   kafka-local.sh cluster pid N            print node N's PID
+#   kafka-local.sh cluster controller       print the node id of the active KRaft controller
+#
+#   KAFKA_CLUSTER_PORT       node 1's client port (default 29092; the cluster uses six ports from it)
+#   KAFKA_HEAP_OPTS          per node (default -Xms256m -Xmx384m in cluster mode)
+#   KAFKA_LOCAL_FRESH=1      with `cluster start`: wipe the three nodes' data and format anew
+#   KAFKA_STOP_TIMEOUT       seconds a stopping node gets before SIGKILL (60; 20 for `cluster stop`)
+# The per-node settings come from KAFKA_NODE_ID, KAFKA_QUORUM_VOTERS, KAFKA_CLUSTER_ID and
+# KAFKA_REPLICATION_FACTOR, which the cluster commands set; unset, the single node is as before.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +61,12 @@ props="${data}/server.properties"
 ssl_port="${KAFKA_SSL_PORT:-}"
 mtls_port="${KAFKA_MTLS_PORT:-}"
 pem_dir="${KAFKA_SSL_PEM_DIR:-}"
+
+node_id="${KAFKA_NODE_ID:-1}"
+quorum_voters="${KAFKA_QUORUM_VOTERS:-1@127.0.0.1:${controller_port}}"
+replication="${KAFKA_REPLICATION_FACTOR:-1}"
+# min.insync.replicas: 2 on a replicated cluster (acks=all then survives one node), 1 on one node.
+min_isr=$((replication > 1 ? 2 : 1))
 
 log() { printf '[kafka-local] %s\n' "$*" >&2; }
 
@@ -94,8 +124,8 @@ write_properties() {
   tls="$(tls_listeners)"
   cat >"${props}" <<EOF
 process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controller_port}
+node.id=${node_id}
+controller.quorum.voters=${quorum_voters}
 listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controller_port}${tls}
 advertised.listeners=PLAINTEXT://127.0.0.1:${port}${tls}
 controller.listener.names=CONTROLLER
@@ -103,15 +133,15 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${tls:+,S
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${data}/logs
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+default.replication.factor=${replication}
+min.insync.replicas=${min_isr}
+offsets.topic.replication.factor=${replication}
 offsets.topic.num.partitions=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
+transaction.state.log.replication.factor=${replication}
+transaction.state.log.min.isr=${min_isr}
 transaction.state.log.num.partitions=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+share.coordinator.state.topic.replication.factor=${replication}
+share.coordinator.state.topic.min.isr=${min_isr}
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 delete.topic.enable=true
@@ -156,8 +186,8 @@ start() {
     -cp "${lib}/*"
   )
   if [[ ! -f "${data}/logs/meta.properties" ]]; then
-    local cluster_id
-    cluster_id="$(java "${java_opts[@]}" org.apache.kafka.tools.StorageTool random-uuid 2>/dev/null \
+    local cluster_id="${KAFKA_CLUSTER_ID:-}"
+    [[ -n "${cluster_id}" ]] || cluster_id="$(java "${java_opts[@]}" org.apache.kafka.tools.StorageTool random-uuid 2>/dev/null \
       || java "${java_opts[@]}" kafka.tools.StorageTool random-uuid)"
     java "${java_opts[@]}" kafka.tools.StorageTool format -t "${cluster_id}" -c "${props}" \
       --ignore-formatted >>"${logfile}" 2>&1
@@ -165,6 +195,8 @@ start() {
   # setsid: the broker outlives this script and does not get the caller's Ctrl-C/SIGHUP.
   setsid java "${java_opts[@]}" kafka.Kafka "${props}" >>"${logfile}" 2>&1 </dev/null &
   echo $! >"${pidfile}"
+  # Cluster start launches every node before waiting: a node serves only once a quorum majority runs.
+  [[ "${KAFKA_LOCAL_NO_WAIT:-0}" == "1" ]] && return 0
   local pid deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-120}))
   pid="$(cat "${pidfile}")"
   # Kafka opens the client ports only once the broker is serving, so open ports mean ready.
@@ -192,10 +224,11 @@ stop() {
     return 0
   fi
   kill -TERM "${pid}"
-  local deadline=$((SECONDS + 60))
+  local grace="${KAFKA_STOP_TIMEOUT:-60}"
+  local deadline=$((SECONDS + grace))
   while kill -0 "${pid}" 2>/dev/null; do
     if ((SECONDS > deadline)); then
-      log "broker ${pid} ignored SIGTERM for 60 s; killing it"
+      log "broker ${pid} ignored SIGTERM for ${grace} s; killing it"
       kill -KILL "${pid}" 2>/dev/null || true
       break
     fi
@@ -211,11 +244,199 @@ status() {
   return 1
 }
 
+# --- cluster mode ----------------------------------------------------------------------------------
+cluster_port="${KAFKA_CLUSTER_PORT:-29092}"
+cluster_nodes=(1 2 3)
+cluster_id_file="${home}/cluster-${cluster_port}.id"
+
+node_port() { echo $((cluster_port + 2 * ($1 - 1))); }
+node_data() { echo "${home}/data-$(node_port "$1")"; }
+
+node_pid() {
+  local file pid
+  file="$(node_data "$1")/kafka.pid"
+  [[ -f "${file}" ]] || return 1
+  pid="$(cat "${file}")"
+  kill -0 "${pid}" 2>/dev/null || return 1
+  echo "${pid}"
+}
+
+check_node() {
+  [[ "$1" =~ ^[123]$ ]] || { log "node must be 1, 2 or 3, not '${1:-}'"; exit 2; }
+}
+
+# Runs this script's single-node command for node N with that node's identity and the cluster's
+# settings. The TLS listeners are a single-node feature; the cluster is plaintext on loopback.
+run_node() {
+  local n="$1" voters="" v
+  shift
+  for v in "${cluster_nodes[@]}"; do voters+="${voters:+,}${v}@127.0.0.1:$(($(node_port "${v}") + 1))"; done
+  env -u KAFKA_SSL_PORT -u KAFKA_MTLS_PORT -u KAFKA_SSL_PEM_DIR -u KAFKA_LOCAL_FRESH \
+    KAFKA_PORT="$(node_port "${n}")" KAFKA_CONTROLLER_PORT="$(($(node_port "${n}") + 1))" \
+    KAFKA_NODE_ID="${n}" KAFKA_QUORUM_VOTERS="${voters}" KAFKA_REPLICATION_FACTOR=3 \
+    KAFKA_CLUSTER_ID="$(cat "${cluster_id_file}" 2>/dev/null || true)" \
+    KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx384m}" \
+    bash "${BASH_SOURCE[0]}" "$@"
+}
+
+# Waits until node N serves; a node serves only once a majority of the quorum runs.
+wait_node() {
+  local n="$1" port pid deadline=$((SECONDS + ${KAFKA_START_TIMEOUT:-180}))
+  port="$(node_port "${n}")"
+  until port_open "${port}"; do
+    if ! pid="$(node_pid "${n}")"; then
+      log "node ${n} exited during start; last log lines:"
+      tail -n 40 "$(node_data "${n}")/kafka.log" >&2
+      return 1
+    fi
+    if ((SECONDS > deadline)); then
+      log "node ${n} did not open 127.0.0.1:${port} in time; see $(node_data "${n}")/kafka.log"
+      return 1
+    fi
+    sleep 0.2
+  done
+  log "node ${n} serving on 127.0.0.1:${port} (pid $(node_pid "${n}"))"
+}
+
+# Launches the given nodes without waiting, then waits for each: all must be up before any serves.
+cluster_start_nodes() {
+  local n
+  for n in "$@"; do
+    node_pid "${n}" >/dev/null && continue
+    KAFKA_LOCAL_NO_WAIT=1 run_node "${n}" start >/dev/null
+  done
+  for n in "$@"; do wait_node "${n}"; done
+}
+
+cluster_start() {
+  command -v java >/dev/null || { log "java not found (Java 17+ is required)"; return 1; }
+  fetch_jars "${lib}"
+  local n formatted=0
+  if [[ "${KAFKA_LOCAL_FRESH:-0}" == "1" ]]; then
+    for n in "${cluster_nodes[@]}"; do
+      if node_pid "${n}" >/dev/null; then log "node ${n} is running; stop the cluster before a fresh start"; return 1; fi
+    done
+    for n in "${cluster_nodes[@]}"; do rm -rf "$(node_data "${n}")"; done
+    rm -f "${cluster_id_file}"
+  fi
+  for n in "${cluster_nodes[@]}"; do [[ -f "$(node_data "${n}")/logs/meta.properties" ]] && formatted=1; done
+  if [[ ! -f "${cluster_id_file}" ]]; then
+    if [[ "${formatted}" == "1" ]]; then
+      log "nodes are formatted but ${cluster_id_file} is gone; start with KAFKA_LOCAL_FRESH=1"
+      return 1
+    fi
+    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding (22 characters).
+    mkdir -p "${home}"
+    head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"${cluster_id_file}"
+  fi
+  for n in "${cluster_nodes[@]}"; do
+    local port
+    port="$(node_port "${n}")"
+    if ! node_pid "${n}" >/dev/null && { port_open "${port}" || port_open "$((port + 1))"; }; then
+      log "port ${port} or $((port + 1)) is taken by another process; set KAFKA_CLUSTER_PORT to free ports"
+      return 1
+    fi
+  done
+  cluster_start_nodes "${cluster_nodes[@]}"
+  local list=""
+  for n in "${cluster_nodes[@]}"; do list+="${list:+,}127.0.0.1:$(node_port "${n}")"; done
+  log "three-node cluster serving: ${list}"
+  echo "${list}"
+}
+
+# Stops all nodes at once. The last voters cannot finish a controlled shutdown once the quorum has
+# lost its majority (seen: the active controller waited for the full grace), so a node that has not
+# exited after KAFKA_STOP_TIMEOUT (default 20 s here) is killed; its data stays valid for a restart.
+cluster_stop() {
+  local n pids=()
+  for n in "${cluster_nodes[@]}"; do
+    KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-20}" run_node "${n}" stop &
+    pids+=($!)
+  done
+  local status=0 pid
+  for pid in "${pids[@]}"; do wait "${pid}" || status=1; done
+  return "${status}"
+}
+
+cluster_status() {
+  local n pid all=0
+  for n in "${cluster_nodes[@]}"; do
+    if pid="$(node_pid "${n}")" && port_open "$(node_port "${n}")"; then
+      echo "node ${n} 127.0.0.1:$(node_port "${n}") serving (pid ${pid})"
+    elif pid="$(node_pid "${n}")"; then
+      echo "node ${n} 127.0.0.1:$(node_port "${n}") not serving (pid ${pid})"
+      all=1
+    else
+      echo "node ${n} 127.0.0.1:$(node_port "${n}") down"
+      all=1
+    fi
+  done
+  return "${all}"
+}
+
+cluster_signal() {
+  local signal="$1" n="$2" pid
+  check_node "${n}"
+  pid="$(node_pid "${n}")" || { log "node ${n} is not running"; return 1; }
+  kill "-${signal}" "${pid}"
+  if [[ "${signal}" == "KILL" ]]; then
+    while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
+    # A dead PID may be reused by another process: never signal it again through this file.
+    rm -f "$(node_data "${n}")/kafka.pid"
+  fi
+  log "node ${n} (pid ${pid}): SIG${signal}"
+}
+
+# The active controller is the quorum leader; each voter records the leader it knows with its
+# epoch in quorum-state, and the highest epoch among running nodes is the current one.
+cluster_controller() {
+  local n file epoch leader best_epoch=-1 best=""
+  for n in "${cluster_nodes[@]}"; do
+    node_pid "${n}" >/dev/null || continue
+    file="$(node_data "${n}")/logs/__cluster_metadata-0/quorum-state"
+    [[ -f "${file}" ]] || continue
+    epoch="$(sed -n 's/.*"leaderEpoch":\([0-9-]*\).*/\1/p' "${file}")"
+    leader="$(sed -n 's/.*"leaderId":\([0-9-]*\).*/\1/p' "${file}")"
+    if [[ -n "${epoch}" && -n "${leader}" && "${leader}" != "-1" ]] && ((epoch > best_epoch)); then
+      best_epoch="${epoch}"
+      best="${leader}"
+    fi
+  done
+  [[ -n "${best}" ]] || { log "no running node knows a controller"; return 1; }
+  echo "${best}"
+}
+
+cluster() {
+  local command="${1:-}" n
+  shift || true
+  case "${command}" in
+    start) cluster_start ;;
+    stop) cluster_stop ;;
+    status) cluster_status ;;
+    start-node)
+      (($# > 0)) || { log "start-node needs node numbers"; exit 2; }
+      for n in "$@"; do check_node "${n}"; done
+      cluster_start_nodes "$@"
+      ;;
+    stop-node) check_node "${1:-}"; run_node "$1" stop ;;
+    kill) cluster_signal KILL "${1:-}" ;;
+    pause) cluster_signal STOP "${1:-}" ;;
+    resume) cluster_signal CONT "${1:-}" ;;
+    pid) check_node "${1:-}"; node_pid "$1" ;;
+    controller) cluster_controller ;;
+    *)
+      echo "usage: $0 cluster start|stop|status|start-node N...|stop-node N|kill N|pause N|resume N|pid N|controller" >&2
+      exit 2
+      ;;
+  esac
+}
+
 case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
   fetch) fetch_jars "${lib}" ;;
   tools) fetch_jars "${tools_lib}" tools && echo "${tools_lib}" ;;
-  *) echo "usage: $0 start|stop|status|fetch|tools" >&2; exit 2 ;;
+  cluster) shift; cluster "$@" ;;
+  *) echo "usage: $0 start|stop|status|fetch|tools|cluster …" >&2; exit 2 ;;
 esac

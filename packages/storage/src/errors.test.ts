@@ -14,6 +14,10 @@ describe("classifyDbError", () => {
     ],
     ["a server starting up (57P03)", pgError("57P03", "the database system is starting up")],
     ["a connection exception (08006)", pgError("08006", "connection failure")],
+    [
+      "a read-only server (25006), as after a failover or default_transaction_read_only",
+      pgError("25006", "cannot execute INSERT in a read-only transaction"),
+    ],
     ["a terminated connection without a code", new Error("Connection terminated unexpectedly")],
     ["a connect attempt that timed out", new Error("Connection terminated due to connection timeout")],
     [

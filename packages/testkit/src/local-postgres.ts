@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmodSync, mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -63,6 +63,21 @@ export class PrivatePostgres {
       "-w",
       "start",
     ]);
+  }
+
+  /** The postmaster's PID while it runs, read synchronously (for an exit handler's last SIGKILL). */
+  pidSync(): number | undefined {
+    try {
+      const pid = Number(readFileSync(join(this.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes the server's temporary directory (stop it first). */
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   async stop(): Promise<void> {
