@@ -140,7 +140,14 @@ describe("poller in the built ingress process", () => {
     const topic = env.TOPIC_EVENT_LOGS ?? "";
 
     const first = await startReplica(env);
-    await eventually(async () => (await recordCount(kafka, topic)) >= 50, "two pages on the topic");
+    // Kill once two pages are on the topic AND their progress is checkpointed: the checkpoint follows
+    // the records' acknowledgement, so a kill right after the records would test nothing mid-read.
+    await eventually(async () => {
+      if ((await recordCount(kafka, topic)) < 50) return false;
+      const checkpoints = await allRecords(kafka, env.TOPIC_POLLER_STATE ?? "");
+      const last = decodeCheckpoint(checkpoints.at(-1)?.value);
+      return last.ok && last.checkpoint?.highWaterMark instanceof Date;
+    }, "two pages on the topic and their progress checkpointed");
     await kill(first);
     const atKill = await recordCount(kafka, topic);
     expect(atKill).toBeLessThan(logs.length); // the kill landed mid-read
