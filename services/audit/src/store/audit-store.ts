@@ -2,7 +2,7 @@ import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
 import { BridgeError, type Clock, systemClock } from "@parakey-bridge/service-kit";
 import { type Db, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
-import { commitPersonalData, newSalt } from "../chain/commitment.js";
+import { commitPersonalData, newSalts } from "../chain/commitment.js";
 import { type ChainFields, GENESIS_HASH, prepareChainHash } from "../chain/hash-chain.js";
 import { type Cursor, encodeCursor } from "../cursor.js";
 import { joinPersonalData, type PersonalData, splitPersonalData } from "../personal-data.js";
@@ -141,7 +141,8 @@ export class AuditStore {
     }
     const traceParents = records.map((r) => r.traceContext);
     const firstSeenAt = this.clock.now().toISOString();
-    const prepared = records.map((record) => prepareRow(record, firstSeenAt));
+    const salts = newSalts(records.length);
+    const prepared = records.map((record, i) => prepareRow(record, firstSeenAt, salts[i] as string));
     const ids = [...new Set(records.map((r) => r.value.eventLogId))];
     return this.db.transaction(
       async (tx) => {
@@ -276,10 +277,9 @@ async function lockHeads(tx: Queryable, domains: string[]): Promise<Map<string, 
   return new Map(rows.map((row) => [row.chain_domain, { seq: row.seq, hash: row.hash }]));
 }
 
-function prepareRow(record: InboundRecord<DoorEvent>, firstSeenAt: string): PreparedRow {
+function prepareRow(record: InboundRecord<DoorEvent>, firstSeenAt: string, personalSalt: string): PreparedRow {
   const event = record.value;
   const { payload, personal } = splitPersonalData(event.eventLog, event.userId);
-  const personalSalt = newSalt();
   const fields: Omit<ChainFields, "seq"> = {
     chainDomain: chainDomainOf(event.domainId),
     eventLogId: event.eventLogId,
