@@ -183,7 +183,9 @@ async function drainBacklog(brokers: string): Promise<void> {
     topics: [
       { topic, numPartitions: PARTITIONS, replicationFactor: 1 },
       // Where the check-in service publishes the check-ins it derives (not measured, but it must exist).
-      ...(SERVICE === "checkin" ? [{ topic: checkinsTopic, numPartitions: PARTITIONS, replicationFactor: 1 }] : []),
+      ...(SERVICE === "checkin"
+        ? [{ topic: checkinsTopic, numPartitions: PARTITIONS, replicationFactor: 1 }]
+        : []),
     ],
   });
 
@@ -308,7 +310,12 @@ async function drainBacklog(brokers: string): Promise<void> {
 
   await admin
     .deleteTopics({
-      topics: [topic, checkinsTopic, `parakey.event-logs.v1.${group}.dlq`, `parakey.event-logs.v1.${group}.redrive`],
+      topics: [
+        topic,
+        checkinsTopic,
+        `parakey.event-logs.v1.${group}.dlq`,
+        `parakey.event-logs.v1.${group}.redrive`,
+      ],
     })
     .catch(() => undefined);
   await admin.deleteGroups([group]).catch(() => undefined);

@@ -170,7 +170,10 @@ export class AuditStore {
           // Locked only when something is appended: a batch of duplicates leaves the chains alone.
           const domains = [...new Set(fresh.map((row) => row.chainDomain))].sort();
           const heads = await lockHeads(tx, domains);
-          await insertRows(tx, fresh.map((row) => linkRow(row, heads)));
+          await insertRows(
+            tx,
+            fresh.map((row) => linkRow(row, heads)),
+          );
           await tx.query(
             `UPDATE chain_heads h SET seq = u.seq, hash = u.hash
              FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(chain_domain, seq, hash)
@@ -277,7 +280,11 @@ async function lockHeads(tx: Queryable, domains: string[]): Promise<Map<string, 
   return new Map(rows.map((row) => [row.chain_domain, { seq: row.seq, hash: row.hash }]));
 }
 
-function prepareRow(record: InboundRecord<DoorEvent>, firstSeenAt: string, personalSalt: string): PreparedRow {
+function prepareRow(
+  record: InboundRecord<DoorEvent>,
+  firstSeenAt: string,
+  personalSalt: string,
+): PreparedRow {
   const event = record.value;
   const { payload, personal } = splitPersonalData(event.eventLog, event.userId);
   const fields: Omit<ChainFields, "seq"> = {

@@ -55,7 +55,8 @@ function setup(paging: Partial<PagingBehaviour> = { ascending: "honoured" }) {
 
 /** Waits (bounded, in turns of the event loop) until `condition` holds; fails the test otherwise. */
 async function until(condition: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 1_000 && !condition(); turn++) await new Promise((resolve) => setTimeout(resolve, 1));
+  for (let turn = 0; turn < 1_000 && !condition(); turn++)
+    await new Promise((resolve) => setTimeout(resolve, 1));
   expect(condition()).toBe(true);
 }
 
@@ -108,7 +109,8 @@ describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
     const laterPagesAsked = () =>
       sim.api
         .stats()
-        .api.recent.filter((r) => r.query.includes("createdAt%3AASC") && !r.query.includes(firstPageStart)).length;
+        .api.recent.filter((r) => r.query.includes("createdAt%3AASC") && !r.query.includes(firstPageStart))
+        .length;
     await until(() => laterPagesAsked() > 0);
     expect(sink.records).toHaveLength(0);
     expect(sink.sends).toBe(sendsForFirstPage);
