@@ -57,6 +57,8 @@ describe("the audit service killed while consuming", () => {
       PORT: "0",
       ADMIN_PORT: "0",
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
+      // The service refuses to start without an API auth setting; this test uses only its consumer.
+      AUTH_DISABLED: "true",
     };
     try {
       const killedAt: number[] = [];

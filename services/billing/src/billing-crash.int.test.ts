@@ -98,6 +98,8 @@ describe("billing process killed while metering", () => {
       CONSUMER_SESSION_TIMEOUT_MS: "6000",
       CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
       LOG_LEVEL: "warn",
+      // The service refuses to start without an API auth setting; this test uses only its consumer.
+      AUTH_DISABLED: "true",
     };
     const db = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
     cleanup.push(() => db.close());

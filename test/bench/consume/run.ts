@@ -1,8 +1,8 @@
-// Consume benchmark (not a test: it prints figures). `pnpm bench:consume [--events N] [--partitions P]
-// [--batch B] [--concurrency C] [--duplicates F] [--pglite] [--keep]`.
+// Consume benchmark (not a test: it prints figures). `pnpm bench:consume [--service audit|billing|checkin]
+// [--events N] [--partitions P] [--batch B] [--concurrency C] [--duplicates F] [--pglite] [--keep]`.
 //
-// Drains a backlog from Kafka into the audit store, end to end: N door events (plus a fraction F of
-// duplicate deliveries) are produced to a fresh topic first, then the built audit service starts as
+// Drains a backlog from Kafka into a consumer service's store, end to end: N door events (plus a fraction
+// F of duplicate deliveries) are produced to a fresh topic first, then the built service starts as
 // its own process with a fresh consumer group and a fresh database, and is timed until its
 // `bridge_consumer_records_processed_total` covers the whole backlog. Reports events/s (from the
 // first stored record to the last, and from process start) and the service's peak RSS.
@@ -22,10 +22,18 @@ import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import pg from "pg";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const auditDir = join(root, "services", "audit");
+
+/** Each service measured, and the table holding exactly one row per event it applied. */
+const SERVICES = {
+  audit: { table: "audit.audit_events" },
+  billing: { table: "billing.metered_unlocks" },
+  checkin: { table: "checkin.processed_unlocks" },
+} as const;
+type ServiceName = keyof typeof SERVICES;
 
 const { values: args } = parseArgs({
   options: {
+    service: { type: "string", default: "audit" },
     events: { type: "string", default: "1000000" },
     partitions: { type: "string", default: "6" },
     batch: { type: "string", default: "1000" },
@@ -44,6 +52,9 @@ const DUPLICATES = Number(args.duplicates);
 const DEVICES = Number(args.devices);
 const DOMAINS = Number(args.domains);
 const log = (line: string) => process.stderr.write(`[bench:consume] ${line}\n`);
+if (!(args.service in SERVICES)) throw new Error(`--service: one of ${Object.keys(SERVICES).join(", ")}`);
+const SERVICE = args.service as ServiceName;
+const serviceDir = join(root, "services", SERVICE);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -163,12 +174,19 @@ async function drainBacklog(brokers: string): Promise<void> {
   });
   const stamp = Date.now().toString(36);
   const topic = `bench-consume-${stamp}`;
-  const group = `bench-audit-${stamp}`;
+  const group = `bench-${SERVICE}-${stamp}`;
+  const checkinsTopic = `bench-consume-checkins-${stamp}`;
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+    topics: [
+      { topic, numPartitions: PARTITIONS, replicationFactor: 1 },
+      // Where the check-in service publishes the check-ins it derives (not measured, but it must exist).
+      ...(SERVICE === "checkin"
+        ? [{ topic: checkinsTopic, numPartitions: PARTITIONS, replicationFactor: 1 }]
+        : []),
+    ],
   });
 
   let databaseUrl: string | undefined;
@@ -202,11 +220,14 @@ async function drainBacklog(brokers: string): Promise<void> {
   log(`produced ${records} records in ${produceSeconds.toFixed(1)} s`);
 
   const adminPort = await freePort();
-  const dataDir = join(root, ".data", `bench-audit-${stamp}`);
+  const dataDir = join(root, ".data", `bench-${SERVICE}-${stamp}`);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     KAFKA_BROKERS: brokers,
     TOPIC_EVENT_LOGS: topic,
+    TOPIC_CHECKINS: checkinsTopic,
+    // The benchmark reads only /metrics; the services refuse to start without an API auth setting.
+    AUTH_DISABLED: "true",
     KAFKA_GROUP_ID: group,
     ENSURE_TOPICS: "false",
     CONSUMER_MAX_BATCH: args.batch,
@@ -221,7 +242,7 @@ async function drainBacklog(brokers: string): Promise<void> {
 
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-    cwd: auditDir,
+    cwd: serviceDir,
     env,
     stdio: ["ignore", "inherit", "inherit"],
   });
@@ -235,7 +256,7 @@ async function drainBacklog(brokers: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
     done = await processedTotal(adminPort);
     if (done > 0 && firstAt === undefined) firstAt = performance.now();
-    if (child.pid) peak = Math.max(peak, peakRssMiB(child.pid));
+    if (child.pid && child.exitCode === null) peak = Math.max(peak, peakRssMiB(child.pid));
     if (Date.now() - lastReport > 15_000) {
       lastReport = Date.now();
       const rate = firstAt ? done / ((performance.now() - firstAt) / 1000) : 0;
@@ -243,13 +264,18 @@ async function drainBacklog(brokers: string): Promise<void> {
     }
   }
   const finished = performance.now();
-  if (child.pid) peak = Math.max(peak, peakRssMiB(child.pid));
+  if (child.pid && child.exitCode === null) peak = Math.max(peak, peakRssMiB(child.pid));
 
   let stored: number | undefined;
+  let distinctIds: number | undefined;
   if (databaseUrl) {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
-    stored = Number((await client.query("SELECT count(*)::text AS n FROM audit.audit_events")).rows[0]?.n);
+    const counted = await client.query<{ n: string; ids: string }>(
+      `SELECT count(*)::text AS n, count(DISTINCT event_log_id)::text AS ids FROM ${SERVICES[SERVICE].table}`,
+    );
+    stored = Number(counted.rows[0]?.n);
+    distinctIds = Number(counted.rows[0]?.ids);
     await client.end();
   }
   child.kill("SIGTERM");
@@ -257,8 +283,11 @@ async function drainBacklog(brokers: string): Promise<void> {
 
   const drainSeconds = (finished - (firstAt ?? finished)) / 1000;
   const totalSeconds = (finished - started) / 1000;
-  const complete = done >= records;
+  // Complete only when every record was processed and, where the rows can be counted, every event is
+  // stored exactly once: as many rows as events, all of them distinct.
+  const complete = done >= records && (stored === undefined || (stored === EVENTS && distinctIds === EVENTS));
   const table = {
+    service: SERVICE,
     store: databaseUrl ? "PostgreSQL" : "PGlite (embedded)",
     cpus: cpus().length,
     events: EVENTS,
@@ -276,12 +305,17 @@ async function drainBacklog(brokers: string): Promise<void> {
     partitions: PARTITIONS,
     serviceExitCode: exitCode,
   };
-  process.stdout.write(`\nconsume benchmark (audit service draining a backlog):\n`);
+  process.stdout.write(`\nconsume benchmark (${SERVICE} service draining a backlog):\n`);
   for (const [key, value] of Object.entries(table)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
 
   await admin
     .deleteTopics({
-      topics: [topic, `parakey.event-logs.v1.${group}.dlq`, `parakey.event-logs.v1.${group}.redrive`],
+      topics: [
+        topic,
+        checkinsTopic,
+        `parakey.event-logs.v1.${group}.dlq`,
+        `parakey.event-logs.v1.${group}.redrive`,
+      ],
     })
     .catch(() => undefined);
   await admin.deleteGroups([group]).catch(() => undefined);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical.js";
-import { commitmentMatches, commitPersonalData, newSalt } from "./commitment.js";
-import { type ChainFields, chainHash, GENESIS_HASH } from "./hash-chain.js";
+import { commitmentMatches, commitPersonalData, newSalt, newSalts } from "./commitment.js";
+import { type ChainFields, chainHash, GENESIS_HASH, prepareChainHash } from "./hash-chain.js";
 
 const fields: ChainFields = {
   chainDomain: "dom_hq",
@@ -80,5 +80,48 @@ describe("personal-data commitment", () => {
 
   it("differs per row for the same person, so it cannot be looked up by guessing ids", () => {
     expect(commitPersonalData(personal, newSalt())).not.toBe(commitPersonalData(personal, newSalt()));
+  });
+});
+
+describe("prepareChainHash", () => {
+  it("links a row to exactly the hash chainHash gives it, whatever its position and previous hash", () => {
+    const { seq: _seq, ...open } = fields;
+    const pending = prepareChainHash(open);
+    expect(pending.link("1", GENESIS_HASH)).toBe(chainHash(fields, GENESIS_HASH));
+    const prev = chainHash(fields, GENESIS_HASH);
+    expect(pending.link("12345678901", prev)).toBe(chainHash({ ...fields, seq: "12345678901" }, prev));
+  });
+
+  it("is not fooled by payload members named like the position fields", () => {
+    const payload = { prevHash: "x", seq: "y", nested: { prevHash: "z", seq: 3 } };
+    const { seq: _seq, ...open } = { ...fields, payload, traceId: null, domainId: null };
+    expect(prepareChainHash(open).link("9", "ab".repeat(32))).toBe(
+      chainHash({ ...open, seq: "9" }, "ab".repeat(32)),
+    );
+  });
+});
+
+describe("newSalts", () => {
+  it("gives distinct salts of SALT_BYTES each, as newSalt does", () => {
+    const salts = newSalts(50);
+    expect(new Set(salts).size).toBe(50);
+    for (const salt of salts) expect(salt).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("chain format 1", () => {
+  it("hashes a row to the value rows stored before this release were chained with", () => {
+    // Pinned from the implementation that stored the existing chains: a faster encoder must not move it.
+    const payload = {
+      id: "el_1",
+      device: { id: "dev_1", name: "Front door" },
+      tags: ["b", { z: 1, a: null }],
+      é: "ü",
+      skip: undefined,
+    };
+    const expected = "0e14fb6f8fd04658668649abe83fe2911985216e857daf5baa74c531d0da445e";
+    expect(chainHash({ ...fields, payload }, GENESIS_HASH)).toBe(expected);
+    const { seq: _seq, ...open } = { ...fields, payload };
+    expect(prepareChainHash(open).link("1", GENESIS_HASH)).toBe(expected);
   });
 });

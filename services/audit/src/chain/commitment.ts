@@ -9,6 +9,12 @@ export function newSalt(): string {
   return randomBytes(SALT_BYTES).toString("hex");
 }
 
+/** `count` fresh salts (hex) from one call to the random source: a batch's rows, cheaper than one call each. */
+export function newSalts(count: number): string[] {
+  const bytes = randomBytes(SALT_BYTES * count);
+  return Array.from({ length: count }, (_, i) => bytes.toString("hex", i * SALT_BYTES, (i + 1) * SALT_BYTES));
+}
+
 /**
  * The salted commitment to a row's personal data: HMAC-SHA-256 keyed by the row's random salt over
  * the canonical encoding of the data. The hash chain covers this commitment instead of the data, so

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { canonicalJson } from "./canonical.js";
 
 /** prev_hash of the first row of every chain. */
@@ -45,4 +45,40 @@ export function chainHash(fields: ChainFields, prevHash: string): string {
   return createHash("sha256")
     .update(canonicalJson({ format: CHAIN_FORMAT, ...fields, prevHash }))
     .digest("hex");
+}
+
+// Stands in for the two fields a row's position decides; random, so no payload can contain it.
+const SLOT = `\u0000${randomUUID()}`;
+const PREV_SLOT = JSON.stringify(`${SLOT}p`);
+const SEQ_SLOT = JSON.stringify(`${SLOT}s`);
+
+/**
+ * A row's hash with its chain position still open: everything but `seq` and `prevHash` is encoded
+ * once, before the chain head is locked, so a batch holds the head only for the SHA-256 of each row.
+ * `link(seq, prevHash)` returns exactly `chainHash({ ...fields, seq }, prevHash)`.
+ *
+ * @example
+ * const pending = prepareChainHash(fieldsWithoutPosition);
+ * const hash = pending.link("42", head.hash);
+ */
+export function prepareChainHash(fields: Omit<ChainFields, "seq">): {
+  link(seq: string, prevHash: string): string;
+} {
+  const encoded = canonicalJson({ format: CHAIN_FORMAT, ...fields, seq: `${SLOT}s`, prevHash: `${SLOT}p` });
+  // Keys are sorted, so `prevHash` comes before `seq`, each exactly once at the top level.
+  const prevAt = encoded.indexOf(PREV_SLOT);
+  const seqAt = encoded.indexOf(SEQ_SLOT, prevAt + PREV_SLOT.length);
+  const head = encoded.slice(0, prevAt);
+  const middle = encoded.slice(prevAt + PREV_SLOT.length, seqAt);
+  const tail = encoded.slice(seqAt + SEQ_SLOT.length);
+  return {
+    link: (seq, prevHash) =>
+      createHash("sha256")
+        .update(head)
+        .update(JSON.stringify(prevHash))
+        .update(middle)
+        .update(JSON.stringify(seq))
+        .update(tail)
+        .digest("hex"),
+  };
 }

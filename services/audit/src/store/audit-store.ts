@@ -2,18 +2,24 @@ import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
 import { BridgeError, type Clock, systemClock } from "@parakey-bridge/service-kit";
 import { type Db, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
-import { commitPersonalData, newSalt } from "../chain/commitment.js";
-import { type ChainFields, chainHash, GENESIS_HASH } from "../chain/hash-chain.js";
+import { commitPersonalData, newSalts } from "../chain/commitment.js";
+import { type ChainFields, GENESIS_HASH, prepareChainHash } from "../chain/hash-chain.js";
 import { type Cursor, encodeCursor } from "../cursor.js";
 import { joinPersonalData, type PersonalData, splitPersonalData } from "../personal-data.js";
 
 /** The chain key of an event: its domain, or '' (never a real domain id) when it has none. */
 export const chainDomainOf = (domainId: string | null): string => domainId ?? "";
 
-interface NewRow extends ChainFields {
+/** A row as far as it can be built before its chain head is locked. */
+interface PreparedRow extends Omit<ChainFields, "seq"> {
   userId: string | null;
   personal: PersonalData;
   personalSalt: string;
+  pending: { link(seq: string, prevHash: string): string };
+}
+
+interface NewRow extends PreparedRow {
+  seq: string;
   prevHash: string;
   hash: string;
 }
@@ -120,8 +126,11 @@ export class AuditStore {
 
   /**
    * Appends consecutive records of one partition in one transaction; returns what happened to each.
-   * Chain heads are locked in domain order, so concurrent appends (other partitions, a zombie member
-   * during a rebalance) serialize per domain and never deadlock.
+   * Everything a row needs but its chain position (personal-data split, salt, commitment, the
+   * encoding its hash covers) is computed before the transaction, so the chain heads are held only
+   * for the links and one set-based insert. Chain heads are locked in domain order, so concurrent
+   * appends (other partitions, a zombie member during a rebalance) serialize per domain and never
+   * deadlock; within a domain, rows are chained in offset order, as they always were.
    */
   async append(records: readonly InboundRecord<DoorEvent>[]): Promise<WriteOutcome[]> {
     const first = records[0];
@@ -131,21 +140,21 @@ export class AuditStore {
       throw new BridgeError("mixed_partitions", "append takes records of one partition");
     }
     const traceParents = records.map((r) => r.traceContext);
+    const firstSeenAt = this.clock.now().toISOString();
+    const salts = newSalts(records.length);
+    const prepared = records.map((record, i) => prepareRow(record, firstSeenAt, salts[i] as string));
+    const ids = [...new Set(records.map((r) => r.value.eventLogId))];
     return this.db.transaction(
       async (tx) => {
         const next = await this.offsets.lock(tx, topic, partition);
-        const domains = [...new Set(records.map((r) => chainDomainOf(r.value.domainId)))].sort();
-        const heads = await lockHeads(tx, domains);
-        const ids = [...new Set(records.map((r) => r.value.eventLogId))];
         const { rows: existing } = await tx.query<{ event_log_id: string }>(
           "SELECT event_log_id FROM audit_events WHERE event_log_id = ANY($1::text[])",
           [ids],
         );
         const known = new Set(existing.map((row) => row.event_log_id));
-        const firstSeenAt = this.clock.now().toISOString();
-        const rows: NewRow[] = [];
+        const fresh: PreparedRow[] = [];
         const duplicates = new Map<string, number>();
-        const outcomes: WriteOutcome[] = records.map((record) => {
+        const outcomes: WriteOutcome[] = records.map((record, index) => {
           const redelivery = next !== null && BigInt(record.offset) < next;
           const id = record.value.eventLogId;
           if (known.has(id)) {
@@ -154,29 +163,30 @@ export class AuditStore {
             return "duplicate";
           }
           known.add(id);
-          rows.push(this.chainRow(record, heads, firstSeenAt));
+          fresh.push(prepared[index] as PreparedRow);
           return "stored";
         });
-        if (rows.length > 0) await insertRows(tx, rows);
-        const moved = domains.filter((domain) => heads.get(domain)?.moved);
-        if (moved.length > 0) {
+        if (fresh.length > 0) {
+          // Locked only when something is appended: a batch of duplicates leaves the chains alone.
+          const domains = [...new Set(fresh.map((row) => row.chainDomain))].sort();
+          const heads = await lockHeads(tx, domains);
+          await insertRows(
+            tx,
+            fresh.map((row) => linkRow(row, heads)),
+          );
           await tx.query(
             `UPDATE chain_heads h SET seq = u.seq, hash = u.hash
-             FROM jsonb_to_recordset($1::jsonb) AS u(chain_domain text, seq bigint, hash text)
+             FROM unnest($1::text[], $2::bigint[], $3::text[]) AS u(chain_domain, seq, hash)
              WHERE h.chain_domain = u.chain_domain`,
-            [
-              JSON.stringify(
-                moved.map((d) => ({ chain_domain: d, seq: heads.get(d)?.seq, hash: heads.get(d)?.hash })),
-              ),
-            ],
+            [domains, domains.map((d) => heads.get(d)?.seq), domains.map((d) => heads.get(d)?.hash)],
           );
         }
         if (duplicates.size > 0) {
           await tx.query(
-            `UPDATE audit_events e SET duplicates = e.duplicates + d.n, last_duplicate_at = $2
-             FROM jsonb_to_recordset($1::jsonb) AS d(event_log_id text, n integer)
+            `UPDATE audit_events e SET duplicates = e.duplicates + d.n, last_duplicate_at = $3
+             FROM unnest($1::text[], $2::integer[]) AS d(event_log_id, n)
              WHERE e.event_log_id = d.event_log_id`,
-            [JSON.stringify([...duplicates].map(([event_log_id, n]) => ({ event_log_id, n }))), firstSeenAt],
+            [[...duplicates.keys()], [...duplicates.values()], firstSeenAt],
           );
         }
         const last = records[records.length - 1] as InboundRecord<DoorEvent>;
@@ -185,48 +195,6 @@ export class AuditStore {
       },
       { traceParents },
     );
-  }
-
-  private chainRow(record: InboundRecord<DoorEvent>, heads: Map<string, Head>, firstSeenAt: string): NewRow {
-    const event = record.value;
-    const chainDomain = chainDomainOf(event.domainId);
-    const head = heads.get(chainDomain) as Head;
-    const { payload, personal } = splitPersonalData(event.eventLog, event.userId);
-    const personalSalt = newSalt();
-    const fields: ChainFields = {
-      chainDomain,
-      seq: (BigInt(head.seq) + 1n).toString(),
-      eventLogId: event.eventLogId,
-      domainId: event.domainId,
-      deviceId: event.deviceId,
-      success: event.success,
-      occurredAt: iso(event.occurredAt),
-      recordedAt: iso(event.recordedAt),
-      receivedAt: iso(event.receivedAt),
-      delayMs: event.delayMs,
-      via: event.via,
-      payloadVersion: event.payloadVersion,
-      payload,
-      personalCommitment: commitPersonalData(personal, personalSalt),
-      kafkaTopic: record.topic,
-      kafkaPartition: record.partition,
-      kafkaOffset: record.offset,
-      traceId: record.traceId,
-      firstSeenAt,
-    };
-    const hash = chainHash(fields, head.hash);
-    const row: NewRow = {
-      ...fields,
-      userId: event.userId,
-      personal,
-      personalSalt,
-      prevHash: head.hash,
-      hash,
-    };
-    head.seq = fields.seq;
-    head.hash = hash;
-    head.moved = true;
-    return row;
   }
 
   /**
@@ -296,7 +264,6 @@ export class AuditStore {
 interface Head {
   seq: string;
   hash: string;
-  moved: boolean;
 }
 
 /** Creates missing chain heads and locks all of them, in domain order. */
@@ -310,52 +277,94 @@ async function lockHeads(tx: Queryable, domains: string[]): Promise<Map<string, 
      WHERE chain_domain = ANY($1::text[]) ORDER BY chain_domain FOR UPDATE`,
     [domains],
   );
-  return new Map(rows.map((row) => [row.chain_domain, { seq: row.seq, hash: row.hash, moved: false }]));
+  return new Map(rows.map((row) => [row.chain_domain, { seq: row.seq, hash: row.hash }]));
 }
 
+function prepareRow(
+  record: InboundRecord<DoorEvent>,
+  firstSeenAt: string,
+  personalSalt: string,
+): PreparedRow {
+  const event = record.value;
+  const { payload, personal } = splitPersonalData(event.eventLog, event.userId);
+  const fields: Omit<ChainFields, "seq"> = {
+    chainDomain: chainDomainOf(event.domainId),
+    eventLogId: event.eventLogId,
+    domainId: event.domainId,
+    deviceId: event.deviceId,
+    success: event.success,
+    occurredAt: iso(event.occurredAt),
+    recordedAt: iso(event.recordedAt),
+    receivedAt: iso(event.receivedAt),
+    delayMs: event.delayMs,
+    via: event.via,
+    payloadVersion: event.payloadVersion,
+    payload,
+    personalCommitment: commitPersonalData(personal, personalSalt),
+    kafkaTopic: record.topic,
+    kafkaPartition: record.partition,
+    kafkaOffset: record.offset,
+    traceId: record.traceId,
+    firstSeenAt,
+  };
+  return { ...fields, userId: event.userId, personal, personalSalt, pending: prepareChainHash(fields) };
+}
+
+/** Puts a prepared row at the end of its domain's chain (the locked head moves on to it). */
+function linkRow(row: PreparedRow, heads: Map<string, Head>): NewRow {
+  const head = heads.get(row.chainDomain) as Head;
+  const seq = (BigInt(head.seq) + 1n).toString();
+  const prevHash = head.hash;
+  const hash = row.pending.link(seq, prevHash);
+  head.seq = seq;
+  head.hash = hash;
+  return { ...row, seq, prevHash, hash };
+}
+
+const INSERT_COLUMNS: readonly [column: string, type: string, value: (row: NewRow) => unknown][] = [
+  ["event_log_id", "text", (r) => r.eventLogId],
+  ["chain_domain", "text", (r) => r.chainDomain],
+  ["chain_seq", "bigint", (r) => r.seq],
+  ["domain_id", "text", (r) => r.domainId],
+  ["device_id", "text", (r) => r.deviceId],
+  ["success", "boolean", (r) => r.success],
+  ["occurred_at", "timestamptz", (r) => r.occurredAt],
+  ["recorded_at", "timestamptz", (r) => r.recordedAt],
+  ["received_at", "timestamptz", (r) => r.receivedAt],
+  ["delay_ms", "bigint", (r) => r.delayMs],
+  ["via", "text", (r) => r.via],
+  ["payload_version", "text", (r) => r.payloadVersion],
+  ["payload", "jsonb", (r) => JSON.stringify(r.payload)],
+  ["user_id", "text", (r) => r.userId],
+  ["personal", "jsonb", (r) => JSON.stringify(r.personal)],
+  ["personal_salt", "text", (r) => r.personalSalt],
+  ["personal_commitment", "text", (r) => r.personalCommitment],
+  ["kafka_topic", "text", (r) => r.kafkaTopic],
+  ["kafka_partition", "integer", (r) => r.kafkaPartition],
+  ["kafka_offset", "bigint", (r) => r.kafkaOffset],
+  ["trace_id", "text", (r) => r.traceId],
+  ["first_seen_at", "timestamptz", (r) => r.firstSeenAt],
+  ["prev_hash", "text", (r) => r.prevHash],
+  ["hash", "text", (r) => r.hash],
+];
+
+/**
+ * One multi-row INSERT … SELECT FROM unnest(column arrays): one array parameter per column, parsed
+ * by PostgreSQL's array input instead of a JSON document per batch. jsonb columns travel as text[].
+ */
+const INSERT_SQL = `INSERT INTO audit_events (${INSERT_COLUMNS.map(([c]) => c).join(", ")})
+  SELECT ${INSERT_COLUMNS.map(([c, type]) => (type === "jsonb" ? `${c}::jsonb` : c)).join(", ")}
+  FROM unnest(${INSERT_COLUMNS.map(([, type], i) => `$${i + 1}::${type === "jsonb" ? "text" : type}[]`).join(", ")})
+    AS r(${INSERT_COLUMNS.map(([c]) => c).join(", ")})
+  ON CONFLICT (event_log_id) DO NOTHING`;
+
 async function insertRows(tx: Queryable, rows: NewRow[]): Promise<void> {
-  const json = rows.map((row) => ({
-    event_log_id: row.eventLogId,
-    chain_domain: row.chainDomain,
-    chain_seq: row.seq,
-    domain_id: row.domainId,
-    device_id: row.deviceId,
-    success: row.success,
-    occurred_at: row.occurredAt,
-    recorded_at: row.recordedAt,
-    received_at: row.receivedAt,
-    delay_ms: row.delayMs,
-    via: row.via,
-    payload_version: row.payloadVersion,
-    payload: row.payload,
-    user_id: row.userId,
-    personal: row.personal,
-    personal_salt: row.personalSalt,
-    personal_commitment: row.personalCommitment,
-    kafka_topic: row.kafkaTopic,
-    kafka_partition: row.kafkaPartition,
-    kafka_offset: row.kafkaOffset,
-    trace_id: row.traceId,
-    first_seen_at: row.firstSeenAt,
-    prev_hash: row.prevHash,
-    hash: row.hash,
-  }));
-  const columns =
-    "event_log_id, chain_domain, chain_seq, domain_id, device_id, success, occurred_at, recorded_at, received_at, delay_ms, via, payload_version, payload, user_id, personal, personal_salt, personal_commitment, kafka_topic, kafka_partition, kafka_offset, trace_id, first_seen_at, prev_hash, hash";
-  const { rows: inserted } = await tx.query<{ event_log_id: string }>(
-    `INSERT INTO audit_events (${columns})
-     SELECT ${columns} FROM jsonb_to_recordset($1::jsonb) AS r(
-       event_log_id text, chain_domain text, chain_seq bigint, domain_id text, device_id text,
-       success boolean, occurred_at timestamptz, recorded_at timestamptz, received_at timestamptz,
-       delay_ms bigint, via text, payload_version text, payload jsonb, user_id text, personal jsonb,
-       personal_salt text, personal_commitment text, kafka_topic text, kafka_partition integer,
-       kafka_offset bigint, trace_id text, first_seen_at timestamptz, prev_hash text, hash text)
-     ON CONFLICT (event_log_id) DO NOTHING
-     RETURNING event_log_id`,
-    [JSON.stringify(json)],
+  const result = await tx.query(
+    INSERT_SQL,
+    INSERT_COLUMNS.map(([, , value]) => rows.map(value)),
     { collection: "audit_events" },
   );
-  if (inserted.length !== rows.length) {
+  if (result.rowCount !== rows.length) {
     // Another writer stored one of these events after we looked (possible only with the same event
     // in two domains): the chain positions computed here are wrong, so the whole transaction retries.
     throw new BridgeError("chain_conflict", "an event was stored concurrently; retrying the batch", {

@@ -53,6 +53,13 @@ function setup(paging: Partial<PagingBehaviour> = { ascending: "honoured" }) {
   return { sim, sink, store, options, inRange };
 }
 
+/** Waits (bounded, in turns of the event loop) until `condition` holds; fails the test otherwise. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let turn = 0; turn < 1_000 && !condition(); turn++)
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  expect(condition()).toBe(true);
+}
+
 const idsOn = (sink: MemorySink) => sink.on("events").map((record) => record.headers?.ce_id);
 
 describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
@@ -89,6 +96,27 @@ describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
     expect(new Set(idsOn(sink))).toEqual(new Set(inRange.map((log) => log.id)));
     const key = backfillCheckpointKey("acme", from, to);
     expect((await store.load(key))?.done).toBe(true);
+  });
+
+  it("reads the next page while Kafka acknowledges the current one, and produces nothing twice or out of order", async () => {
+    const { sim, sink, options, inRange } = setup();
+    sink.hold();
+    const run = runBackfill({ ...options, signal: new AbortController().signal });
+    await until(() => sink.sends > 0);
+    const sendsForFirstPage = sink.sends;
+    // The first page (from `from` on, ascending) is waiting for Kafka; the page after it is read meanwhile.
+    const firstPageStart = encodeURIComponent(new Date(from.getTime() - 1).toISOString());
+    const laterPagesAsked = () =>
+      sim.api
+        .stats()
+        .api.recent.filter((r) => r.query.includes("createdAt%3AASC") && !r.query.includes(firstPageStart))
+        .length;
+    await until(() => laterPagesAsked() > 0);
+    expect(sink.records).toHaveLength(0);
+    expect(sink.sends).toBe(sendsForFirstPage);
+    sink.release();
+    expect((await run).status).toBe("done");
+    expect(idsOn(sink)).toEqual(inRange.map((log) => log.id));
   });
 
   it("does not read a finished range again unless asked to restart", async () => {

@@ -42,7 +42,8 @@ export interface ReadAndPublishOptions {
 /**
  * Reads every event log of `[from, until)` with the client's verified paging (`readWindow`: each
  * page checked, `ParakeyPagingError` when the answers cannot prove the window complete) and
- * publishes each page before fetching the next, so memory stays at one page. What a page proves
+ * publishes each page while the next one is read (one page ahead, so memory stays at two pages and
+ * the wait for Parakey overlaps the wait for Kafka). What a page proves
  * (`completeBelow`, `complete`) is passed on only once Kafka acknowledged it, so a checkpoint never
  * claims more than was produced. Shared by the poller and the backfill command.
  *
@@ -68,20 +69,39 @@ export async function readAndPublish(options: ReadAndPublishOptions): Promise<Re
     signal,
     ...(options.until === undefined ? {} : { until: options.until }),
   });
-  for await (const page of read) {
-    signal.throwIfAborted();
-    totals.pages += 1;
-    totals.items += page.items.length;
-    add(totals, await publisher.publish(page.items));
-    const seen = page.items.flatMap((item) => {
-      const createdAt = createdAtOf(item);
-      return createdAt ? [createdAt] : [];
-    });
-    totals.highWaterMark = nextHighWaterMark(totals.highWaterMark, seen);
-    totals.completeBelow = page.completeBelow ?? totals.completeBelow;
-    totals.complete = page.complete;
-    signal.throwIfAborted();
-    await options.onPage?.(totals);
+  const pages = read[Symbol.asyncIterator]();
+  let ahead = pages.next();
+  let finished = false;
+  try {
+    for (;;) {
+      const result = await ahead;
+      if (result.done) {
+        finished = true;
+        break;
+      }
+      const page = result.value;
+      signal.throwIfAborted();
+      // Read ahead by one page while this one is produced and checkpointed. Its failure is taken
+      // when it is awaited above, after this page was handled; until then it must not count as
+      // unhandled. The checkpoint below still covers only this page.
+      ahead = pages.next();
+      ahead.catch(() => undefined);
+      totals.pages += 1;
+      totals.items += page.items.length;
+      add(totals, await publisher.publish(page.items));
+      const seen = page.items.flatMap((item) => {
+        const createdAt = createdAtOf(item);
+        return createdAt ? [createdAt] : [];
+      });
+      totals.highWaterMark = nextHighWaterMark(totals.highWaterMark, seen);
+      totals.completeBelow = page.completeBelow ?? totals.completeBelow;
+      totals.complete = page.complete;
+      signal.throwIfAborted();
+      await options.onPage?.(totals);
+    }
+  } finally {
+    // Stopped early (Kafka failed, aborted): close the read once the page ahead settled.
+    if (!finished) await pages.return?.(undefined).catch(() => undefined);
   }
   return totals;
 }
