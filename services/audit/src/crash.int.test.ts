@@ -51,7 +51,6 @@ describe("the audit service killed while consuming", () => {
       TOPIC_EVENT_LOGS: topic,
       KAFKA_GROUP_ID: group,
       ENSURE_TOPICS: "false",
-      AUTH_DISABLED: "true", // this test calls no API
       CONSUMER_MAX_BATCH: "100",
       CONSUMER_SESSION_TIMEOUT_MS: "6000",
       PORT: "0",

@@ -94,7 +94,6 @@ describe("billing process killed while metering", () => {
       TOPIC_EVENT_LOGS: topic,
       ENSURE_TOPICS: "false",
       CONSUMER_MAX_BATCH: "50",
-      AUTH_DISABLED: "true", // this test calls no API
       CONSUMER_SESSION_TIMEOUT_MS: "6000",
       CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
       LOG_LEVEL: "warn",
