@@ -1,4 +1,5 @@
 import type { ClusterNode } from "@parakey-bridge/testkit";
+import { LoopbackPartition } from "./partition.js";
 import { sleep } from "./processes.js";
 import type { ChaosStack } from "./stack.js";
 
@@ -205,7 +206,7 @@ export const scenarios: Scenario[] = [
       return {
         healedMs: Date.now(),
         notes: [
-          `paused node ${node}, leader of ${leaders}/6 partitions; network partition (ip netns) not run`,
+          `paused node ${node}, leader of ${leaders}/6 partitions; the network partition is scenario 10`,
         ],
       };
     },
@@ -224,6 +225,40 @@ export const scenarios: Scenario[] = [
       return {
         healedMs: Date.now(),
         notes: [`paused controller node ${controller}, leader of ${leaders}/6 partitions`],
+      };
+    },
+  },
+  {
+    id: 10,
+    title:
+      "A broker cut off by a network partition for 30 s (nothing reaches it; the controller still hears it)",
+    unavailable: () => LoopbackPartition.unavailable(),
+    async run({ stack, log }) {
+      await sleep(10_000);
+      // Not the controller: a cut-off controller loses the quorum's lead (scenario 9's ground); a
+      // broker the controller still hears keeps its leaderships, which is the harder case.
+      const controller = await stack.cluster.controller();
+      const counts = await stack.leaderCounts();
+      const [node, leaders] = [...counts.entries()]
+        .filter(([candidate]) => candidate !== controller)
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])[0] ?? [controller === 1 ? 2 : 1, 0];
+      const port = stack.cluster.portOf(node);
+      log(
+        `cutting node ${node} (leads ${leaders} partitions) off: packets to and from :${port} and :${port + 1} dropped for 30 s`,
+      );
+      const partition = new LoopbackPartition();
+      await partition.isolate([port, port + 1]);
+      try {
+        await sleep(30_000);
+      } finally {
+        await partition.heal();
+      }
+      log(`node ${node} reachable again`);
+      return {
+        healedMs: Date.now(),
+        notes: [
+          `cut off node ${node}, leader of ${leaders}/6 partitions, for 30 s (tc on lo; its own outgoing connections still passed)`,
+        ],
       };
     },
   },
