@@ -8,10 +8,12 @@
 #
 # Ports: Kafka 9092 (KAFKA_PORT), webhook 8080, check-in API 8081, billing API 8082, audit API 8083,
 # console 8084, admin (metrics/health) 9464-9468, simulator 7070 (SIMULATOR_PORT).
+# Each service gets READY_TIMEOUT_SECONDS (default 90) to answer its /readyz.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
 source scripts/lib/toolchain.sh
+source scripts/lib/wait-ready.sh
 
 mode="${1:-run}"
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
@@ -22,6 +24,7 @@ export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT}}"
 log() { printf '[start] %s\n' "$*" >&2; }
 
 pids=()
+declare -A pid_of=()
 started_kafka=0
 cleanup() {
   trap - EXIT INT TERM
@@ -87,21 +90,13 @@ start_process() {
   shift
   (cd "${dir}" && exec env "${env[@]}" "$@") >>"${logs}/${name}.log" 2>&1 &
   pids+=($!)
+  pid_of["${name}"]=$!
   log "${name} started (pid $!, log .data/logs/${name}.log)"
 }
 
-# wait_ready NAME URL: until the admin /readyz answers 200 (or the deadline passes).
-wait_ready() {
-  local name="$1" url="$2" deadline=$((SECONDS + 90))
-  until curl -fsS -o /dev/null "${url}"; do
-    if ((SECONDS > deadline)); then
-      log "${name} did not become ready; last log lines:"
-      tail -n 20 "${logs}/${name}.log" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-}
+# ready NAME ADMIN_PORT: waits quietly for the admin /readyz of a started process (scripts/lib/wait-ready.sh);
+# on a timeout or an early exit it has printed the reason and the log's last lines, and start.sh stops.
+ready() { wait_ready "$1" "$2" "${logs}/$1.log" "${pid_of[$1]}" || exit 1; }
 
 start_process ingress services/ingress PORT=8080 ADMIN_PORT=9464 \
   WEBHOOK_BASIC_AUTH="${webhook_user}:${webhook_password}" \
@@ -112,14 +107,14 @@ for spec in checkin:8081:9465 billing:8082:9466 audit:8083:9467; do
   start_process "${name}" "services/${name}" PORT="${port}" ADMIN_PORT="${admin}" "${api_auth[@]}" \
     -- node --import ./dist/telemetry.js dist/main.js
 done
-wait_ready ingress http://127.0.0.1:9464/readyz
-for spec in checkin:9465 billing:9466 audit:9467; do wait_ready "${spec%%:*}" "http://127.0.0.1:${spec##*:}/readyz"; done
+ready ingress 9464
+for spec in checkin:9465 billing:9466 audit:9467; do ready "${spec%%:*}" "${spec##*:}"; done
 # The console reads the sinks' schemas and Parakey (the simulator), and sends repairs to the topic.
 start_process console services/console PORT=8084 ADMIN_PORT=9468 "${api_auth[@]}" \
   PARAKEY_API_URL="http://127.0.0.1:${sim_port}" PARAKEY_API_TOKENS="demo=${sim_token}" \
   CONSOLE_SESSION_SECRET="${CONSOLE_SESSION_SECRET:-local-development-console-session-secret}" \
   -- node --import ./dist/telemetry.js dist/main.js
-wait_ready console http://127.0.0.1:9468/readyz
+ready console 9468
 
 start_process simulator packages/parakey-simulator -- node dist/cli.js --port "${sim_port}" \
   --token "${sim_token}" --rate "${SIMULATOR_RATE:-2}" --seed 7 --domains 3 --locks 12 --users 40 \

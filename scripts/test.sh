@@ -28,8 +28,9 @@ fi
 step "typecheck"
 pnpm run -s typecheck --output-logs=errors-only
 
-step "lint (biome) and dead code (knip)"
+step "lint (biome), import boundaries (dependency-cruiser) and dead code (knip)"
 pnpm exec biome check --error-on-warnings .
+pnpm run -s lint:boundaries
 pnpm exec knip --no-progress
 
 if [[ -f scripts/validate-chart.sh ]]; then
