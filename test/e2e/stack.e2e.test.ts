@@ -2,10 +2,10 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { createTestDatabase, repoRoot, testKafkaBrokers } from "@parakey-bridge/testkit";
+import { createTestDatabase, repoRoot, testKafkaBrokers, waitUntil } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OtlpReceiver } from "./otlp-receiver.js";
-import { eventually, Stack } from "./stack.js";
+import { Stack } from "./stack.js";
 
 // The README's start command, driven as a user would: start it, look at the URLs it prints, follow a
 // webhook through every service, read the metrics the dashboard and alerts rely on, stop it with SIGTERM.
@@ -56,39 +56,39 @@ describe("the stack started by scripts/start.sh", () => {
   it("shows check-ins, usage and audit rows for simulated traffic within a minute", async () => {
     const today = new Date().toISOString().slice(0, 10);
     const month = today.slice(0, 7);
-    const checkIns = await eventually(
+    const checkIns = await waitUntil(
+      "a check-in for dom_1",
       async () => {
         const body = await getJson<{ checkIns: unknown[] }>(
           `${api.checkin}/v1/domains/dom_1/check-ins?date=${today}`,
         );
         return body.checkIns.length > 0 ? body.checkIns : undefined;
       },
-      60_000,
-      "a check-in for dom_1",
+      { timeoutMs: 60_000, retryErrors: true },
     );
     expect(checkIns[0]).toMatchObject({ domainId: "dom_1" });
 
-    const usage = await eventually(
+    const usage = await waitUntil(
+      "usage for dom_1",
       async () => {
         const body = await getJson<{ usage: { successfulUnlocks: number } }>(
           `${api.billing}/v1/domains/dom_1/usage/${month}`,
         );
         return body.usage.successfulUnlocks > 0 ? body.usage : undefined;
       },
-      60_000,
-      "usage for dom_1",
+      { timeoutMs: 60_000, retryErrors: true },
     );
     expect(usage.successfulUnlocks).toBeGreaterThan(0);
 
-    const audit = await eventually(
+    const audit = await waitUntil(
+      "audit rows for dom_1",
       async () => {
         const body = await getJson<{ items: { domainId: string }[] }>(
           `${api.audit}/audit/events?domainId=dom_1`,
         );
         return body.items.length > 0 ? body.items : undefined;
       },
-      60_000,
-      "audit rows for dom_1",
+      { timeoutMs: 60_000, retryErrors: true },
     );
     expect(audit[0]).toMatchObject({ domainId: "dom_1" });
     const verify = await getJson<{ ok?: boolean; valid?: boolean }>(
@@ -131,7 +131,8 @@ describe("the stack started by scripts/start.sh", () => {
     });
     expect(res.status).toBe(200);
 
-    const spans = await eventually(
+    const spans = await waitUntil(
+      "a complete trace",
       async () => {
         const trace = receiver.trace(traceId);
         const services = new Set(trace.filter((s) => s.kind === 5).map((s) => s.service));
@@ -148,8 +149,7 @@ describe("the stack started by scripts/start.sh", () => {
           ["checkin", "billing", "audit"].every((name) => services.has(name) && dbServices.has(name));
         return complete ? trace : undefined;
       },
-      60_000,
-      "a complete trace",
+      { timeoutMs: 60_000, retryErrors: true },
     );
 
     const server = spans.find((s) => s.service === "ingress" && s.kind === 2);
@@ -182,7 +182,8 @@ describe("the stack started by scripts/start.sh", () => {
     expect(login.status).toBe(303);
     expect(login.headers.get("content-security-policy")).toContain("default-src 'none'");
     const today = new Date().toISOString().slice(0, 10);
-    const report = await eventually(
+    const report = await waitUntil(
+      "a reconciliation of today that finds simulated events at Parakey and in the audit store",
       async () => {
         const res = await fetch(`http://127.0.0.1:8084/v1/reconciliation?from=${today}`, {
           headers: { authorization: "Bearer pbk_dev_auditor_local_only" },
@@ -193,8 +194,7 @@ describe("the stack started by scripts/start.sh", () => {
           ? body
           : undefined;
       },
-      90_000,
-      "a reconciliation of today that finds simulated events at Parakey and in the audit store",
+      { timeoutMs: 90_000, retryErrors: true },
     );
     expect(report.days.length).toBeGreaterThan(0);
   });

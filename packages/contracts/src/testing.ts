@@ -1,4 +1,6 @@
 import { randomUUID } from "node:crypto";
+import type { DoorEvent, Via } from "./door-event.js";
+import { normalizeEventLog } from "./normalize.js";
 import type { OriginalEventLog } from "./parakey-event-log.js";
 
 export interface EventLogFixtureOptions {
@@ -38,4 +40,54 @@ export function eventLogFixture(
     accessKey: { id: "ak_1", access: { id: "acc_staff", name: "Staff" } },
     method: "app",
   };
+}
+
+export interface DoorEventFixtureOptions extends Omit<EventLogFixtureOptions, "timestamp" | "createdAt"> {
+  /** The unlock (ISO 8601 or a Date). */
+  occurredAt: string | Date;
+  /** How long after the unlock Parakey received it; 1.5 s unless told (a two-day-late upload: 2 days). */
+  delayMs?: number;
+  /** How the ingress got it; a webhook delivery unless told. */
+  via?: Via;
+  /** Fields of the Parakey payload beyond the fixture's (unknown fields travel along). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A DoorEvent exactly as the ingress produces it: a realistic Parakey payload, normalized, received
+ * 200 ms after Parakey recorded it. For consumer tests that put events on a topic.
+ *
+ * @example
+ * const event = doorEventFixture({ id: "el_1", domainId: "dom_a", occurredAt: "2026-01-31T23:30:00Z" });
+ */
+export function doorEventFixture(options: DoorEventFixtureOptions): DoorEvent {
+  const { occurredAt, delayMs = 1_500, via = "webhook", extra, ...fixture } = options;
+  const timestamp = new Date(occurredAt);
+  const createdAt = new Date(timestamp.getTime() + delayMs);
+  const result = normalizeEventLog(
+    { ...eventLogFixture({ ...fixture, timestamp, createdAt }), ...extra },
+    { via, receivedAt: new Date(createdAt.getTime() + 200) },
+  );
+  if (!result.ok) throw new Error(result.rejection.detail);
+  return result.event;
+}
+
+/**
+ * The stream an at-least-once topic carries for `events`: each delivered 1–3 times (deterministic),
+ * a poll overlap right behind the webhook delivery, a webhook retry much later (after every first
+ * delivery). Consumers must store each event once however often it comes.
+ *
+ * @example
+ * await produceAll(kafka, redelivered(events).map((event) => doorEventRecord(event, topic)));
+ */
+export function redelivered(events: readonly DoorEvent[]): DoorEvent[] {
+  const stream: DoorEvent[] = [];
+  const retries: DoorEvent[] = [];
+  for (const [i, event] of events.entries()) {
+    stream.push(event);
+    const extra = (i * 7919) % 3; // 0, 1 or 2 more copies
+    if (extra >= 1) stream.push({ ...event, via: "poll" });
+    if (extra === 2) retries.push(event);
+  }
+  return [...stream, ...retries];
 }

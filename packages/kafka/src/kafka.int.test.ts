@@ -1,6 +1,6 @@
 import { Topics } from "@parakey-bridge/contracts";
 import { shutdownTelemetry, startTelemetry } from "@parakey-bridge/telemetry";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { metricValue, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -67,8 +67,7 @@ describe("kafkajs against the real broker", () => {
       Array.from({ length: 50 }, (_, i) => producer.send({ topic, key: "k", value: Buffer.from(String(i)) })),
     );
     await producer.stop();
-    const text = await registry.metrics();
-    const batches = Number(/^bridge_kafka_produce_batch_size_count (\d+)$/m.exec(text)?.[1]);
+    const batches = await metricValue(registry, "bridge_kafka_produce_batch_size_count");
     expect(batches).toBeGreaterThan(0);
     expect(batches).toBeLessThan(50);
   });

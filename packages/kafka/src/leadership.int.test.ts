@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { testKafkaBrokers, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,15 +13,6 @@ import { PartitionLeadership } from "./leadership.js";
 import { BatchingProducer } from "./producer.js";
 
 const log = pino({ level: "silent" });
-
-/** Resolves once `condition` holds, checking every 50 ms (no fixed sleeps, no timing asserts). */
-async function until(condition: () => boolean, what: string, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe("partition leadership and compacted state on the real broker", () => {
   const kafka = createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName("lead"), ssl: false }, log);
@@ -63,11 +54,11 @@ describe("partition leadership and compacted state on the real broker", () => {
     const first = candidate("first");
     const second = candidate("second");
     await first.start();
-    await until(() => first.isLeader, "the first candidate to lead");
+    await waitUntil("the first candidate to lead", () => first.isLeader);
     await second.start();
     // The second member's join rebalances the group: the first ends its term, rejoins, and keeps the lead.
-    await until(() => terms.length >= 2, "a rebalance");
-    await until(() => first.isLeader || second.isLeader, "a leader after the rebalance");
+    await waitUntil("a rebalance", () => terms.length >= 2);
+    await waitUntil("a leader after the rebalance", () => first.isLeader || second.isLeader);
     expect(first.isLeader).toBe(true);
     expect(second.isLeader).toBe(false);
     expect(terms.every((t) => t.who === "first")).toBe(true);
@@ -75,7 +66,7 @@ describe("partition leadership and compacted state on the real broker", () => {
 
     await first.stop();
     expect(terms.every((t) => t.signal.aborted)).toBe(true);
-    await until(() => second.isLeader, "the second candidate to take over");
+    await waitUntil("the second candidate to take over", () => second.isLeader);
     expect(terms.filter((t) => !t.signal.aborted).map((t) => t.who)).toEqual(["second"]);
     await second.stop();
   });
@@ -86,7 +77,7 @@ describe("partition leadership and compacted state on the real broker", () => {
     // between two claimants (chooseLeader): only giving up its claim keeps the lead where it went.
     const paused = spawnCandidate({ clientId: `aaa-${group}`, group, topic });
     try {
-      await until(() => paused.lines.includes("elected"), "the first candidate to lead");
+      await waitUntil("the first candidate to lead", () => paused.lines.includes("elected"));
       const survivorTerms: AbortSignal[] = [];
       const survivor = new PartitionLeadership({
         kafka: createKafka({ brokers: testKafkaBrokers(), clientId: `zzz-${group}`, ssl: false }, log),
@@ -99,13 +90,13 @@ describe("partition leadership and compacted state on the real broker", () => {
       });
       await survivor.start();
       // The survivor's join rebalances the group; the first candidate keeps the lead.
-      await until(
-        () => paused.lines.filter((line) => line === "elected").length >= 2 && !survivor.isLeader,
+      await waitUntil(
         "the first candidate to keep the lead after the second joined",
+        () => paused.lines.filter((line) => line === "elected").length >= 2 && !survivor.isLeader,
       );
 
       paused.child.kill("SIGSTOP"); // a GC pause, a frozen node: no heartbeats, no timers
-      await until(() => survivor.isLeader, "the survivor to take over from the silent leader");
+      await waitUntil("the survivor to take over from the silent leader", () => survivor.isLeader);
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       const linesBeforeWaking = paused.lines.length;
       const termsBefore = survivorTerms.length;
@@ -113,13 +104,12 @@ describe("partition leadership and compacted state on the real broker", () => {
 
       // It fences itself, finds it was evicted, and rejoins: a rebalance that ends the survivor's term
       // and hands out the lead again.
-      await until(
-        () => paused.lines.slice(linesBeforeWaking).includes("ended"),
-        "the woken leader to end its term",
+      await waitUntil("the woken leader to end its term", () =>
+        paused.lines.slice(linesBeforeWaking).includes("ended"),
       );
-      await until(
-        () => survivorTerms.length > termsBefore && survivor.isLeader,
+      await waitUntil(
         "the rebalance caused by the woken member's rejoin",
+        () => survivorTerms.length > termsBefore && survivor.isLeader,
       );
       expect(survivor.isLeader).toBe(true);
       expect(paused.lines.slice(linesBeforeWaking)).not.toContain("elected");

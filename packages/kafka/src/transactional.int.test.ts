@@ -69,8 +69,7 @@ describe("TransactionalStream", () => {
       await waitUntil(
         "the whole backlog is committed to the output",
         async () => fatal !== undefined || (await committedCount(kafka, output)) >= 1_500,
-        120_000,
-        1_000,
+        { timeoutMs: 120_000, intervalMs: 1_000 },
       );
     } finally {
       await stream.stop();

@@ -4,6 +4,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createParakeyClient } from "@parakey-bridge/parakey-client";
+import { waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "./simulator.js";
 
@@ -195,14 +196,6 @@ describe("the parakey-simulator CLI", () => {
     return { child, output: () => output };
   }
 
-  async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error("condition not met in time");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   it("streams unlocks to a webhook with the given headers and exits 0 on SIGTERM", async () => {
     const hook = await receiver();
     const { child, output } = spawnCli([
@@ -223,7 +216,7 @@ describe("the parakey-simulator CLI", () => {
       "--webhook-header",
       "X-Shared-Secret: s3cr3t",
     ]);
-    await until(() => hook.received.length >= 3);
+    await waitUntil("the webhook received three unlocks", () => hook.received.length >= 3);
     expect(hook.received[0]?.headers["x-shared-secret"]).toBe("s3cr3t");
     expect(output()).toContain("parakey simulator listening");
     expect(output()).not.toContain("s3cr3t");

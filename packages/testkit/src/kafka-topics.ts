@@ -1,5 +1,6 @@
 import type { Kafka } from "kafkajs";
 import { uniqueName } from "./isolation.js";
+import { waitUntil } from "./waiting.js";
 
 // Topic and group facts as the broker sees them, for integration tests of any service.
 
@@ -57,6 +58,25 @@ export async function caughtUp(kafka: Kafka, group: string, topics: readonly str
       }
     }
     return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Deletes `topic` and creates it again with `partitions`, as an operator who recreates a topic
+ * under running consumers does: its new records start at offset 0 again.
+ */
+export async function recreateTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+  await deleteTopics(kafka, [topic]);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitUntil("the topic is gone", async () => !(await admin.listTopics()).includes(topic));
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    });
   } finally {
     await admin.disconnect();
   }

@@ -5,12 +5,12 @@ import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord } from "@parakey-bridge/kafka";
 import { systemClock } from "@parakey-bridge/service-kit";
 import type { Db } from "@parakey-bridge/storage";
-import { createTestDatabase } from "@parakey-bridge/testkit";
+import { createTestDatabase, testLog } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
-import { auditDb, doorEvent, silentLog } from "./test-support.js";
+import { auditDb, doorEvent } from "./test-support.js";
 
 const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => ({
   topic: "parakey.event-logs.v1",
@@ -51,7 +51,7 @@ describe("audit API access control with OpenID Connect tokens", () => {
       },
       accessLog: new AccessLog(db, systemClock),
       pseudonyms: new Pseudonymiser("integration-test-pseudonym-key-0123456789"),
-      log: silentLog,
+      log: testLog,
     });
   });
   afterAll(async () => {

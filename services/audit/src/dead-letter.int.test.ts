@@ -1,22 +1,14 @@
 import { type DoorEvent, deadLetterTopic, decodeDoorEvent, encodeDoorEvent } from "@parakey-bridge/contracts";
-import { DeadLetterHeaders, type RecordDecoder, redriveDeadLetters } from "@parakey-bridge/kafka";
-import { readTopic } from "@parakey-bridge/kafka/testing";
-import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
 import {
-  auditDb,
-  auditPipeline,
-  caughtUp,
-  createTopic,
-  doorEvent,
+  DeadLetterHeaders,
   doorEventRecord,
-  metricValue,
-  produce,
-  silentLog,
-  testKafka,
-  topicSize,
-  waitUntil,
-} from "./test-support.js";
+  type RecordDecoder,
+  redriveDeadLetters,
+} from "@parakey-bridge/kafka";
+import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
+import { caughtUp, metricValue, testLog, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { describe, expect } from "vitest";
+import { doorEvent, it } from "./test-support.js";
 
 /**
  * The "fix" deployed before the redrive: a producer once shipped events without `via`; the new
@@ -28,26 +20,27 @@ const tolerantDecoder: RecordDecoder<DoorEvent> = (value) => {
 };
 
 describe("records the audit cannot take", () => {
-  it("dead-letters a contract violation with its reason, goes on, and processes it once after a fix and a redrive", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = await auditDb(database.url);
-    const topic = await createTopic(kafka, "dlq", 1);
+  it("dead-letters a contract violation with its reason, goes on, and processes it once after a fix and a redrive", async ({
+    kafka,
+    topics,
+    db,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("dlq", 1);
     const group = uniqueName("audit-dlq");
     const { via: _dropped, ...withoutVia } = doorEvent(1);
-    await produce(kafka, [
+    await produceAll(kafka, [
       doorEventRecord(doorEvent(0), topic),
       { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)), headers: { ce_id: "el_1" } },
       doorEventRecord(doorEvent(2), topic),
       doorEventRecord(doorEvent(3), topic),
     ]);
 
-    const first = auditPipeline({ kafka, db, group, topic });
-    await first.runner.start();
+    const first = await startPipeline({ group, topic });
     try {
       await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
     } finally {
-      await first.runner.stop();
+      await first.stop();
     }
     const stored = await db.query<{ event_log_id: string }>(
       "SELECT event_log_id FROM audit_events ORDER BY 1",
@@ -71,11 +64,10 @@ describe("records the audit cannot take", () => {
     expect(await metricValue(first.registry, "bridge_consumer_dlq_records_total", { group })).toBe(1);
 
     // The fix is deployed (a decoder that reads the old shape), then the operator redrives.
-    const fixed = auditPipeline({ kafka, db, group, topic, runner: { decode: tolerantDecoder } });
-    await fixed.runner.start();
+    const fixed = await startPipeline({ group, topic, runner: { decode: tolerantDecoder } });
     try {
-      expect(await redriveDeadLetters(kafka, { group, log: silentLog })).toEqual({ redriven: 1 });
-      expect(await redriveDeadLetters(kafka, { group, log: silentLog })).toEqual({ redriven: 0 });
+      expect(await redriveDeadLetters(kafka, { group, log: testLog })).toEqual({ redriven: 1 });
+      expect(await redriveDeadLetters(kafka, { group, log: testLog })).toEqual({ redriven: 0 });
       await waitUntil("the redriven record was processed", () =>
         caughtUp(kafka, group, fixed.runner.subscribedTopics),
       );
@@ -91,28 +83,27 @@ describe("records the audit cannot take", () => {
       ).toBe(1);
       expect((await fixed.verifier.verifyAll()).every((chain) => chain.ok)).toBe(true);
     } finally {
-      await fixed.runner.stop();
-      await db.close();
-      await database.drop();
+      await fixed.stop();
     }
   });
 
-  it("dead-letters a record the database rejects (non-retryable) and stores the rest of its batch", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = await auditDb(database.url);
-    const topic = await createTopic(kafka, "dlq-db", 1);
+  it("dead-letters a record the database rejects (non-retryable) and stores the rest of its batch", async ({
+    kafka,
+    topics,
+    db,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("dlq-db", 1);
     const group = uniqueName("audit-dlq-db");
     const poisoned = doorEvent(1);
     // PostgreSQL's jsonb cannot hold U+0000: the contract accepts the event, the store cannot.
     poisoned.eventLog = { ...poisoned.eventLog, note: "nul\u0000byte" };
-    await produce(kafka, [
+    await produceAll(kafka, [
       doorEventRecord(doorEvent(0), topic),
       { topic, key: poisoned.deviceId, value: encodeDoorEvent(poisoned), headers: { ce_id: "el_1" } },
       doorEventRecord(doorEvent(2), topic),
     ]);
-    const pipeline = auditPipeline({ kafka, db, group, topic });
-    await pipeline.runner.start();
+    const pipeline = await startPipeline({ group, topic });
     try {
       await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
       const stored = await db.query<{ event_log_id: string }>(
@@ -123,9 +114,7 @@ describe("records the audit cannot take", () => {
       expect(dead?.headers[DeadLetterHeaders.errorCode]).toBe("db_query_failed");
       expect(dead?.headers[DeadLetterHeaders.originOffset]).toBe("1");
     } finally {
-      await pipeline.runner.stop();
-      await db.close();
-      await database.drop();
+      await pipeline.stop();
     }
   });
 });

@@ -1,35 +1,32 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
-import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
+import { doorEventRecord } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import {
-  auditDb,
-  auditPipeline,
   caughtUp,
-  countRows,
-  createTopic,
-  deliveries,
-  doorEventRecord,
+  metricSamples,
   metricValue,
-  produce,
-  testKafka,
   topicSize,
+  uniqueName,
   waitUntil,
-} from "./test-support.js";
+} from "@parakey-bridge/testkit";
+import { describe, expect } from "vitest";
+import { countRows, deliveries, it } from "./test-support.js";
 
 describe("audit consumes an at-least-once topic", () => {
-  it("holds each of 10 000 events exactly once when each was delivered 1–3 times, and counts the duplicates", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = await auditDb(database.url);
-    const topic = await createTopic(kafka, "exactly-once", 3);
+  it("holds each of 10 000 events exactly once when each was delivered 1–3 times, and counts the duplicates", async ({
+    kafka,
+    topics,
+    db,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("exactly-once", 3);
     const group = uniqueName("audit-eo");
     const { events, stream } = deliveries(10_000);
-    await produce(
+    await produceAll(
       kafka,
       stream.map((event) => doorEventRecord(event, topic)),
     );
-    const pipeline = auditPipeline({ kafka, db, group, topic });
-    await pipeline.runner.start();
+    const pipeline = await startPipeline({ group, topic });
     try {
       await waitUntil("the group consumed the whole topic", () => caughtUp(kafka, group, [topic]), 180_000);
 
@@ -51,20 +48,12 @@ describe("audit consumes an at-least-once topic", () => {
       expect(chains.reduce((sum, chain) => sum + chain.rows, 0)).toBe(10_000);
 
       // Lag is read from the broker on scrape: nothing left behind.
-      const text = await pipeline.registry.metrics();
-      const lags = [
-        ...text.matchAll(
-          new RegExp(
-            `bridge_consumer_lag\\{group="${group}",topic="${topic}",partition="\\d"\\} (\\d+)`,
-            "g",
-          ),
-        ),
-      ];
-      expect(lags.map((m) => Number(m[1]))).toEqual([0, 0, 0]);
+      const lags = (await metricSamples(pipeline.registry)).filter(
+        (s) => s.name === "bridge_consumer_lag" && s.labels.group === group && s.labels.topic === topic,
+      );
+      expect(lags.map((s) => s.value)).toEqual([0, 0, 0]);
     } finally {
-      await pipeline.runner.stop();
-      await db.close();
-      await database.drop();
+      await pipeline.stop();
     }
   });
 });

@@ -1,39 +1,29 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { doorEventRecord } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { BridgeError } from "@parakey-bridge/service-kit";
-import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
-import {
-  auditDb,
-  auditPipeline,
-  caughtUp,
-  createTopic,
-  doorEvent,
-  doorEventRecord,
-  metricValue,
-  produce,
-  testKafka,
-  topicSize,
-  waitUntil,
-} from "./test-support.js";
+import { caughtUp, metricValue, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { describe, expect } from "vitest";
+import { doorEvent, it } from "./test-support.js";
 
 describe("per-device order", () => {
-  it("holds a device's later events until a retryable failure on an earlier one succeeds", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = await auditDb(database.url);
-    const topic = await createTopic(kafka, "order", 1);
+  it("holds a device's later events until a retryable failure on an earlier one succeeds", async ({
+    kafka,
+    topics,
+    db,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("order", 1);
     const group = uniqueName("audit-order");
     const events = Array.from({ length: 12 }, (_, i) => doorEvent(i, { devices: 1, domains: 1 }));
-    await produce(
+    await produceAll(
       kafka,
       events.map((event) => doorEventRecord(event, topic)),
     );
 
     const committedWrites: string[][] = [];
     let failuresLeft = 3;
-    const pipeline = auditPipeline({
-      kafka,
-      db,
+    const pipeline = await startPipeline({
       group,
       topic,
       runner: { maxBatchRecords: 2 },
@@ -51,11 +41,10 @@ describe("per-device order", () => {
         },
       }),
     });
-    await pipeline.runner.start();
     try {
       await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
     } finally {
-      await pipeline.runner.stop();
+      await pipeline.stop();
     }
     expect(failuresLeft).toBe(0);
     expect(committedWrites.flat()).toEqual(events.map((e) => e.eventLogId));
@@ -65,7 +54,5 @@ describe("per-device order", () => {
     expect(rows.map((r) => r.event_log_id)).toEqual(events.map((e) => e.eventLogId));
     expect(await metricValue(pipeline.registry, "bridge_consumer_retries_total", { group })).toBe(3);
     expect(await topicSize(kafka, deadLetterTopic(group))).toBe(0);
-    await db.close();
-    await database.drop();
   });
 });

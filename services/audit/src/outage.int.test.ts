@@ -1,21 +1,17 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
-import { PrivatePostgres, uniqueName } from "@parakey-bridge/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import {
-  auditDb,
-  auditPipeline,
   caughtUp,
-  countRows,
-  createTopic,
-  doorEvent,
-  doorEventRecord,
   metricValue,
-  produce,
-  testKafka,
+  PrivatePostgres,
   topicSize,
+  uniqueName,
   waitUntil,
-} from "./test-support.js";
+} from "@parakey-bridge/testkit";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { auditDb, auditPipeline, countRows, doorEvent, it } from "./test-support.js";
 
 // A private server on its own port: stopping it never disturbs the database other tests share.
 const postgres = new PrivatePostgres(Number(process.env.PB_TEST_OUTAGE_PG_PORT ?? 55432));
@@ -29,18 +25,25 @@ describe("the audit database goes away under load", () => {
     await postgres.stop().catch(() => undefined);
   });
 
-  it("pauses consumption while PostgreSQL is stopped for 30 s, resumes after, and loses or dead-letters nothing", async () => {
-    const kafka = testKafka();
+  it("pauses consumption while PostgreSQL is stopped for 30 s, resumes after, and loses or dead-letters nothing", async ({
+    kafka,
+    topics,
+    services,
+  }) => {
     const db = await auditDb(postgres.url);
-    const topic = await createTopic(kafka, "outage", 3);
+    const topic = await topics.create("outage", 3);
     const group = uniqueName("audit-outage");
+    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
     const events = Array.from({ length: 3_000 }, (_, i) => doorEvent(i));
-    await produce(
+    await produceAll(
       kafka,
       events.slice(0, 1_000).map((event) => doorEventRecord(event, topic)),
     );
-    const pipeline = auditPipeline({ kafka, db, group, topic, runner: { maxBatchRecords: 50 } });
-    await pipeline.runner.start();
+    const started = await services.start(
+      (deps) => auditPipeline(deps, { kafka, db, group, topic, runner: { maxBatchRecords: 50 } }),
+      (pipeline) => pipeline.runner,
+    );
+    const pipeline = { ...started.service, ...started };
     try {
       await waitUntil("some events are stored", async () => (await countRows(db)) > 100);
       await postgres.stop();
@@ -49,7 +52,7 @@ describe("the audit database goes away under load", () => {
       // Load keeps arriving while the database is down.
       const load = (async () => {
         for (let i = 1_000; i < 3_000; i += 250) {
-          await produce(
+          await produceAll(
             kafka,
             events.slice(i, i + 250).map((event) => doorEventRecord(event, topic)),
           );
@@ -78,7 +81,7 @@ describe("the audit database goes away under load", () => {
       expect(pipeline.fatal).toEqual([]);
       expect((await pipeline.verifier.verifyAll()).every((chain) => chain.ok)).toBe(true);
     } finally {
-      await pipeline.runner.stop();
+      await pipeline.stop();
       await db.close();
     }
   });

@@ -1,19 +1,8 @@
-import { replayGroup } from "@parakey-bridge/kafka";
-import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
-import {
-  auditDb,
-  auditPipeline,
-  caughtUp,
-  createTopic,
-  deliveries,
-  doorEventRecord,
-  metricValue,
-  produce,
-  silentLog,
-  testKafka,
-  waitUntil,
-} from "./test-support.js";
+import { doorEventRecord, replayGroup } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
+import { caughtUp, metricValue, testLog, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { describe, expect } from "vitest";
+import { type auditDb, deliveries, it } from "./test-support.js";
 
 const snapshot = (db: Awaited<ReturnType<typeof auditDb>>) =>
   db
@@ -23,46 +12,46 @@ const snapshot = (db: Awaited<ReturnType<typeof auditDb>>) =>
     .then((r) => r.rows);
 
 describe("replaying the audit group from a timestamp", () => {
-  it("re-reads the events since then and leaves the store unchanged; refuses while the group is live", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = await auditDb(database.url);
-    const topic = await createTopic(kafka, "replay", 2);
+  it("re-reads the events since then and leaves the store unchanged; refuses while the group is live", async ({
+    kafka,
+    topics,
+    db,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("replay", 2);
     const group = uniqueName("audit-replay");
     const { stream } = deliveries(600);
-    await produce(
+    await produceAll(
       kafka,
       stream.slice(0, 400).map((event) => doorEventRecord(event, topic)),
     );
     const since = new Date();
-    await produce(
+    await produceAll(
       kafka,
       stream.slice(400).map((event) => doorEventRecord(event, topic)),
     );
 
-    const first = auditPipeline({ kafka, db, group, topic });
-    await first.runner.start();
+    const first = await startPipeline({ group, topic });
     try {
       await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
-      await expect(
-        replayGroup(kafka, { group, topics: [topic], since, log: silentLog }),
-      ).rejects.toMatchObject({
-        code: "group_active",
-      });
+      await expect(replayGroup(kafka, { group, topics: [topic], since, log: testLog })).rejects.toMatchObject(
+        {
+          code: "group_active",
+        },
+      );
     } finally {
-      await first.runner.stop();
+      await first.stop();
     }
     const before = await snapshot(db);
 
-    const moves = await replayGroup(kafka, { group, topics: [topic], since, log: silentLog });
+    const moves = await replayGroup(kafka, { group, topics: [topic], since, log: testLog });
     expect(moves.some((move) => Number(move.to) < Number(move.from))).toBe(true);
 
-    const second = auditPipeline({ kafka, db, group, topic });
-    await second.runner.start();
+    const second = await startPipeline({ group, topic });
     try {
       await waitUntil("the group re-read the replayed records", () => caughtUp(kafka, group, [topic]));
     } finally {
-      await second.runner.stop();
+      await second.stop();
     }
     const reread = await metricValue(second.registry, "bridge_consumer_records_processed_total", {
       group,
@@ -71,16 +60,13 @@ describe("replaying the audit group from a timestamp", () => {
     expect(reread).toBe(stream.length - 400);
     expect(await snapshot(db)).toEqual(before);
     expect((await second.verifier.verifyAll()).every((chain) => chain.ok)).toBe(true);
-    await db.close();
-    await database.drop();
   });
 
-  it("never moves a stopped group forward past records it has not read", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "replay-forward", 1);
+  it("never moves a stopped group forward past records it has not read", async ({ kafka, topics }) => {
+    const topic = await topics.create("replay-forward", 1);
     const group = uniqueName("audit-replay-forward");
     const { stream } = deliveries(20);
-    await produce(
+    await produceAll(
       kafka,
       stream.map((event) => doorEventRecord(event, topic)),
     );
@@ -91,7 +77,7 @@ describe("replaying the audit group from a timestamp", () => {
 
     // A `since` after every record points at the end of the partition; the group must stay at 5.
     const later = new Date(Date.now() + 3_600_000);
-    const moves = await replayGroup(kafka, { group, topics: [topic], since: later, log: silentLog });
+    const moves = await replayGroup(kafka, { group, topics: [topic], since: later, log: testLog });
     expect(moves).toEqual([{ topic, partition: 0, from: "5", to: "5" }]);
     const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     expect(committed?.partitions).toEqual([expect.objectContaining({ partition: 0, offset: "5" })]);

@@ -1,24 +1,21 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
-import type { Kafka } from "@parakey-bridge/kafka";
+import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { PostgresDb } from "@parakey-bridge/storage";
-import { createTestDatabase, testDatabaseUrl, uniqueName } from "@parakey-bridge/testkit";
-import { describe, expect, it } from "vitest";
 import {
-  auditDb,
-  auditPipeline,
   caughtUp,
-  countRows,
-  createTopic,
-  doorEvent,
-  doorEventRecord,
+  createTestDatabase,
   metricValue,
-  produce,
-  silentLog,
-  testKafka,
+  type TestHarness,
+  testDatabaseUrl,
+  testLog,
   topicSize,
+  uniqueName,
   waitUntil,
-} from "./test-support.js";
+} from "@parakey-bridge/testkit";
+import { describe, expect } from "vitest";
+import { auditDb, auditPipeline, countRows, doorEvent, it } from "./test-support.js";
 
 /** How long each fault lasts: the issue's 30 s. */
 const FAULT_MS = 30_000;
@@ -35,7 +32,7 @@ async function serviceDatabase(statementTimeoutMs?: number) {
   const role = uniqueName("svc").replaceAll("-", "_");
   const password = uniqueName("pw");
   // Roles belong to the server: created and dropped through the server's admin database.
-  const admin = new PostgresDb({ url: testDatabaseUrl(), schema: "public", log: silentLog });
+  const admin = new PostgresDb({ url: testDatabaseUrl(), schema: "public", log: testLog });
   await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
   await adminDb.exec(`GRANT USAGE ON SCHEMA audit TO ${role};
     GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA audit TO ${role};
@@ -46,7 +43,7 @@ async function serviceDatabase(statementTimeoutMs?: number) {
   const serviceDb = new PostgresDb({
     url: url.toString(),
     schema: "audit",
-    log: silentLog,
+    log: testLog,
     ...(statementTimeoutMs === undefined ? {} : { statementTimeoutMs }),
   });
   return {
@@ -72,34 +69,34 @@ async function serviceDatabase(statementTimeoutMs?: number) {
  * once and nothing dead-lettered.
  */
 async function underLoad(
+  harness: TestHarness,
   name: string,
   fault: (env: Awaited<ReturnType<typeof serviceDatabase>>) => Promise<() => Promise<void>>,
   statementTimeoutMs?: number,
 ) {
-  const kafka: Kafka = testKafka();
+  const { kafka } = harness;
   const env = await serviceDatabase(statementTimeoutMs);
-  const topic = await createTopic(kafka, name, 3);
+  const topic = await harness.topic(name, 3);
   const group = uniqueName(`audit-${name}`);
+  harness.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
   const events = Array.from({ length: EVENTS }, (_, i) => doorEvent(i));
-  await produce(
+  await produceAll(
     kafka,
     events.slice(0, EVENTS / 2).map((event) => doorEventRecord(event, topic)),
   );
-  const pipeline = auditPipeline({
-    kafka,
-    db: env.serviceDb,
-    group,
-    topic,
-    runner: { maxBatchRecords: 50 },
-  });
-  await pipeline.runner.start();
+  const started = await harness.start(
+    (deps) =>
+      auditPipeline(deps, { kafka, db: env.serviceDb, group, topic, runner: { maxBatchRecords: 50 } }),
+    (pipeline) => pipeline.runner,
+  );
+  const pipeline = { ...started.service, ...started };
   try {
     await waitUntil("some events are stored", async () => (await countRows(env.adminDb)) > 100);
     const heal = await fault(env);
     const faultAt = Date.now();
     const load = (async () => {
       for (let i = EVENTS / 2; i < EVENTS; i += 100) {
-        await produce(
+        await produceAll(
           kafka,
           events.slice(i, i + 100).map((event) => doorEventRecord(event, topic)),
         );
@@ -130,7 +127,7 @@ async function underLoad(
     expect(pipeline.fatal).toEqual([]);
     expect((await pipeline.verifier.verifyAll()).every((chain) => chain.ok)).toBe(true);
   } finally {
-    await pipeline.runner.stop();
+    await pipeline.stop();
     await env.close();
   }
 }
@@ -140,8 +137,10 @@ async function terminateSessionsOf(admin: PostgresDb, role: string): Promise<voi
 }
 
 describe("a sick audit database pauses the group instead of dead-lettering (issue 13, item 4)", () => {
-  it("pauses while the service role is read-only for 30 s (a failover to a standby), resumes by itself, stores every event once and dead-letters none", async () => {
-    await underLoad("read-only", async ({ admin, role }) => {
+  it("pauses while the service role is read-only for 30 s (a failover to a standby), resumes by itself, stores every event once and dead-letters none", async ({
+    harness,
+  }) => {
+    await underLoad(harness, "read-only", async ({ admin, role }) => {
       // The clients reconnect to a server that takes no writes: SELECT 1 still answers there.
       await admin.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
       await terminateSessionsOf(admin, role);
@@ -152,8 +151,10 @@ describe("a sick audit database pauses the group instead of dead-lettering (issu
     });
   }, 150_000);
 
-  it("pauses while INSERT on its table is revoked for 30 s, resumes once the grant is restored, stores every event once and dead-letters none", async () => {
-    await underLoad("revoked", async ({ adminDb, role }) => {
+  it("pauses while INSERT on its table is revoked for 30 s, resumes once the grant is restored, stores every event once and dead-letters none", async ({
+    harness,
+  }) => {
+    await underLoad(harness, "revoked", async ({ adminDb, role }) => {
       await adminDb.exec(`REVOKE INSERT ON audit.audit_events FROM ${role}`);
       return async () => {
         await adminDb.exec(`GRANT INSERT ON audit.audit_events TO ${role}`);
@@ -161,10 +162,13 @@ describe("a sick audit database pauses the group instead of dead-lettering (issu
     });
   }, 150_000);
 
-  it("retries, then pauses while statements time out behind a lock held for 30 s, stores every event once and dead-letters none", async () => {
+  it("retries, then pauses while statements time out behind a lock held for 30 s, stores every event once and dead-letters none", async ({
+    harness,
+  }) => {
     let release: () => void = () => undefined;
     let holding: Promise<void> = Promise.resolve();
     await underLoad(
+      harness,
       "statement-timeout",
       async ({ adminDb }) => {
         // A long migration holds the table: the service's statements hit their 2 s timeout (57014).

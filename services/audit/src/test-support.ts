@@ -1,56 +1,38 @@
-import { type DoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
-import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { type DoorEvent, deadLetterTopic } from "@parakey-bridge/contracts";
+import { doorEventFixture, redelivered } from "@parakey-bridge/contracts/testing";
 import {
   ConsumerRunner,
   type ConsumerRunnerOptions,
   type ConsumerSink,
-  createKafka,
   doorEventDecoder,
   doorEventReceivedAt,
   type Kafka,
+  redriveTopic,
 } from "@parakey-bridge/kafka";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { pino } from "pino";
-import { Registry } from "prom-client";
+import { it as harnessIt, type RunningService, type ServiceDeps, testLog } from "@parakey-bridge/testkit";
 import { AuditSink } from "./audit-sink.js";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
 import { auditMigrations } from "./store/migrations.js";
 
-// Helpers for the audit service's integration tests (not part of the build).
-
-export { doorEventRecord } from "@parakey-bridge/kafka";
-export { produceAll as produce } from "@parakey-bridge/kafka/testing";
-export { caughtUp, createTopic, metricValue, topicSize, waitUntil } from "@parakey-bridge/testkit";
-
-export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-
-export function testKafka(): Kafka {
-  return createKafka(
-    { brokers: testKafkaBrokers(), clientId: uniqueName("audit-test"), ssl: false },
-    silentLog,
-  );
-}
+// The audit's own test fixtures (not part of the build), on top of the testkit's harness.
 
 /** A valid DoorEvent as the ingress would produce it. */
 export function doorEvent(index: number, options: { devices?: number; domains?: number } = {}): DoorEvent {
   const devices = options.devices ?? 20;
   const domains = options.domains ?? 4;
   const timestamp = new Date(Date.UTC(2026, 10, 23, 8, 0, 0) + index * 1_000);
-  const result = normalizeEventLog(
-    eventLogFixture({
-      id: `el_${index}`,
-      deviceId: `dev_${index % devices}`,
-      domainId: `dom_${index % domains}`,
-      userId: `usr_${index % 7}`,
-      success: index % 10 !== 0,
-      timestamp,
-    }),
-    { via: index % 3 === 0 ? "poll" : "webhook", receivedAt: new Date(timestamp.getTime() + 2_000) },
-  );
-  if (!result.ok) throw new Error(result.rejection.detail);
-  return result.event;
+  return doorEventFixture({
+    id: `el_${index}`,
+    deviceId: `dev_${index % devices}`,
+    domainId: `dom_${index % domains}`,
+    userId: `usr_${index % 7}`,
+    success: index % 10 !== 0,
+    occurredAt: timestamp,
+    delayMs: 1_000,
+    via: index % 3 === 0 ? "poll" : "webhook",
+  });
 }
 
 /**
@@ -59,63 +41,83 @@ export function doorEvent(index: number, options: { devices?: number; domains?: 
  */
 export function deliveries(count: number): { events: DoorEvent[]; stream: DoorEvent[] } {
   const events = Array.from({ length: count }, (_, i) => doorEvent(i));
-  const stream: DoorEvent[] = [];
-  const late: DoorEvent[] = [];
-  for (const [i, event] of events.entries()) {
-    stream.push(event);
-    const extra = (i * 7919) % 3; // 0, 1 or 2 more copies
-    if (extra >= 1) stream.push({ ...event, via: "poll" }); // poll overlap, right behind
-    if (extra === 2) late.push(event); // a webhook retry, much later
-  }
-  return { events, stream: [...stream, ...late] };
+  return { events, stream: redelivered(events) };
 }
 
-/** The audit store and verifier over a migrated database. */
-export async function auditDb(url: string): Promise<Db> {
-  const db = new PostgresDb({ url, schema: "audit", log: silentLog });
-  await migrate(db, auditMigrations, silentLog);
+/** The audit schema, migrated, in the database at `url`. */
+export async function auditDb(url: string): Promise<PostgresDb> {
+  const db = new PostgresDb({ url, schema: "audit", log: testLog });
+  await migrate(db, auditMigrations, testLog);
   return db;
+}
+
+/** How a test varies the audit consumer: its group and topic, a sink around the real one, runner options. */
+export interface PipelineOptions {
+  group: string;
+  topic: string;
+  sink?: (inner: ConsumerSink<DoorEvent>) => ConsumerSink<DoorEvent>;
+  runner?: Partial<ConsumerRunnerOptions<DoorEvent>>;
 }
 
 export interface Pipeline {
   runner: ConsumerRunner<DoorEvent>;
   store: AuditStore;
   verifier: ChainVerifier;
-  registry: Registry;
-  fatal: Error[];
 }
 
-/** The audit consumer in this process: the runtime, the audit store, a fresh registry. */
-export function auditPipeline(options: {
-  kafka: Kafka;
-  db: Db;
-  group: string;
-  topic: string;
-  sink?: (inner: ConsumerSink<DoorEvent>) => ConsumerSink<DoorEvent>;
-  runner?: Partial<ConsumerRunnerOptions<DoorEvent>>;
-}): Pipeline {
-  const registry = new Registry();
+/** The audit consumer in this process, as the service wires it: the runtime and the audit store. */
+export function auditPipeline(
+  deps: ServiceDeps,
+  options: PipelineOptions & { kafka: Kafka; db: Db },
+): Pipeline {
   const store = new AuditStore(options.db, { group: options.group });
   const inner = new AuditSink(store, options.db);
-  const fatal: Error[] = [];
   const runner = new ConsumerRunner<DoorEvent>({
     kafka: options.kafka,
     group: options.group,
     topics: [options.topic],
     decode: doorEventDecoder,
     sink: options.sink ? options.sink(inner) : inner,
-    log: silentLog,
-    registry,
+    log: deps.log,
+    registry: deps.registry,
     receivedAt: doorEventReceivedAt,
     heartbeatIntervalMs: 1_000,
     sessionTimeoutMs: 10_000,
     retry: { initialMs: 50, maxMs: 500 },
     probeIntervalMs: 200,
-    onFatal: (error) => fatal.push(error),
+    onFatal: deps.onFatal,
     ...options.runner,
   });
-  return { runner, store, verifier: new ChainVerifier(options.db), registry, fatal };
+  return { runner, store, verifier: new ChainVerifier(options.db) };
 }
+
+/** A started audit consumer: its parts, its registry, its fatal errors, and `stop()`. */
+export type RunningPipeline = Pipeline & Omit<RunningService<Pipeline>, "service">;
+
+/**
+ * The testkit's `it` with the audit's fixtures: `db`, the audit schema in the test's own database,
+ * and `startPipeline`, which starts the audit consumer on the test's broker and database (stopped,
+ * and its group's dead-letter and redrive topics deleted, when the test ends).
+ */
+export const it = harnessIt.extend<{
+  db: PostgresDb;
+  startPipeline: (options: PipelineOptions) => Promise<RunningPipeline>;
+}>({
+  db: async ({ database, harness }, use) => {
+    const db = await auditDb(database.url);
+    harness.onClose(() => db.close());
+    await use(db);
+  },
+  startPipeline: async ({ kafka, db, services, topics }, use) =>
+    use(async (options) => {
+      topics.deleteAtEnd(deadLetterTopic(options.group), redriveTopic(options.group));
+      const { service, ...running } = await services.start(
+        (deps) => auditPipeline(deps, { ...options, kafka, db }),
+        (pipeline) => pipeline.runner,
+      );
+      return { ...service, ...running };
+    }),
+});
 
 export async function countRows(db: Db): Promise<number> {
   const { rows } = await db.query<{ n: string }>("SELECT count(*)::text AS n FROM audit_events");

@@ -1,19 +1,11 @@
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
+import { doorEventRecord } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { shutdownTelemetry, startTelemetry, tracer } from "@parakey-bridge/telemetry";
-import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  auditDb,
-  auditPipeline,
-  caughtUp,
-  createTopic,
-  doorEvent,
-  doorEventRecord,
-  produce,
-  testKafka,
-  waitUntil,
-} from "./test-support.js";
+import { caughtUp, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { doorEvent, it } from "./test-support.js";
 
 const exporter = new InMemorySpanExporter();
 
@@ -26,11 +18,12 @@ describe("tracing from the producer to the audit row", () => {
   );
   afterAll(() => shutdownTelemetry());
 
-  it("continues each producer's trace in a CONSUMER span per record, with the database spans under it", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = await auditDb(database.url);
-    const topic = await createTopic(kafka, "trace", 1);
+  it("continues each producer's trace in a CONSUMER span per record, with the database spans under it", async ({
+    kafka,
+    topics,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("trace", 1);
     const group = uniqueName("audit-trace");
     const events = [doorEvent(0), doorEvent(1), doorEvent(2)];
     // One producer-side trace per event, as the webhook request of each would start.
@@ -38,18 +31,17 @@ describe("tracing from the producer to the audit row", () => {
     await Promise.all(
       events.map((event, i) =>
         context.with(trace.setSpan(context.active(), roots[i] as NonNullable<(typeof roots)[number]>), () =>
-          produce(kafka, [doorEventRecord(event, topic)]),
+          produceAll(kafka, [doorEventRecord(event, topic)]),
         ),
       ),
     );
     for (const root of roots) root.end();
 
-    const pipeline = auditPipeline({ kafka, db, group, topic });
-    await pipeline.runner.start();
+    const pipeline = await startPipeline({ group, topic });
     try {
       await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
     } finally {
-      await pipeline.runner.stop();
+      await pipeline.stop();
     }
     const spans = exporter.getFinishedSpans();
     for (const [i, event] of events.entries()) {
@@ -80,7 +72,5 @@ describe("tracing from the producer to the audit row", () => {
       });
       expect(row?.traceId).toBe(traceId);
     }
-    await db.close();
-    await database.drop();
   });
 });

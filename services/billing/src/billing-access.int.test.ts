@@ -1,11 +1,10 @@
 import { TestIssuer } from "@parakey-bridge/auth/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { migrate, PostgresDb } from "@parakey-bridge/storage";
-import { createTestDatabase } from "@parakey-bridge/testkit";
+import { createTestDatabase, testLog } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { billingMigrations } from "./migrations.js";
-import { silentLog } from "./test-support.js";
 import { unlockRecord } from "./testing.js";
 import { UsageStore } from "./usage-store.js";
 
@@ -21,8 +20,8 @@ describe("billing: who may close a period", () => {
     issuer = await TestIssuer.start();
     const database = await createTestDatabase();
     drop = database.drop;
-    db = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
-    await migrate(db, billingMigrations, silentLog);
+    db = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
+    await migrate(db, billingMigrations, testLog);
     const store = new UsageStore(db, () => "UTC", "billing-access");
     await store.writeBatch([unlockRecord(0, { domainId: "dom_a" })]);
     app = createApp({
@@ -30,7 +29,7 @@ describe("billing: who may close a period", () => {
       clock: new ManualClock(new Date("2026-02-02T00:00:00.000Z")),
       timeZones: ["UTC"],
       auth: { jwt: issuer.jwtSettings(), apiKeys: [], rateLimitPerMinute: 0, pseudonymKey: undefined },
-      log: silentLog,
+      log: testLog,
     });
   });
   afterAll(async () => {

@@ -1,40 +1,39 @@
 import { type DoorEvent, deadLetterTopic, decodeDoorEvent } from "@parakey-bridge/contracts";
+import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import {
   ConsumerRunner,
   DeadLetterHeaders,
   doorEventDecoder,
+  doorEventRecord,
   type Kafka,
   type RecordDecoder,
   redriveTopic,
 } from "@parakey-bridge/kafka";
-import { readTopic } from "@parakey-bridge/kafka/testing";
+import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
-import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import {
+  caughtUp,
+  consumerServiceEnv,
+  it,
+  metricValue,
+  type TestDatabase,
+  testLog,
+  topicSize,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
 import { Registry } from "prom-client";
-import { describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { loadBillingConfig } from "./config.js";
 import { createBillingMetrics } from "./metrics.js";
 import { billingMigrations } from "./migrations.js";
 import { runBillingOperatorCommand } from "./operator-commands.js";
-import {
-  caughtUp,
-  createTopic,
-  deleteTopics,
-  doorEvent,
-  doorEventRecord,
-  metricValue,
-  produce,
-  silentLog,
-  storedMeters,
-  testKafka,
-  topicSize,
-  waitUntil,
-} from "./test-support.js";
+import { storedMeters } from "./test-support.js";
 import { UsageSink } from "./usage-sink.js";
 import { UsageStore } from "./usage-store.js";
 
 const unlock = (id: string): DoorEvent =>
-  doorEvent({
+  doorEventFixture({
     id,
     domainId: "dom_a",
     userId: "usr_1",
@@ -68,7 +67,7 @@ function meteringConsumer(
     topics: [topic],
     decode,
     sink: new UsageSink(store, db, createBillingMetrics(registry)),
-    log: silentLog,
+    log: testLog,
     registry,
     heartbeatIntervalMs: 1_000,
     sessionTimeoutMs: 10_000,
@@ -80,16 +79,25 @@ function meteringConsumer(
   return { runner, store, registry };
 }
 
+/** The billing schema, migrated, in the test's database. */
+async function billingDb(database: TestDatabase): Promise<PostgresDb> {
+  const db = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
+  await migrate(db, billingMigrations, testLog);
+  return db;
+}
+
 describe("billing's stored offsets and the dead-letter topic", () => {
-  it("does not dead-letter a batch's last record again after a restart: the store's offset passed it", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
-    await migrate(db, billingMigrations, silentLog);
-    const topic = await createTopic(kafka, "billing-dlq-tail", 1);
+  it("does not dead-letter a batch's last record again after a restart: the store's offset passed it", async ({
+    kafka,
+    topics,
+    database,
+  }) => {
+    const db = await billingDb(database);
+    const topic = await topics.create("billing-dlq-tail", 1);
     const group = uniqueName("billing-dlq-tail");
+    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
     const { via: _dropped, ...withoutVia } = unlock("el_bad");
-    await produce(kafka, [
+    await produceAll(kafka, [
       doorEventRecord(unlock("el_0"), topic),
       doorEventRecord(unlock("el_1"), topic),
       { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
@@ -109,7 +117,7 @@ describe("billing's stored offsets and the dead-letter topic", () => {
       }
 
       // The pod restarts: the runner seeks to the store's offset, so it must be past the dead letter.
-      await produce(kafka, [doorEventRecord(unlock("el_3"), topic)]);
+      await produceAll(kafka, [doorEventRecord(unlock("el_3"), topic)]);
       const second = meteringConsumer(kafka, db, group, topic);
       await second.runner.start();
       try {
@@ -133,39 +141,29 @@ describe("billing's stored offsets and the dead-letter topic", () => {
       expect(metered.rows.map((r) => r.event_log_id)).toEqual(["el_0", "el_1", "el_3"]);
     } finally {
       await db.close();
-      await database.drop();
-      await deleteTopics(kafka, [
-        topic,
-        deadLetterTopic(group),
-        deadLetterTopic(group).replace(/\.dlq$/, ".redrive"),
-      ]);
     }
   });
 
-  it("meters a dead-lettered unlock exactly once after the fix is deployed and billing-admin redrive sends it back", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const db = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
-    await migrate(db, billingMigrations, silentLog);
-    const topic = await createTopic(kafka, "billing-redrive", 1);
+  it("meters a dead-lettered unlock exactly once after the fix is deployed and billing-admin redrive sends it back", async ({
+    kafka,
+    topics,
+    database,
+  }) => {
+    const db = await billingDb(database);
+    const topic = await topics.create("billing-redrive", 1);
     const group = uniqueName("billing-redrive");
+    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
     const { via: _dropped, ...withoutVia } = unlock("el_old_shape");
-    await produce(kafka, [
+    await produceAll(kafka, [
       doorEventRecord(unlock("el_0"), topic),
       { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
       doorEventRecord(unlock("el_2"), topic),
     ]);
-    const config = loadBillingConfig({
-      AUTH_DISABLED: "true", // this test calls no API
-      KAFKA_BROKERS: testKafkaBrokers().join(","),
-      DATABASE_URL: database.url,
-      KAFKA_GROUP_ID: group,
-      TOPIC_EVENT_LOGS: topic,
-    });
+    const config = loadBillingConfig(consumerServiceEnv({ databaseUrl: database.url, group, topic }));
     const redrive = async () => {
       const lines: string[] = [];
       const code = await runBillingOperatorCommand(["redrive"], config, {
-        log: silentLog,
+        log: testLog,
         print: (line) => lines.push(line),
       });
       return { code, lines };
@@ -219,8 +217,6 @@ describe("billing's stored offsets and the dead-letter topic", () => {
       expect([...redriveOffsets.values()].reduce((sum, next) => sum + Number(next), 0)).toBe(1);
     } finally {
       await db.close();
-      await database.drop();
-      await deleteTopics(kafka, [topic, deadLetterTopic(group), redriveTopic(group)]);
     }
   });
 });

@@ -1,39 +1,37 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
-import { deadLetterTopic, redriveTopic } from "@parakey-bridge/kafka";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { doorEventFixture } from "@parakey-bridge/contracts/testing";
+import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb, SinkOffsets } from "@parakey-bridge/storage";
-import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { Registry } from "prom-client";
-import { describe, expect, it } from "vitest";
+import {
+  caughtUp,
+  consumerServiceEnv,
+  it,
+  metricValue,
+  testLog,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
+import type { Registry } from "prom-client";
+import { describe, expect } from "vitest";
 import { type BillingConfig, loadBillingConfig } from "./config.js";
 import { runBillingOperatorCommand } from "./operator-commands.js";
 import { createBillingService } from "./service.js";
-import {
-  caughtUp,
-  createTopic,
-  deleteTopics,
-  doorEvent,
-  doorEventRecord,
-  independentMeters,
-  metricValue,
-  produce,
-  silentLog,
-  storedMeters,
-  testKafka,
-  waitUntil,
-} from "./test-support.js";
+import { independentMeters, storedMeters } from "./test-support.js";
 
 /** 300 unlocks in January 2026 over 3 domains, 9 people and 5 doors; every 7th failed. */
 function unlocks(): DoorEvent[] {
   const start = Date.parse("2026-01-05T06:00:00.000Z");
   return Array.from({ length: 300 }, (_, i) =>
-    doorEvent({
+    doorEventFixture({
       id: `el_${i}`,
       domainId: ["dom_a", "dom_b", "dom_c"][i % 3] as string,
       userId: `usr_${(i * 5) % 9}`,
       deviceId: `dev_${i % 5}`,
       success: i % 7 !== 0,
-      occurredAt: new Date(start + i * 37 * 60_000).toISOString(),
+      occurredAt: new Date(start + i * 37 * 60_000),
     }),
   );
 }
@@ -45,60 +43,43 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 async function operator(argv: string[], config: BillingConfig): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
   const code = await runBillingOperatorCommand(argv, config, {
-    log: silentLog,
+    log: testLog,
     print: (line) => lines.push(line),
   });
   return { code, lines };
 }
 
 describe("replaying the billing group from a timestamp (billing-admin replay)", () => {
-  it("re-reads the unlocks since then, the store's own offsets rewound too, and leaves the meters unchanged; refuses while the service runs, says when the database was not rewound", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const inspect = new PostgresDb({ url: database.url, schema: "billing", log: silentLog });
-    const topic = await createTopic(kafka, "billing-replay", 3);
+  it("re-reads the unlocks since then, the store's own offsets rewound too, and leaves the meters unchanged; refuses while the service runs, says when the database was not rewound", async ({
+    kafka,
+    topics,
+    database,
+    services,
+  }) => {
+    const inspect = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
+    const topic = await topics.create("billing-replay", 3);
     const group = uniqueName("billing-replay");
+    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
     const offsets = new SinkOffsets(group);
     const events = unlocks();
     const replayed = events.slice(200);
-    await produce(
+    await produceAll(
       kafka,
       events.slice(0, 200).map((event) => doorEventRecord(event, topic)),
     );
     await tick();
     const since = new Date();
     await tick();
-    await produce(
+    await produceAll(
       kafka,
       replayed.map((event) => doorEventRecord(event, topic)),
     );
-    const config = loadBillingConfig({
-      AUTH_DISABLED: "true", // this test calls no API
-      KAFKA_BROKERS: testKafkaBrokers().join(","),
-      DATABASE_URL: database.url,
-      PORT: "0",
-      ADMIN_PORT: "0",
-      HOST: "127.0.0.1",
-      KAFKA_GROUP_ID: group,
-      TOPIC_EVENT_LOGS: topic,
-      ENSURE_TOPICS: "false",
-      CONSUMER_MAX_BATCH: "50",
-      CONSUMER_SESSION_TIMEOUT_MS: "6000",
-      CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
-    });
+    const config = loadBillingConfig(
+      consumerServiceEnv({ databaseUrl: database.url, group, topic }, { CONSUMER_MAX_BATCH: "50" }),
+    );
     const replay = ["replay", "--since", since.toISOString()];
-    const fatal: Error[] = [];
-    const start = async () => {
-      const registry = new Registry();
-      const service = await createBillingService(config, {
-        log: silentLog,
-        registry,
-        clock: systemClock,
-        onFatal: (error) => fatal.push(error),
-      });
-      await service.lifecycle.start();
-      return { service, registry };
-    };
+    const start = () =>
+      services.start((deps) => createBillingService(config, { ...deps, clock: systemClock }));
     const processed = (registry: Registry, outcome?: string) =>
       metricValue(registry, "bridge_consumer_records_processed_total", {
         group,
@@ -113,7 +94,7 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
         expect(refused.code).toBe(1);
         expect(refused.lines.join("\n")).toMatch(/^replay refused: group .* has 1 live member\(s\)/);
       } finally {
-        await first.service.lifecycle.stop();
+        await first.stop();
       }
       expect(await processed(first.registry)).toBe(events.length);
       const meters = await storedMeters(inspect);
@@ -162,7 +143,7 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
         );
         await waitUntil("billing caught up again", () => caughtUp(kafka, group, [topic]));
       } finally {
-        await second.service.lifecycle.stop();
+        await second.stop();
       }
       // Re-read, not skipped (the store's offsets were rewound) and not taken for redeliveries:
       // every replayed unlock was recognised by its event log id and metered nothing.
@@ -172,11 +153,9 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
       expect(await metricValue(second.registry, "bridge_billing_unlocks_metered_total")).toBe(0);
       expect(await storedMeters(inspect)).toEqual(meters);
       expect(await offsets.read(inspect, topic)).toEqual(storedBefore);
-      expect(fatal).toEqual([]);
+      expect([...first.fatal, ...second.fatal]).toEqual([]);
     } finally {
       await inspect.close();
-      await database.drop();
-      await deleteTopics(kafka, [topic, deadLetterTopic(group), redriveTopic(group)]);
     }
   });
 });

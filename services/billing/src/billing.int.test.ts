@@ -2,25 +2,15 @@ import { randomBytes } from "node:crypto";
 import { apiKeyHash } from "@parakey-bridge/auth";
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { doorEventFixture as doorEvent, redelivered } from "@parakey-bridge/contracts/testing";
+import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { Registry } from "prom-client";
+import { caughtUp, consumerServiceEnv, TestHarness, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBillingConfig } from "./config.js";
 import { type BillingService, createBillingService } from "./service.js";
-import {
-  caughtUp,
-  createTopic,
-  deleteTopics,
-  doorEvent,
-  doorEventRecord,
-  independentMeters,
-  produce,
-  silentLog,
-  storedMeters,
-  testKafka,
-  waitUntil,
-} from "./test-support.js";
+import { independentMeters, storedMeters } from "./test-support.js";
 import type { UsageReport } from "./usage-store.js";
 
 const DAY = 86_400_000;
@@ -43,7 +33,7 @@ function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
         userId: i % 17 === 0 ? null : `usr_${(i * 7) % 15}`,
         deviceId: `dev_${i % 8}`,
         success: i % 11 !== 0,
-        occurredAt: new Date(start + i * 10 * 60_000).toISOString(),
+        occurredAt: new Date(start + i * 10 * 60_000),
       }),
     );
   }
@@ -57,15 +47,7 @@ function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
       occurredAt: "2026-01-31T23:30:00.000Z",
     }),
   );
-  const stream: DoorEvent[] = [];
-  const retries: DoorEvent[] = [];
-  for (const [i, event] of events.entries()) {
-    stream.push(event);
-    const extra = (i * 7919) % 3;
-    if (extra >= 1) stream.push({ ...event, via: "poll" });
-    if (extra === 2) retries.push(event);
-  }
-  return { events, stream: [...stream, ...retries, ...events.slice(0, 200)] };
+  return { events, stream: [...redelivered(events), ...events.slice(0, 200)] };
 }
 
 /** The API authenticates: this test is the operator, with a key made here. */
@@ -73,57 +55,41 @@ const operatorKey = `pbk_${randomBytes(24).toString("base64url")}`;
 const asOperator = { authorization: `Bearer ${operatorKey}` };
 
 describe("billing against real Kafka and PostgreSQL", () => {
-  const kafka = testKafka();
+  const harness = new TestHarness();
+  const { kafka } = harness;
   const group = uniqueName("billing-int");
   const clock = new ManualClock(new Date("2026-02-05T12:00:00.000Z"));
   const { events, stream } = unlocks();
   let topic: string;
-  let database: { url: string; drop(): Promise<void> };
   let service: BillingService;
   let api: string;
-  const fatal: Error[] = [];
+  let fatal: Error[];
 
   beforeAll(async () => {
-    [topic, database] = await Promise.all([createTopic(kafka, "billing-events"), createTestDatabase()]);
-    await produce(
+    harness.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
+    const [eventsTopic, database] = await Promise.all([harness.topic("billing-events"), harness.database()]);
+    topic = eventsTopic;
+    await produceAll(
       kafka,
       stream.map((event) => doorEventRecord(event, topic)),
     );
-    const config = loadBillingConfig({
-      API_KEYS: `it-operator:${apiKeyHash(operatorKey)}:operator`,
-      KAFKA_BROKERS: testKafkaBrokers().join(","),
-      DATABASE_URL: database.url,
-      PORT: "0",
-      ADMIN_PORT: "0",
-      HOST: "127.0.0.1",
-      KAFKA_GROUP_ID: group,
-      TOPIC_EVENT_LOGS: topic,
-      ENSURE_TOPICS: "false",
-      DOMAIN_TIME_ZONES: "dom_se=Europe/Stockholm",
-      CONSUMER_MAX_BATCH: "100",
-      CONSUMER_SESSION_TIMEOUT_MS: "6000",
-      CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
-    });
-    service = await createBillingService(config, {
-      log: silentLog,
-      registry: new Registry(),
-      clock,
-      onFatal: (error) => fatal.push(error),
-    });
-    await service.lifecycle.start();
+    const config = loadBillingConfig(
+      consumerServiceEnv(
+        { databaseUrl: database.url, group, topic },
+        {
+          API_KEYS: `it-operator:${apiKeyHash(operatorKey)}:operator`,
+          DOMAIN_TIME_ZONES: "dom_se=Europe/Stockholm",
+          CONSUMER_MAX_BATCH: "100",
+        },
+      ),
+    );
+    const running = await harness.start((deps) => createBillingService(config, { ...deps, clock }));
+    ({ service, fatal } = running);
     api = `http://127.0.0.1:${service.http.port}`;
     await waitUntil("the group consumed the whole topic", () => caughtUp(kafka, group, [topic]), 120_000);
   });
 
-  afterAll(async () => {
-    await service?.lifecycle.stop();
-    await database?.drop();
-    await deleteTopics(kafka, [
-      topic,
-      deadLetterTopic(group),
-      deadLetterTopic(group).replace(/\.dlq$/, ".redrive"),
-    ]);
-  });
+  afterAll(() => harness.close());
 
   it("meters exactly what an independent count of the produced events finds, though they were duplicated and replayed", async () => {
     expect(await storedMeters(service.db)).toEqual(independentMeters(events, offsetOf));
@@ -159,7 +125,7 @@ describe("billing against real Kafka and PostgreSQL", () => {
       occurredAt: "2026-01-31T12:00:00.000Z",
       delayMs: 2 * DAY,
     });
-    await produce(kafka, [doorEventRecord(late, topic), doorEventRecord({ ...late, via: "poll" }, topic)]);
+    await produceAll(kafka, [doorEventRecord(late, topic), doorEventRecord({ ...late, via: "poll" }, topic)]);
     await waitUntil("the late unlock was consumed", () => caughtUp(kafka, group, [topic]));
 
     const after = (await (

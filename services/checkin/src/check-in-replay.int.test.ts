@@ -1,26 +1,25 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
-import { deadLetterTopic, redriveTopic } from "@parakey-bridge/kafka";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { doorEventFixture } from "@parakey-bridge/contracts/testing";
+import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb, SinkOffsets } from "@parakey-bridge/storage";
-import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { Registry } from "prom-client";
-import { describe, expect, it } from "vitest";
+import {
+  caughtUp,
+  consumerServiceEnv,
+  it,
+  metricValue,
+  testLog,
+  topicSize,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
+import type { Registry } from "prom-client";
+import { describe, expect } from "vitest";
 import { type CheckInConfig, loadCheckInConfig } from "./config.js";
 import { runCheckInOperatorCommand } from "./operator-commands.js";
 import { createCheckInService } from "./service.js";
-import {
-  caughtUp,
-  createTopic,
-  deleteTopics,
-  doorEvent,
-  doorEventRecord,
-  metricValue,
-  produce,
-  silentLog,
-  testKafka,
-  topicSize,
-  waitUntil,
-} from "./test-support.js";
 
 /**
  * 300 unlocks, one every 9 minutes from 05:00 UTC on 23 November 2026 into the 25th, in 3 domains by
@@ -31,13 +30,13 @@ import {
 function unlocks(): DoorEvent[] {
   const start = Date.parse("2026-11-23T05:00:00.000Z");
   return Array.from({ length: 300 }, (_, i) =>
-    doorEvent({
+    doorEventFixture({
       id: `el_${i}`,
       domainId: ["dom_a", "dom_b", "dom_c"][i % 3] as string,
       userId: i % 13 === 0 ? null : `usr_${(i * 3) % 8}`,
       deviceId: `dev_${i % 5}`,
       success: i % 9 !== 0,
-      occurredAt: new Date(start + i * 9 * 60_000).toISOString(),
+      occurredAt: new Date(start + i * 9 * 60_000),
     }),
   );
 }
@@ -49,7 +48,7 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 async function operator(argv: string[], config: CheckInConfig): Promise<{ code: number; lines: string[] }> {
   const lines: string[] = [];
   const code = await runCheckInOperatorCommand(argv, config, {
-    log: silentLog,
+    log: testLog,
     print: (line) => lines.push(line),
   });
   return { code, lines };
@@ -68,57 +67,42 @@ async function snapshot(db: PostgresDb) {
 }
 
 describe("replaying the check-in group from a timestamp (checkin-admin replay)", () => {
-  it("re-reads the unlocks since then, the store's own offsets rewound too: still one check-in per person, domain and day, nothing published again; refuses while the service runs", async () => {
-    const kafka = testKafka();
-    const database = await createTestDatabase();
-    const inspect = new PostgresDb({ url: database.url, schema: "checkin", log: silentLog });
+  it("re-reads the unlocks since then, the store's own offsets rewound too: still one check-in per person, domain and day, nothing published again; refuses while the service runs", async ({
+    kafka,
+    topics,
+    database,
+    services,
+  }) => {
+    const inspect = new PostgresDb({ url: database.url, schema: "checkin", log: testLog });
     const [topic, checkInsTopic] = await Promise.all([
-      createTopic(kafka, "checkin-replay", 3),
-      createTopic(kafka, "checkin-replay-out", 1),
+      topics.create("checkin-replay", 3),
+      topics.create("checkin-replay-out", 1),
     ]);
     const group = uniqueName("checkin-replay");
+    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
     const offsets = new SinkOffsets(group);
     const events = unlocks();
     const replayed = events.slice(200);
-    await produce(
+    await produceAll(
       kafka,
       events.slice(0, 200).map((event) => doorEventRecord(event, topic)),
     );
     await tick();
     const since = new Date();
     await tick();
-    await produce(
+    await produceAll(
       kafka,
       replayed.map((event) => doorEventRecord(event, topic)),
     );
-    const config = loadCheckInConfig({
-      AUTH_DISABLED: "true", // this test calls no API
-      KAFKA_BROKERS: testKafkaBrokers().join(","),
-      DATABASE_URL: database.url,
-      PORT: "0",
-      ADMIN_PORT: "0",
-      HOST: "127.0.0.1",
-      KAFKA_GROUP_ID: group,
-      TOPIC_EVENT_LOGS: topic,
-      TOPIC_CHECKINS: checkInsTopic,
-      ENSURE_TOPICS: "false",
-      CONSUMER_MAX_BATCH: "50",
-      CONSUMER_SESSION_TIMEOUT_MS: "6000",
-      CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
-    });
+    const config = loadCheckInConfig(
+      consumerServiceEnv(
+        { databaseUrl: database.url, group, topic },
+        { TOPIC_CHECKINS: checkInsTopic, CONSUMER_MAX_BATCH: "50" },
+      ),
+    );
     const replay = ["replay", "--since", since.toISOString()];
-    const fatal: Error[] = [];
-    const start = async () => {
-      const registry = new Registry();
-      const service = await createCheckInService(config, {
-        log: silentLog,
-        registry,
-        clock: systemClock,
-        onFatal: (error) => fatal.push(error),
-      });
-      await service.lifecycle.start();
-      return { service, registry };
-    };
+    const start = () =>
+      services.start((deps) => createCheckInService(config, { ...deps, clock: systemClock }));
     const processed = (registry: Registry, outcome?: string) =>
       metricValue(registry, "bridge_consumer_records_processed_total", {
         group,
@@ -134,7 +118,7 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
         expect(refused.code).toBe(1);
         expect(refused.lines.join("\n")).toMatch(/^replay refused: group .* has 1 live member\(s\)/);
       } finally {
-        await first.service.lifecycle.stop();
+        await first.stop();
       }
       const before = await snapshot(inspect);
       const checkInsMade = await metricValue(first.registry, "bridge_checkins_total");
@@ -172,7 +156,7 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
         );
         await waitUntil("checkin caught up again", () => caughtUp(kafka, group, [topic]));
       } finally {
-        await second.service.lifecycle.stop();
+        await second.stop();
       }
       // Re-read (not skipped, not taken for redeliveries), each recognised by its event log id.
       expect(await processed(second.registry)).toBe(replayed.length);
@@ -182,11 +166,9 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
       expect(await snapshot(inspect)).toEqual(before);
       expect(await topicSize(kafka, checkInsTopic)).toBe(published);
       expect(await offsets.read(inspect, topic)).toEqual(storedBefore);
-      expect(fatal).toEqual([]);
+      expect([...first.fatal, ...second.fatal]).toEqual([]);
     } finally {
       await inspect.close();
-      await database.drop();
-      await deleteTopics(kafka, [topic, checkInsTopic, deadLetterTopic(group), redriveTopic(group)]);
     }
   });
 });

@@ -1,30 +1,26 @@
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
 import { type CheckIn, type DoorEvent, deadLetterTopic, decodeCheckIn } from "@parakey-bridge/contracts";
-import type { ConsumedRecord } from "@parakey-bridge/kafka/testing";
-import { readTopic } from "@parakey-bridge/kafka/testing";
+import { doorEventFixture as doorEvent, redelivered } from "@parakey-bridge/contracts/testing";
+import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { type ConsumedRecord, produceAll, readTopic } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb } from "@parakey-bridge/storage";
 import { shutdownTelemetry, startTelemetry } from "@parakey-bridge/telemetry";
-import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { Registry } from "prom-client";
+import {
+  caughtUp,
+  consumerServiceEnv,
+  TestHarness,
+  testLog,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { CheckInStore } from "./check-in-store.js";
 import { loadCheckInConfig } from "./config.js";
 import { domainSettings } from "./domain-settings.js";
 import { type CheckInService, createCheckInService } from "./service.js";
-import {
-  caughtUp,
-  createTopic,
-  deleteTopics,
-  doorEvent,
-  doorEventRecord,
-  produce,
-  silentLog,
-  testKafka,
-  waitUntil,
-} from "./test-support.js";
 
 const DAY = 86_400_000;
 /** Central European (winter) time is UTC+1 in late November: the independent count's own arithmetic. */
@@ -46,7 +42,7 @@ function unlocks(): { events: DoorEvent[]; stream: DoorEvent[]; late: DoorEvent;
         userId: i % 17 === 0 ? null : `usr_${(i * 7) % 12}`,
         deviceId: `dev_${i % 6}`,
         success: i % 11 !== 0,
-        occurredAt: new Date(start + i * 7 * 60_000).toISOString(),
+        occurredAt: new Date(start + i * 7 * 60_000),
       }),
     );
   }
@@ -68,15 +64,7 @@ function unlocks(): { events: DoorEvent[]; stream: DoorEvent[]; late: DoorEvent;
     delayMs: 2 * DAY,
   });
   events.push(midnight, late);
-  const stream: DoorEvent[] = [];
-  const retries: DoorEvent[] = [];
-  for (const [i, event] of events.entries()) {
-    stream.push(event);
-    const extra = (i * 7919) % 3;
-    if (extra >= 1) stream.push({ ...event, via: "poll" });
-    if (extra === 2) retries.push(event);
-  }
-  return { events, stream: [...stream, ...retries, ...events.slice(0, 150)], late, midnight };
+  return { events, stream: [...redelivered(events), ...events.slice(0, 150)], late, midnight };
 }
 
 /** The expected check-ins, counted without the service's code: key → [first event id, unlock count]. */
@@ -101,51 +89,44 @@ function independentCount(events: readonly DoorEvent[]): Map<string, { first: Do
 const keys = testApiKeys({ auditor: { roles: ["auditor"] } });
 
 describe("check-in service against real Kafka and PostgreSQL", () => {
-  const kafka = testKafka();
+  const harness = new TestHarness();
+  const { kafka } = harness;
   const group = uniqueName("checkin-int");
   const { events, stream, late, midnight } = unlocks();
   const expected = independentCount(events);
   let eventsTopic: string;
   let checkInsTopic: string;
-  let database: { url: string; drop(): Promise<void> };
   let service: CheckInService;
   let published: ConsumedRecord[];
-  const fatal: Error[] = [];
+  let fatal: Error[];
 
   beforeAll(async () => {
     startTelemetry({ serviceName: "checkin-int-test" });
-    [eventsTopic, checkInsTopic, database] = await Promise.all([
-      createTopic(kafka, "checkin-events"),
-      createTopic(kafka, "checkin-out", 2),
-      createTestDatabase(),
+    harness.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
+    const [input, output, database] = await Promise.all([
+      harness.topic("checkin-events"),
+      harness.topic("checkin-out", 2),
+      harness.database(),
     ]);
-    await produce(
+    [eventsTopic, checkInsTopic] = [input, output];
+    await produceAll(
       kafka,
       stream.map((event) => doorEventRecord(event, eventsTopic)),
     );
-    const config = loadCheckInConfig({
-      API_KEYS: keys.settings.apiKeys.map((k) => `${k.id}:${k.sha256}:${k.roles.join("+")}`).join(","),
-      KAFKA_BROKERS: testKafkaBrokers().join(","),
-      DATABASE_URL: database.url,
-      PORT: "0",
-      ADMIN_PORT: "0",
-      HOST: "127.0.0.1",
-      KAFKA_GROUP_ID: group,
-      TOPIC_EVENT_LOGS: eventsTopic,
-      TOPIC_CHECKINS: checkInsTopic,
-      ENSURE_TOPICS: "false",
-      DOMAIN_TIME_ZONES: "dom_se=Europe/Stockholm",
-      CONSUMER_MAX_BATCH: "100",
-      CONSUMER_SESSION_TIMEOUT_MS: "6000",
-      CONSUMER_HEARTBEAT_INTERVAL_MS: "1000",
-    });
-    service = await createCheckInService(config, {
-      log: silentLog,
-      registry: new Registry(),
-      clock: systemClock,
-      onFatal: (error) => fatal.push(error),
-    });
-    await service.lifecycle.start();
+    const config = loadCheckInConfig(
+      consumerServiceEnv(
+        { databaseUrl: database.url, group, topic: eventsTopic },
+        {
+          API_KEYS: keys.settings.apiKeys.map((k) => `${k.id}:${k.sha256}:${k.roles.join("+")}`).join(","),
+          TOPIC_CHECKINS: checkInsTopic,
+          DOMAIN_TIME_ZONES: "dom_se=Europe/Stockholm",
+          CONSUMER_MAX_BATCH: "100",
+        },
+      ),
+    );
+    ({ service, fatal } = await harness.start((deps) =>
+      createCheckInService(config, { ...deps, clock: systemClock }),
+    ));
     await waitUntil(
       "the group consumed the whole topic",
       () => caughtUp(kafka, group, [eventsTopic]),
@@ -156,14 +137,7 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
   });
 
   afterAll(async () => {
-    await service?.lifecycle.stop();
-    await database?.drop();
-    await deleteTopics(kafka, [
-      eventsTopic,
-      checkInsTopic,
-      deadLetterTopic(group),
-      `${deadLetterTopic(group).replace(/\.dlq$/, ".redrive")}`,
-    ]);
+    await harness.close();
     await shutdownTelemetry();
   });
 
@@ -258,7 +232,7 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
     const down = new PostgresDb({
       url: "postgres://nobody@127.0.0.1:1/none",
       schema: "checkin",
-      log: silentLog,
+      log: testLog,
     });
     const settings = domainSettings({
       defaultTimeZone: "UTC",
@@ -272,7 +246,7 @@ describe("check-in service against real Kafka and PostgreSQL", () => {
       auth: keys.settings,
       accessLog: new AccessLog(down, systemClock),
       pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
-      log: silentLog,
+      log: testLog,
     });
     const res = await app.request("/v1/domains/dom_a/check-ins?date=2026-11-23", {
       headers: keys.headers("auditor"),

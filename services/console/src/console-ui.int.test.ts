@@ -138,12 +138,10 @@ describe("the console in a browser", () => {
     for (const id of [...s.withheld, s.removedFromCheckin]) expect(text).toContain(id);
     await page.click('form[action="/ui/repair"] button');
     await page.waitForURL(/repaired=3/);
-    await waitUntil(
-      "the sinks applied the repair",
-      async () => (await s.counts()).join() === "10,8,10",
-      90_000,
-      500,
-    );
+    await waitUntil("the sinks applied the repair", async () => (await s.counts()).join() === "10,8,10", {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
 
     await page.click('form[action="/ui/reconcile"] button');
     await page.waitForURL(/\/days\//);

@@ -66,12 +66,10 @@ describe("reconcile, repair, and the tamper-evident record", () => {
     const repaired = await s.parts.console.repairRange(range());
     expect(repaired.resent).toEqual([...s.withheld, s.removedFromCheckin].sort());
     expect(repaired.notFound).toEqual([]);
-    await waitUntil(
-      "the sinks applied the repair",
-      async () => (await s.counts()).join() === "10,8,10",
-      90_000,
-      500,
-    );
+    await waitUntil("the sinks applied the repair", async () => (await s.counts()).join() === "10,8,10", {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
 
     const report = await s.parts.console.reconcile(range());
     expect(report.verdict).toBe("complete");

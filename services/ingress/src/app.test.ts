@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
+import { metricValue } from "@parakey-bridge/testkit";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { neverGone } from "./never-gone.js";
-import { authHeaders, metricValue, testApp } from "./testing/fixtures.js";
+import { authHeaders, testApp } from "./testing/fixtures.js";
 
 const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 const PATHS = [

@@ -2,14 +2,15 @@ import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { createKafka } from "@parakey-bridge/kafka";
 import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
 import { systemClock } from "@parakey-bridge/service-kit";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadIngressConfig } from "./config.js";
-import { doorEventsOn, eventually, PARAKEY_TOKEN } from "./poller/testing.js";
+import { doorEventsOn, PARAKEY_TOKEN } from "./poller/testing.js";
 import { createIngressService, type IngressService } from "./service.js";
-import { authHeaders, SECRET } from "./testing/fixtures.js";
+import { authHeaders } from "./testing/fixtures.js";
+import { ingressTestEnv } from "./testing/service-fixture.js";
 
 // Readiness means "this pod accepts webhooks" (Kubernetes routes Parakey's deliveries by it), and
 // the poller, the safety net behind the webhook, never takes the webhook down with it.
@@ -21,21 +22,7 @@ afterEach(async () => {
 });
 
 function ingressConfig(env: Record<string, string> = {}) {
-  const prefix = uniqueName("ready");
-  return loadIngressConfig({
-    KAFKA_BROKERS: testKafkaBrokers().join(","),
-    KAFKA_CLIENT_ID: prefix,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    ADMIN_PORT: "0",
-    WEBHOOK_SECRET_HEADER: "x-parakey-secret",
-    WEBHOOK_SECRETS: SECRET,
-    TOPIC_EVENT_LOGS: `${prefix}.events`,
-    TOPIC_REJECTED: `${prefix}.rejected`,
-    TOPIC_POLLER_STATE: `${prefix}.poller-state`,
-    TOPIC_PARTITIONS: "3",
-    ...env,
-  });
+  return loadIngressConfig(ingressTestEnv(uniqueName("ready"), env));
 }
 
 function listening(service: IngressService, server: "webhook" | "admin"): boolean {
@@ -145,17 +132,16 @@ describe("a poller that cannot start", () => {
         },
       ],
     });
-    await eventually(
-      async () => (await fetch(`${adminUrl}/readyz/pollers`)).status === 200,
+    await waitUntil(
       "the poller to join its election",
+      async () => (await fetch(`${adminUrl}/readyz/pollers`)).status === 200,
     );
     const [poller] = service.pollers;
-    await eventually(() => poller?.isLeader, "the poller to lead");
+    await waitUntil("the poller to lead", () => poller?.isLeader);
     // And it polls: an event only Parakey's API has reaches the topic.
     const [polled] = sim.api.addEvents([eventLogFixture({ id: "el_polled_only", deviceId: "lock-2" })]);
-    await eventually(
-      async () => (await doorEventsOn(kafka, eventLogs)).has(String(polled?.id)),
-      "the polled event on the topic",
+    await waitUntil("the polled event on the topic", async () =>
+      (await doorEventsOn(kafka, eventLogs)).has(String(polled?.id)),
     );
   });
 });

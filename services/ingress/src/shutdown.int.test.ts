@@ -1,12 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { createKafka } from "@parakey-bridge/kafka";
 import { readTopic } from "@parakey-bridge/kafka/testing";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { freePort, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authHeaders, SECRET } from "./testing/fixtures.js";
@@ -126,15 +125,4 @@ async function deliver(url: string): Promise<Outcome> {
   } catch (error) {
     return (error as Error).name === "TimeoutError" ? { kind: "hung" } : { kind: "network-error" };
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { decodeAnonymousDoorEvent } from "@parakey-bridge/contracts";
 import { doorEventRecord } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
-import { caughtUp, createTopic, waitUntil } from "@parakey-bridge/testkit";
+import { caughtUp, createTopic, testKafka, waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   doorEvent,
@@ -11,7 +11,6 @@ import {
   startService,
   streamEnv,
   TEST_PSEUDONYM_KEY,
-  testKafka,
 } from "./test-support.js";
 
 afterEach(killLeftoverServices);

@@ -1,7 +1,7 @@
 import { type DoorEvent, decodeAnonymousDoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
 import { doorEventRecord } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
-import { caughtUp, createTopic, topicSize, waitUntil } from "@parakey-bridge/testkit";
+import { caughtUp, createTopic, testKafka, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   countIds,
@@ -10,7 +10,6 @@ import {
   readToEnd,
   startService,
   streamEnv,
-  testKafka,
 } from "./test-support.js";
 
 afterEach(killLeftoverServices);

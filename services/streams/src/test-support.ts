@@ -1,23 +1,17 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
-import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { createKafka, type Kafka } from "@parakey-bridge/kafka";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { pino } from "pino";
+import type { DoorEvent } from "@parakey-bridge/contracts";
+import { doorEventFixture } from "@parakey-bridge/contracts/testing";
+import type { Kafka } from "@parakey-bridge/kafka";
+import {
+  type ServiceProcess,
+  startServiceProcess,
+  testKafkaBrokers,
+  uniqueName,
+} from "@parakey-bridge/testkit";
 
 // Helpers for streams' integration tests (not part of the build).
-
-export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
-
-export function testKafka(): Kafka {
-  return createKafka(
-    { brokers: testKafkaBrokers(), clientId: uniqueName("streams-test"), ssl: false },
-    silentLog,
-  );
-}
 
 /** A test key of the right length (never used outside tests). */
 export const TEST_PSEUDONYM_KEY = "test-pseudonym-key-0123456789-abcdefghijklmnop";
@@ -28,23 +22,17 @@ export function doorEvent(
   index: number,
   options: { year?: number; extra?: Record<string, unknown> } = {},
 ): DoorEvent {
-  const timestamp = new Date(Date.UTC(options.year ?? 2026, 10, 23, 8, 0, 0) + index * 1_000);
-  const result = normalizeEventLog(
-    {
-      ...eventLogFixture({
-        id,
-        deviceId: `dev_${index % 30}`,
-        domainId: `dom_${index % 4}`,
-        userId: `usr_${index % 11}`,
-        success: index % 10 !== 0,
-        timestamp,
-      }),
-      ...options.extra,
-    },
-    { via: index % 3 === 0 ? "poll" : "webhook", receivedAt: new Date(timestamp.getTime() + 2_000) },
-  );
-  if (!result.ok) throw new Error(result.rejection.detail);
-  return result.event;
+  return doorEventFixture({
+    id,
+    deviceId: `dev_${index % 30}`,
+    domainId: `dom_${index % 4}`,
+    userId: `usr_${index % 11}`,
+    success: index % 10 !== 0,
+    occurredAt: new Date(Date.UTC(options.year ?? 2026, 10, 23, 8, 0, 0) + index * 1_000),
+    delayMs: 1_000,
+    via: index % 3 === 0 ? "poll" : "webhook",
+    ...(options.extra === undefined ? {} : { extra: options.extra }),
+  });
 }
 
 /** The environment of a streams process; the names a test reads back are typed. */
@@ -71,7 +59,6 @@ export function streamEnv(prefix: string, input: string): StreamEnv {
     TRANSACTION_TIMEOUT_MS: "15000",
     PORT: "0",
     ADMIN_PORT: "0",
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
   };
 }
 
@@ -84,27 +71,12 @@ export function killLeftoverServices(): void {
   running.clear();
 }
 
-/** The built service as its own process (as in production: telemetry preloaded). */
-export function startService(env: Record<string, string>): {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-} {
-  if (!existsSync(join(serviceDir, "dist", "main.js"))) {
-    throw new Error("services/streams/dist/main.js is missing: build first (pnpm build)");
-  }
-  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-    cwd: serviceDir,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", process.env.TEST_LOG_LEVEL ? "inherit" : "ignore"],
-  });
-  running.add(child);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
-      running.delete(child);
-      resolve(code);
-    }),
-  );
-  return { child, exited };
+/** The built service as its own process (see the testkit's `startServiceProcess`). */
+export function startService(env: Record<string, string>): ServiceProcess {
+  const started = startServiceProcess(serviceDir, env);
+  running.add(started.child);
+  void started.exited.then(() => running.delete(started.child));
+  return started;
 }
 
 export interface ReadRecord {

@@ -1,4 +1,4 @@
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { metricSamples, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { Partitioners } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -10,13 +10,10 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 /** `bridge_consumer_lag` per partition of `topic`, as a scrape of the registry shows it. */
 async function scrapedLag(registry: Registry, group: string, topic: string): Promise<Map<string, number>> {
-  const text = await registry.metrics();
-  const lines = text.matchAll(
-    /^bridge_consumer_lag\{group="([^"]+)",topic="([^"]+)",partition="(\d+)"\} (\d+)$/gm,
+  const lags = (await metricSamples(registry)).filter(
+    (s) => s.name === "bridge_consumer_lag" && s.labels.group === group && s.labels.topic === topic,
   );
-  return new Map(
-    [...lines].filter((m) => m[1] === group && m[2] === topic).map((m) => [m[3] as string, Number(m[4])]),
-  );
+  return new Map(lags.map((s) => [s.labels.partition as string, s.value]));
 }
 
 describe("bridge_consumer_lag", () => {

@@ -1,7 +1,14 @@
 import { deadLetterTopic } from "@parakey-bridge/contracts";
 import { UnavailableError } from "@parakey-bridge/service-kit";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { createTopic, metricValue, testKafkaBrokers, topicSize, uniqueName } from "@parakey-bridge/testkit";
+import {
+  createTopic,
+  metricValue,
+  testKafkaBrokers,
+  topicSize,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
 import type { Kafka } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -93,14 +100,6 @@ async function committedOffset(kafka: Kafka, group: string, topic: string): Prom
     return committed?.partitions.find((p) => p.partition === 0)?.offset;
   } finally {
     await admin.disconnect();
-  }
-}
-
-async function waitUntil(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -457,31 +456,18 @@ describe("ConsumerRunner metrics", () => {
     } finally {
       await consumer.stop();
     }
-    const value = async (name: string, labels: Record<string, string>) => {
-      const metric = registry.getSingleMetric(name);
-      const { values } = (await metric?.get()) ?? { values: [] };
-      return values
-        .filter((v) =>
-          Object.entries(labels).every(([k, l]) => String((v.labels as Record<string, unknown>)[k]) === l),
-        )
-        .reduce((sum, v) => sum + v.value, 0);
-    };
     const processed = (outcome: string) =>
-      value("bridge_consumer_records_processed_total", { group, outcome });
+      metricValue(registry, "bridge_consumer_records_processed_total", { group, outcome });
     expect(await processed("stored")).toBe(2);
     expect(await processed("duplicate")).toBe(2);
     expect(await processed("dead_lettered")).toBe(1);
-    expect(await value("bridge_consumer_duplicates_total", { group })).toBe(2);
-    expect(await value("bridge_consumer_dlq_records_total", { group })).toBe(1);
-    expect(await value("bridge_consumer_retries_total", { group })).toBe(0);
-    const histogram = async (name: string) => {
-      const metric = registry.getSingleMetric(name);
-      const { values } = (await metric?.get()) ?? { values: [] };
-      const mine = values.filter((v) => (v.labels as Record<string, unknown>).group === group);
-      const pick = (suffix: string) =>
-        mine.find((v) => (v as { metricName?: string }).metricName === `${name}_${suffix}`)?.value;
-      return { count: pick("count"), sum: pick("sum") };
-    };
+    expect(await metricValue(registry, "bridge_consumer_duplicates_total", { group })).toBe(2);
+    expect(await metricValue(registry, "bridge_consumer_dlq_records_total", { group })).toBe(1);
+    expect(await metricValue(registry, "bridge_consumer_retries_total", { group })).toBe(0);
+    const histogram = async (name: string) => ({
+      count: await metricValue(registry, `${name}_count`, { group }),
+      sum: await metricValue(registry, `${name}_sum`, { group }),
+    });
     expect((await histogram("bridge_consumer_processing_duration_seconds")).count).toBe(4);
     // Only newly stored records: a duplicate's latency would say nothing about the pipeline.
     expect(await histogram("bridge_consumer_end_to_end_latency_seconds")).toEqual({ count: 2, sum: 84 });

@@ -125,12 +125,10 @@ export async function startScenario(options: { basePort: number; domain: string 
   };
   const sinks = new SinkServices();
   await sinks.start(env, options.basePort);
-  await waitUntil(
-    "every sink stored the delivered events",
-    async () => (await counts()).join() === "8,7,8",
-    90_000,
-    500,
-  );
+  await waitUntil("every sink stored the delivered events", async () => (await counts()).join() === "8,7,8", {
+    timeoutMs: 90_000,
+    intervalMs: 500,
+  });
   const removedFromCheckin = ids[0] as string;
   await sql.query("DELETE FROM checkin.processed_unlocks WHERE event_log_id = $1", [removedFromCheckin]);
 

@@ -49,8 +49,7 @@ export class SinkServices {
         }
         return true;
       },
-      90_000,
-      500,
+      { timeoutMs: 90_000, intervalMs: 500 },
     );
   }
 

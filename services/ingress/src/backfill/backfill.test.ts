@@ -2,6 +2,7 @@ import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { ParakeyPagingError } from "@parakey-bridge/parakey-client";
 import { describePaging, type PagingBehaviour, pagingMatrix } from "@parakey-bridge/parakey-simulator";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
+import { waitUntil } from "@parakey-bridge/testkit";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createAllowlist } from "../allowlist.js";
@@ -53,13 +54,6 @@ function setup(paging: Partial<PagingBehaviour> = { ascending: "honoured" }) {
   return { sim, sink, store, options, inRange };
 }
 
-/** Waits (bounded, in turns of the event loop) until `condition` holds; fails the test otherwise. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 1_000 && !condition(); turn++)
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  expect(condition()).toBe(true);
-}
-
 const idsOn = (sink: MemorySink) => sink.on("events").map((record) => record.headers?.ce_id);
 
 describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
@@ -102,7 +96,7 @@ describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
     const { sim, sink, options, inRange } = setup();
     sink.hold();
     const run = runBackfill({ ...options, signal: new AbortController().signal });
-    await until(() => sink.sends > 0);
+    await waitUntil("the backfill sent a batch", () => sink.sends > 0, { timeoutMs: 10_000, intervalMs: 1 });
     const sendsForFirstPage = sink.sends;
     // The first page (from `from` on, ascending) is waiting for Kafka; the page after it is read meanwhile.
     const firstPageStart = encodeURIComponent(new Date(from.getTime() - 1).toISOString());
@@ -111,7 +105,10 @@ describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
         .stats()
         .api.recent.filter((r) => r.query.includes("createdAt%3AASC") && !r.query.includes(firstPageStart))
         .length;
-    await until(() => laterPagesAsked() > 0);
+    await waitUntil("the backfill asked for a later page", () => laterPagesAsked() > 0, {
+      timeoutMs: 10_000,
+      intervalMs: 1,
+    });
     expect(sink.records).toHaveLength(0);
     expect(sink.sends).toBe(sendsForFirstPage);
     sink.release();

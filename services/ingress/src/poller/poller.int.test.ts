@@ -1,20 +1,18 @@
-import { createServer } from "node:net";
 import {
   DOCUMENTED_PAGING,
   describePaging,
   type Simulator,
   startSimulator,
 } from "@parakey-bridge/parakey-simulator";
-import { testKafkaBrokers } from "@parakey-bridge/testkit";
+import { freePort, metricValue, testKafkaBrokers, waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";
-import { metricValue, SECRET } from "../testing/fixtures.js";
+import { SECRET } from "../testing/fixtures.js";
 import { recordCount } from "../testing/service-fixture.js";
 import { decodeCheckpoint } from "./checkpoint.js";
 import {
   allRecords,
   BROKER_TEST_PAGING,
   doorEventsOn,
-  eventually,
   PARAKEY_TOKEN,
   ShiftedClock,
   seedHistory,
@@ -77,8 +75,8 @@ describe.each(
       },
     });
     const { kafka, topics, poller } = ingressUnderTest;
-    await eventually(async () => (await recordCount(kafka, topics.eventLogs)) === 5, "the first poll");
-    await eventually(async () => (await recordCount(kafka, topics.state)) > 0, "the first checkpoint");
+    await waitUntil("the first poll", async () => (await recordCount(kafka, topics.eventLogs)) === 5);
+    await waitUntil("the first checkpoint", async () => (await recordCount(kafka, topics.state)) > 0);
     const before = {
       events: await recordCount(kafka, topics.eventLogs),
       state: await recordCount(kafka, topics.state),
@@ -101,7 +99,7 @@ describe.each(
   });
 
   it("brings every event to the topic when the webhook endpoint is down past Parakey's retries, and counts them as recovered", async () => {
-    const closedPort = await unusedPort();
+    const closedPort = await freePort();
     const sim = await simulator({ retryTimeScale: 0.001 }); // Parakey's 20-minute retry schedule in 1.2 s
     sim.webhooks.add({
       url: `http://127.0.0.1:${closedPort}/webhooks/parakey`,
@@ -121,7 +119,7 @@ describe.each(
     expect(sim.webhooks.stats()[0]).toMatchObject({ delivered: 0, dropped: 25 });
 
     const recovered = `bridge_poll_recovered_events_total{integration="${integration}"}`;
-    await eventually(async () => (await metricValue(registry, recovered)) === 25, "25 recovered events");
+    await waitUntil("25 recovered events", async () => (await metricValue(registry, recovered)) === 25);
     const events = await doorEventsOn(kafka, topics.eventLogs);
     expect(ids.filter((id) => !events.has(id))).toEqual([]);
     expect([...events.values()].every((event) => event.via === "poll")).toBe(true);
@@ -147,19 +145,19 @@ describe.each(
       },
     });
     sim.api.generate(10);
-    await eventually(
-      async () => (await recordCount(kafka, topics.eventLogs)) >= 10,
+    await waitUntil(
       "the events stamped ahead",
+      async () => (await recordCount(kafka, topics.eventLogs)) >= 10,
     );
 
     parakeyClock.offsetMs = -3 * MINUTE; // Parakey's clock corrected, and then some
     sim.api.generate(10);
     // An event stamped 6 minutes below the newest createdAt seen so far.
     const ids = idsOf(sim);
-    await eventually(async () => {
+    await waitUntil("every event, those stamped behind included", async () => {
       const events = await doorEventsOn(kafka, topics.eventLogs);
       return ids.every((id) => events.has(id));
-    }, "every event, those stamped behind included");
+    });
   });
 
   it("stores an offline lock's 2-day backlog the webhook filtered out, each event with its real delay", async () => {
@@ -186,10 +184,10 @@ describe.each(
     expect(sim.webhooks.stats()[0]?.filtered.too_old).toBe(late.length);
 
     const ids = idsOf(sim);
-    const events = await eventually(async () => {
+    const events = await waitUntil("live events and the whole backlog", async () => {
       const on = await doorEventsOn(started.kafka, started.topics.eventLogs);
       return ids.every((id) => on.has(id)) ? on : undefined;
-    }, "live events and the whole backlog");
+    });
     for (const log of backlog) {
       const event = events.get(String(log.id));
       expect(event?.delayMs).toBe(Date.parse(String(log.createdAt)) - Date.parse(String(log.timestamp)));
@@ -207,14 +205,3 @@ describe.each(
     );
   });
 });
-
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}

@@ -1,18 +1,16 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { createKafka } from "@parakey-bridge/kafka";
 import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { freePort, metricValue, testKafkaBrokers, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SECRET } from "../testing/fixtures.js";
-import { recordCount } from "../testing/service-fixture.js";
+import { ingressTestEnv, recordCount } from "../testing/service-fixture.js";
 import { decodeCheckpoint } from "./checkpoint.js";
-import { allRecords, doorEventsOn, eventually, PARAKEY_TOKEN, seedHistory } from "./testing.js";
+import { allRecords, doorEventsOn, PARAKEY_TOKEN, seedHistory } from "./testing.js";
 
 // The built service as production runs it (`node --import ./dist/telemetry.js dist/main.js`), killed
 // with SIGKILL: no shutdown hook runs, exactly like a crashed pod.
@@ -49,24 +47,14 @@ beforeAll(() => {
 
 /** The environment of one deployment (shared by its replicas): own topics, own integration. */
 function deploymentEnv(parakeyUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  const prefix = uniqueName("poll-proc");
-  return {
-    KAFKA_BROKERS: testKafkaBrokers().join(","),
-    KAFKA_CLIENT_ID: prefix,
-    HOST: "127.0.0.1",
-    WEBHOOK_SECRET_HEADER: "x-parakey-secret",
-    WEBHOOK_SECRETS: SECRET,
-    TOPIC_EVENT_LOGS: `${prefix}.events`,
-    TOPIC_REJECTED: `${prefix}.rejected`,
-    TOPIC_POLLER_STATE: `${prefix}.poller-state`,
-    TOPIC_PARTITIONS: "3",
+  return ingressTestEnv(uniqueName("poll-proc"), {
     POLLER_ENABLED: "true",
     PARAKEY_API_URL: parakeyUrl,
     PARAKEY_API_TOKENS: `${uniqueName("proc").toLowerCase()}=${PARAKEY_TOKEN}`,
     POLL_SESSION_TIMEOUT_MS: "6000",
     LOG_LEVEL: "info",
     ...extra,
-  };
+  });
 }
 
 const integrationOf = (env: Record<string, string>) => (env.PARAKEY_API_TOKENS ?? "").split("=")[0] ?? "";
@@ -93,12 +81,8 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
 }
 
 /** The sum of a metric's series for one integration, scraped from a replica's admin port. */
-async function scrape(replica: Replica, metric: string, integration: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${replica.adminPort}/metrics`)).text();
-  return text
-    .split("\n")
-    .filter((line) => line.startsWith(`${metric}{`) && line.includes(`integration="${integration}"`))
-    .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
+function scrape(replica: Replica, metric: string, integration: string): Promise<number> {
+  return metricValue(new URL(`http://127.0.0.1:${replica.adminPort}/metrics`), metric, { integration });
 }
 
 async function kill(replica: Replica): Promise<void> {
@@ -142,12 +126,12 @@ describe("poller in the built ingress process", () => {
     const first = await startReplica(env);
     // Kill once two pages are on the topic AND their progress is checkpointed: the checkpoint follows
     // the records' acknowledgement, so a kill right after the records would test nothing mid-read.
-    await eventually(async () => {
+    await waitUntil("two pages on the topic and their progress checkpointed", async () => {
       if ((await recordCount(kafka, topic)) < 50) return false;
       const checkpoints = await allRecords(kafka, env.TOPIC_POLLER_STATE ?? "");
       const last = decodeCheckpoint(checkpoints.at(-1)?.value);
       return last.ok && last.checkpoint?.highWaterMark instanceof Date;
-    }, "two pages on the topic and their progress checkpointed");
+    });
     await kill(first);
     const atKill = await recordCount(kafka, topic);
     expect(atKill).toBeLessThan(logs.length); // the kill landed mid-read
@@ -159,10 +143,10 @@ describe("poller in the built ingress process", () => {
     sim.api.faults.clear();
     await startReplica(env);
     const ids = logs.map((log) => String(log.id));
-    await eventually(async () => {
+    await waitUntil("every event after the restart", async () => {
       const events = await doorEventsOn(kafka, topic);
       return ids.every((id) => events.has(id));
-    }, "every event after the restart");
+    });
   });
 
   it("polls from one replica only, and the other takes over when it is killed", async () => {
@@ -179,16 +163,16 @@ describe("poller in the built ingress process", () => {
     const topic = env.TOPIC_EVENT_LOGS ?? "";
 
     const a = await startReplica(env);
-    await eventually(
-      async () => (await scrape(a, "bridge_poll_leader", integration)) === 1,
+    await waitUntil(
       "replica A to lead",
+      async () => (await scrape(a, "bridge_poll_leader", integration)) === 1,
     );
-    await eventually(async () => (await recordCount(kafka, topic)) >= 5, "A's first poll");
+    await waitUntil("A's first poll", async () => (await recordCount(kafka, topic)) >= 5);
     const b = await startReplica(env);
     // B's join rebalances the group; A ends its term, rejoins, is re-elected (sticky) and polls again.
-    await eventually(
-      async () => (await scrape(a, "bridge_poll_cycles_total", integration)) >= 2,
+    await waitUntil(
       "A re-elected after B joined",
+      async () => (await scrape(a, "bridge_poll_cycles_total", integration)) >= 2,
     );
     expect(await scrape(a, "bridge_poll_leader", integration)).toBe(1);
     expect(await scrape(b, "bridge_poll_leader", integration)).toBe(0);
@@ -196,29 +180,15 @@ describe("poller in the built ingress process", () => {
 
     await kill(a);
     sim.api.generate(5);
-    await eventually(
-      async () => (await scrape(b, "bridge_poll_leader", integration)) === 1,
-      "B to take over",
-    );
+    await waitUntil("B to take over", async () => (await scrape(b, "bridge_poll_leader", integration)) === 1);
     const ids = sim.api
       .eventLogs()
       .map((log) => String(log.id))
       .filter((id) => !id.startsWith("el_history_"));
-    await eventually(async () => {
+    await waitUntil("the events created after A died, polled by B", async () => {
       const events = await doorEventsOn(kafka, topic);
       return ids.every((id) => events.has(id));
-    }, "the events created after A died, polled by B");
+    });
     expect(await scrape(b, "bridge_poll_cycles_total", integration)).toBeGreaterThanOrEqual(1);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}

@@ -8,8 +8,7 @@ import { pino } from "pino";
 import { Registry } from "prom-client";
 import { type IngressConfig, loadIngressConfig } from "../config.js";
 import { createIngressService } from "../service.js";
-import { SECRET } from "../testing/fixtures.js";
-import { recordCount } from "../testing/service-fixture.js";
+import { ingressTestEnv, recordCount } from "../testing/service-fixture.js";
 
 const silent = pino({ level: "silent" });
 
@@ -29,24 +28,16 @@ export async function startPollingIngress(options: {
 }) {
   const prefix = uniqueName("poll");
   const integration = uniqueName("it").toLowerCase();
-  const config = loadIngressConfig({
-    KAFKA_BROKERS: options.brokers.join(","),
-    KAFKA_CLIENT_ID: prefix,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    ADMIN_PORT: "0",
-    WEBHOOK_SECRET_HEADER: "x-parakey-secret",
-    WEBHOOK_SECRETS: SECRET,
-    TOPIC_EVENT_LOGS: `${prefix}.events`,
-    TOPIC_REJECTED: `${prefix}.rejected`,
-    TOPIC_POLLER_STATE: `${prefix}.poller-state`,
-    TOPIC_PARTITIONS: "3",
-    POLLER_ENABLED: "true",
-    PARAKEY_API_URL: options.parakeyUrl,
-    PARAKEY_API_TOKENS: `${integration}=${PARAKEY_TOKEN}`,
-    POLL_SESSION_TIMEOUT_MS: "6000",
-    ...options.env,
-  });
+  const config = loadIngressConfig(
+    ingressTestEnv(prefix, {
+      KAFKA_BROKERS: options.brokers.join(","),
+      POLLER_ENABLED: "true",
+      PARAKEY_API_URL: options.parakeyUrl,
+      PARAKEY_API_TOKENS: `${integration}=${PARAKEY_TOKEN}`,
+      POLL_SESSION_TIMEOUT_MS: "6000",
+      ...options.env,
+    }),
+  );
   config.poller.jitterMs = 0;
   options.tune?.(config.poller);
   const registry = new Registry();
@@ -86,24 +77,6 @@ export async function doorEventsOn(kafka: Kafka, topic: string): Promise<Map<str
     if (decoded.ok) events.set(decoded.value.eventLogId, decoded.value);
   }
   return events;
-}
-
-/**
- * Resolves once `condition` holds, checking every 200 ms. The deadline only turns a hang into a
- * readable failure; nothing asserts on time.
- */
-export async function eventually<T>(
-  condition: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /**

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { DOOR_EVENT_TYPE } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { metricValue } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
-import { authHeaders, metricValue, testApp } from "../testing/fixtures.js";
+import { authHeaders, testApp } from "../testing/fixtures.js";
 
 const json = (value: unknown) => JSON.stringify(value);
 

@@ -47,10 +47,3 @@ export function testApp(overrides: Partial<WebhookConfig> = {}) {
     app.request(config.path, { method: "POST", body, headers });
   return { app, sink, registry, metrics, clock, intake, recent, config, post };
 }
-
-/** The value of one series in Prometheus text, 0 when absent. */
-export async function metricValue(registry: Registry, series: string): Promise<number> {
-  const text = await registry.metrics();
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(" ")[1]) : 0;
-}

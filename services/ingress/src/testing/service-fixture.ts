@@ -1,6 +1,6 @@
 import { createKafka, type Kafka } from "@parakey-bridge/kafka";
 import { systemClock } from "@parakey-bridge/service-kit";
-import { uniqueName } from "@parakey-bridge/testkit";
+import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { loadIngressConfig } from "../config.js";
@@ -10,13 +10,12 @@ import { authHeaders, SECRET } from "./fixtures.js";
 const silent = pino({ level: "silent" });
 
 /**
- * A whole ingress replica (the same composition as main.ts) on ephemeral ports against a real
- * broker, with its own topics. For integration tests.
+ * The environment of an ingress deployment under test: the shared broker, topics of its own named
+ * after `prefix`, the test's webhook secret, ephemeral ports. `extra` adds or overrides.
  */
-export async function startTestIngress(brokers: string[], env: Record<string, string> = {}) {
-  const prefix = uniqueName("ingress");
-  const config = loadIngressConfig({
-    KAFKA_BROKERS: brokers.join(","),
+export function ingressTestEnv(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: testKafkaBrokers().join(","),
     KAFKA_CLIENT_ID: prefix,
     HOST: "127.0.0.1",
     PORT: "0",
@@ -25,9 +24,20 @@ export async function startTestIngress(brokers: string[], env: Record<string, st
     WEBHOOK_SECRETS: SECRET,
     TOPIC_EVENT_LOGS: `${prefix}.events`,
     TOPIC_REJECTED: `${prefix}.rejected`,
+    TOPIC_POLLER_STATE: `${prefix}.poller-state`,
     TOPIC_PARTITIONS: "3",
-    ...env,
-  });
+    ...extra,
+  };
+}
+
+/**
+ * A whole ingress replica (the same composition as main.ts) on ephemeral ports against a real
+ * broker, with its own topics. For integration tests.
+ */
+export async function startTestIngress(brokers: string[], env: Record<string, string> = {}) {
+  const config = loadIngressConfig(
+    ingressTestEnv(uniqueName("ingress"), { KAFKA_BROKERS: brokers.join(","), ...env }),
+  );
   const registry = new Registry();
   const service = createIngressService(config, { log: silent, registry, clock: systemClock });
   await service.lifecycle.start();
