@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Clock } from "./clock.js";
 
 /**
@@ -29,4 +30,16 @@ export class ManualClock implements Clock {
   set(date: Date): void {
     this.current = date.getTime();
   }
+}
+
+/**
+ * The committed text of docs/openapi/<name>.json, for a test that the document a service generates
+ * is the one in the repository (so a route change without `pnpm generate` fails CI).
+ *
+ * @example
+ * expect(committedOpenApiDocument("checkin")).toBe(formatOpenApiDocument(openApiDocument()));
+ */
+export function committedOpenApiDocument(name: string): string {
+  // src/ and dist/ sit at the same depth: packages/service-kit/<src|dist>/testing.*
+  return readFileSync(new URL(`../../../docs/openapi/${name}.json`, import.meta.url), "utf8");
 }
