@@ -1,18 +1,14 @@
 import { testApiKeys } from "@parakey-bridge/auth/testing";
 import { formatOpenApiDocument } from "@parakey-bridge/service-kit";
-import { committedOpenApiDocument, ManualClock } from "@parakey-bridge/service-kit/testing";
+import {
+  committedOpenApiDocument,
+  ManualClock,
+  untouchedDependency,
+} from "@parakey-bridge/service-kit/testing";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createApp, openApiDocument } from "./app.js";
 import type { UsageQueries } from "./usage-store.js";
-
-/** A dependency the document route must never touch. */
-const untouched = <T extends object>(): T =>
-  new Proxy({} as T, {
-    get: () => {
-      throw new Error("/openapi.json used a dependency");
-    },
-  });
 
 describe("the billing API's OpenAPI document", () => {
   it("is committed as generated in docs/openapi/billing.json (run `pnpm generate`)", () => {
@@ -21,7 +17,7 @@ describe("the billing API's OpenAPI document", () => {
 
   it("is served at /openapi.json without credentials and describes every route the app serves", async () => {
     const app = createApp({
-      queries: untouched<UsageQueries>(),
+      queries: untouchedDependency<UsageQueries>("UsageQueries"),
       clock: new ManualClock(),
       timeZones: ["UTC"],
       auth: testApiKeys({ operator: { roles: ["operator"] } }).settings,

@@ -1,20 +1,16 @@
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
 import { formatOpenApiDocument } from "@parakey-bridge/service-kit";
-import { committedOpenApiDocument, ManualClock } from "@parakey-bridge/service-kit/testing";
+import {
+  committedOpenApiDocument,
+  ManualClock,
+  untouchedDependency,
+} from "@parakey-bridge/service-kit/testing";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createApp, openApiDocument } from "./app.js";
 import type { CheckInQueries } from "./check-in-store.js";
 import { domainSettings } from "./domain-settings.js";
-
-/** A dependency the document route must never touch. */
-const untouched = <T extends object>(): T =>
-  new Proxy({} as T, {
-    get: () => {
-      throw new Error("/openapi.json used a dependency");
-    },
-  });
 
 describe("the check-in API's OpenAPI document", () => {
   it("is committed as generated in docs/openapi/checkin.json (run `pnpm generate`)", () => {
@@ -24,10 +20,10 @@ describe("the check-in API's OpenAPI document", () => {
   it("is served at /openapi.json without credentials and describes every route the app serves", async () => {
     const keys = testApiKeys({ reader: { roles: ["reader"] } });
     const app = createApp({
-      queries: untouched<CheckInQueries>(),
+      queries: untouchedDependency<CheckInQueries>("CheckInQueries"),
       settings: domainSettings({ defaultTimeZone: "UTC", timeZones: {}, liveWindowMs: 1, liveWindowsMs: {} }),
       auth: keys.settings,
-      accessLog: new AccessLog(untouched(), new ManualClock()),
+      accessLog: new AccessLog(untouchedDependency("db"), new ManualClock()),
       pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
       log: pino({ level: "silent" }),
     });

@@ -1,17 +1,13 @@
 import { testApiKeys } from "@parakey-bridge/auth/testing";
 import { formatOpenApiDocument } from "@parakey-bridge/service-kit";
-import { committedOpenApiDocument, ManualClock } from "@parakey-bridge/service-kit/testing";
+import {
+  committedOpenApiDocument,
+  ManualClock,
+  untouchedDependency,
+} from "@parakey-bridge/service-kit/testing";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { type AppDeps, createApp, openApiDocument } from "./app.js";
-
-/** A dependency the document route must never touch. */
-const untouched = <T extends object>(): T =>
-  new Proxy({} as T, {
-    get: () => {
-      throw new Error("/openapi.json used a dependency");
-    },
-  });
 
 describe("the console API's OpenAPI document", () => {
   it("is committed as generated in docs/openapi/console.json (run `pnpm generate`)", () => {
@@ -20,10 +16,10 @@ describe("the console API's OpenAPI document", () => {
 
   it("is served at /openapi.json without credentials and describes every /v1 route", async () => {
     const app = createApp({
-      console: untouched<AppDeps["console"]>(),
-      operations: untouched<AppDeps["operations"]>(),
-      reports: untouched<AppDeps["reports"]>(),
-      sessions: untouched<AppDeps["sessions"]>(),
+      console: untouchedDependency<AppDeps["console"]>("console"),
+      operations: untouchedDependency<AppDeps["operations"]>("operations"),
+      reports: untouchedDependency<AppDeps["reports"]>("reports"),
+      sessions: untouchedDependency<AppDeps["sessions"]>("sessions"),
       auth: testApiKeys({ reader: { roles: ["reader"] } }).settings,
       clock: new ManualClock(),
       log: pino({ level: "silent" }),
