@@ -1,6 +1,6 @@
-import { type Clock, ValidationError } from "@parakey-bridge/service-kit";
-import type { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
+import { type ApiApp, type Clock, errorResponses } from "@parakey-bridge/service-kit";
+import { AUTH_ERRORS } from "./openapi.js";
 import { type Principal, requireAllDomains, requireRole } from "./principal.js";
 
 /** The one thing the access log needs of a database (a `Db` of `@parakey-bridge/storage`). */
@@ -145,19 +145,61 @@ const ListQuery = z
   })
   .strict();
 
+const AccessRecordSchema = z
+  .object({
+    id: z.string(),
+    accessedAt: z.iso.datetime(),
+    principal: z.object({ id: z.string(), kind: z.enum(["jwt", "api_key", "development"]) }),
+    action: z.string().describe("The route's name for the read, e.g. `get_event`."),
+    filters: z.record(z.string(), z.unknown()),
+    subjects: z.array(z.string()).describe("The records shown (event log or check-in ids)."),
+    requestId: z.string().nullable(),
+  })
+  .openapi("AccessRecord");
+
 /**
- * `GET <path>` (e.g. `/audit/access-log`): the access record, newest first, cursor-paged, filtered
- * by principal and time. For auditors whose access spans every domain (the records name events of
- * any domain).
+ * The OpenAPI definition of `GET <path>` (e.g. `/audit/access-log`): the access record, newest
+ * first, cursor-paged, filtered by principal and time. For auditors whose access spans every domain
+ * (the records name events of any domain).
+ *
+ * @example
+ * app.openapi(accessLogRoute("/v1/access-log"), handler);
+ */
+export function accessLogRoute<P extends string>(path: P) {
+  return createRoute({
+    method: "get",
+    path,
+    summary: "Who read personal data, and when (auditor, every domain)",
+    middleware: [requireRole("auditor"), requireAllDomains()] as const,
+    request: { query: ListQuery },
+    responses: {
+      200: {
+        description: "One page of reads of personal data, newest first.",
+        content: {
+          "application/json": {
+            schema: z
+              .object({
+                items: z.array(AccessRecordSchema),
+                nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page."),
+              })
+              .openapi("AccessLogPage"),
+          },
+        },
+      },
+      ...errorResponses(...AUTH_ERRORS, "invalid_request", "forbidden", "db_unavailable"),
+    },
+  });
+}
+
+/**
+ * Serves `accessLogRoute(path)` on an API app.
  *
  * @example
  * registerAccessLogRoute(app, "/audit/access-log", accessLog);
  */
-export function registerAccessLogRoute(app: Hono, path: string, accessLog: AccessLog): void {
-  app.get(path, requireRole("auditor"), requireAllDomains(), async (c) => {
-    const parsed = ListQuery.safeParse(c.req.query());
-    if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));
-    const q = parsed.data;
+export function registerAccessLogRoute(app: ApiApp, path: string, accessLog: AccessLog): void {
+  app.openapi(accessLogRoute(path), async (c) => {
+    const q = c.req.valid("query");
     return c.json(
       await accessLog.list({
         principalId: q.principalId,
@@ -166,6 +208,7 @@ export function registerAccessLogRoute(app: Hono, path: string, accessLog: Acces
         limit: q.limit,
         before: q.cursor,
       }),
+      200,
     );
   });
 }

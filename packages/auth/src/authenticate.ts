@@ -49,16 +49,11 @@ export function authenticate(
     const presented = credentialOf(c.req.header("authorization"), c.req.header("x-api-key"));
     if (presented === undefined) {
       c.header("WWW-Authenticate", challenge());
-      return errorResponse(c, 401, "unauthenticated", "credentials are required (Bearer token or API key)");
+      return errorResponse(c, "unauthenticated", "credentials are required (Bearer token or API key)");
     }
     if (presented === "malformed") {
       c.header("WWW-Authenticate", challenge("invalid_request"));
-      return errorResponse(
-        c,
-        401,
-        "unauthenticated",
-        "the Authorization header is not `Bearer <credential>`",
-      );
+      return errorResponse(c, "unauthenticated", "the Authorization header is not `Bearer <credential>`");
     }
     let principal: Principal | undefined;
     try {
@@ -69,11 +64,11 @@ export function authenticate(
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
       c.header("WWW-Authenticate", challenge("invalid_token"));
-      return errorResponse(c, 401, "unauthenticated", error.message);
+      return errorResponse(c, "unauthenticated", error.message);
     }
     if (principal === undefined) {
       c.header("WWW-Authenticate", challenge("invalid_token"));
-      return errorResponse(c, 401, "unauthenticated", "the credential is not valid");
+      return errorResponse(c, "unauthenticated", "the credential is not valid");
     }
     c.set("principal", principal);
     await next();

@@ -1,8 +1,15 @@
-export { AccessLog, type AccessRecord, accessLogTableSql, registerAccessLogRoute } from "./access-log.js";
+export {
+  AccessLog,
+  type AccessRecord,
+  accessLogRoute,
+  accessLogTableSql,
+  registerAccessLogRoute,
+} from "./access-log.js";
 export { type ApiKeyEntry, ApiKeyRing, apiKeyHash } from "./api-keys.js";
 export { authenticate } from "./authenticate.js";
 export { ApiAuthEnv, type AuthSettings, authSettingsOf, withoutApiAuth } from "./config.js";
 export { ASYMMETRIC_ALGORITHMS, type JwtSettings } from "./jwt.js";
+export { API_SECURITY, AUTH_ERRORS, documentApiSecurity } from "./openapi.js";
 export {
   type AuthenticatedEnv,
   assertDomainAllowed,

@@ -29,7 +29,6 @@ export function rateLimitPerPrincipal(options: {
     limit: options.limitPerMinute,
     standardHeaders: "draft-6",
     keyGenerator: keyOf,
-    handler: (c) =>
-      errorResponse(c, 429, "rate_limited", "too many requests; retry after the Retry-After delay"),
+    handler: (c) => errorResponse(c, "rate_limited", "too many requests; retry after the Retry-After delay"),
   }) as MiddlewareHandler;
 }

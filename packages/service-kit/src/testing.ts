@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { Clock } from "./clock.js";
 
 /**
@@ -29,4 +30,31 @@ export class ManualClock implements Clock {
   set(date: Date): void {
     this.current = date.getTime();
   }
+}
+
+/**
+ * The committed text of docs/openapi/<name>.json, for a test that the document a service generates
+ * is the one in the repository (so a route change without `pnpm generate` fails CI).
+ *
+ * @example
+ * expect(committedOpenApiDocument("checkin")).toBe(formatOpenApiDocument(openApiDocument()));
+ */
+export function committedOpenApiDocument(name: string): string {
+  // src/ and dist/ sit at the same depth: packages/service-kit/<src|dist>/testing.*
+  return readFileSync(new URL(`../../../docs/openapi/${name}.json`, import.meta.url), "utf8");
+}
+
+/**
+ * A dependency a test proves is never used: any property read throws. For an app built only to ask
+ * what needs none of its dependencies (its `/openapi.json`).
+ *
+ * @example
+ * createApp({ queries: untouchedDependency<CheckInQueries>("queries"), ... }).request("/openapi.json");
+ */
+export function untouchedDependency<T extends object>(name: string): T {
+  return new Proxy({} as T, {
+    get: (_target, property) => {
+      throw new Error(`${name}.${String(property)} was used`);
+    },
+  });
 }

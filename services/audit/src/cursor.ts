@@ -28,9 +28,9 @@ export function decodeCursor(text: string): Cursor {
   try {
     json = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
   } catch {
-    throw new ValidationError("cursor is not valid");
+    throw new ValidationError("cursor: not a cursor this API returned");
   }
   const parsed = CursorShape.safeParse(json);
-  if (!parsed.success) throw new ValidationError("cursor is not valid");
+  if (!parsed.success) throw new ValidationError("cursor: not a cursor this API returned");
   return { occurredAt: parsed.data.t, eventLogId: parsed.data.id };
 }

@@ -33,7 +33,7 @@ describe("per-device order", () => {
         async write(records) {
           if (records.some((r) => r.value.eventLogId === "el_5") && failuresLeft > 0) {
             failuresLeft -= 1;
-            throw new BridgeError("store_busy", "lock timeout on the audit store", { retryable: true });
+            throw new BridgeError("db_conflict", "lock timeout on the audit store");
           }
           const outcomes = await inner.write(records);
           committedWrites.push(records.map((r) => r.value.eventLogId));

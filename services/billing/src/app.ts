@@ -1,17 +1,39 @@
-import { type AuthSettings, authenticate, rateLimitPerPrincipal, requireAnyRole } from "@parakey-bridge/auth";
 import {
+  API_SECURITY,
+  type AuthSettings,
+  authenticate,
+  documentApiSecurity,
+  rateLimitPerPrincipal,
+  requireAnyRole,
+} from "@parakey-bridge/auth";
+import {
+  type ApiApp,
+  type ApiDocumentConfig,
   type Clock,
+  createApiApp,
   createErrorHandler,
+  documentRoutes,
   httpServerTracing,
   notFoundHandler,
+  openApiDocumentOf,
+  serveOpenApi,
 } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import { Hono } from "hono";
 import { requestId } from "hono/request-id";
-import { registerClosePeriod } from "./routes/close-period.js";
-import { registerDomainUsage } from "./routes/domain-usage.js";
-import { registerUsageExport } from "./routes/usage-export.js";
+import { closePeriodRoute, registerClosePeriod } from "./routes/close-period.js";
+import { domainUsageRoute, registerDomainUsage } from "./routes/domain-usage.js";
+import { registerUsageExport, usageExportRoute } from "./routes/usage-export.js";
 import type { UsageQueries } from "./usage-store.js";
+
+const API_DOCUMENT: ApiDocumentConfig = {
+  info: {
+    title: "parakey-bridge billing API",
+    version: "1.0.0",
+    description:
+      "Usage per domain and month (successful unlocks, active users and devices), the month's CSV export, and closing a month. Errors: docs/errors.md.",
+  },
+  security: API_SECURITY,
+};
 
 export interface AppDeps {
   queries: UsageQueries;
@@ -28,16 +50,19 @@ export interface AppDeps {
  * The billing HTTP API: a domain's usage of a month (JSON), every domain's usage of a month (CSV),
  * closing a month. Every request authenticates (401 otherwise), is rate-limited per principal (429)
  * and sees only the principal's domains (403 for another's). Errors answer the one JSON shape
- * `{ "error": { "code", "message", "requestId" } }`.
+ * `{ "error": { "code", "message", "requestId" } }`. `GET /openapi.json` (no credentials needed) is
+ * the API's OpenAPI 3.1 document; every route validates its input with the zod schemas of that document.
  *
  * @example
  * const app = createApp({ queries: store, clock: systemClock, timeZones: ["UTC"], auth, log });
  * await app.request("/v1/periods/2026-01/close", { method: "POST", headers: { authorization: `Bearer ${key}` } });
  */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono({ strict: false });
+export function createApp(deps: AppDeps): ApiApp {
+  const app = createApiApp({ strict: false });
   app.use("*", requestId());
   app.use("*", httpServerTracing());
+  documentApiSecurity(app);
+  serveOpenApi(app, API_DOCUMENT);
   app.use("*", authenticate(deps.auth, { log: deps.log }));
   app.use("*", rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
   app.use("*", requireAnyRole());
@@ -52,4 +77,15 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.log));
   return app;
+}
+
+/**
+ * The API's OpenAPI document, from the route definitions alone: what `/openapi.json` serves and
+ * `pnpm generate` writes to docs/openapi/billing.json (a unit test fails when that file is stale).
+ */
+export function openApiDocument(): object {
+  const app = createApiApp();
+  documentApiSecurity(app);
+  documentRoutes(app, [domainUsageRoute, usageExportRoute, closePeriodRoute]);
+  return openApiDocumentOf(app, API_DOCUMENT);
 }

@@ -1,20 +1,44 @@
 import {
   type AccessLog,
+  API_SECURITY,
   type AuthSettings,
+  accessLogRoute,
   authenticate,
+  documentApiSecurity,
   type Pseudonymiser,
   rateLimitPerPrincipal,
   registerAccessLogRoute,
   requireAnyRole,
 } from "@parakey-bridge/auth";
-import { createErrorHandler, httpServerTracing, notFoundHandler } from "@parakey-bridge/service-kit";
+import {
+  type ApiApp,
+  type ApiDocumentConfig,
+  createApiApp,
+  createErrorHandler,
+  documentRoutes,
+  httpServerTracing,
+  notFoundHandler,
+  openApiDocumentOf,
+  serveOpenApi,
+} from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import { Hono } from "hono";
 import { requestId } from "hono/request-id";
 import type { CheckInQueries } from "./check-in-store.js";
 import type { DomainSettings } from "./domain-settings.js";
-import { registerDayCheckIns } from "./routes/day-check-ins.js";
-import { registerUserCheckIns } from "./routes/user-check-ins.js";
+import { dayCheckInsRoute, registerDayCheckIns } from "./routes/day-check-ins.js";
+import { registerUserCheckIns, userCheckInsRoute } from "./routes/user-check-ins.js";
+
+const ACCESS_LOG_PATH = "/v1/access-log";
+
+const API_DOCUMENT: ApiDocumentConfig = {
+  info: {
+    title: "parakey-bridge check-in API",
+    version: "1.0.0",
+    description:
+      "Check-ins (a person's first successful unlock in a domain on a local day) by domain and day, or by person (auditors), and who read personal data. Errors: docs/errors.md.",
+  },
+  security: API_SECURITY,
+};
 
 export interface AppDeps {
   queries: CheckInQueries;
@@ -33,23 +57,37 @@ export interface AppDeps {
  * sees only the principal's domains (403); people are shown by id to auditors only (each read
  * recorded, `GET /v1/access-log`), by pseudonym to everyone else. Every error answers the one JSON
  * shape `{ "error": { "code", "message", "requestId" } }`: bad input 400, unknown path 404, database
- * down 503.
+ * down 503. `GET /openapi.json` (no credentials needed) is the API's OpenAPI 3.1 document; every
+ * route validates its input with the zod schemas of that document.
  *
  * @example
  * const app = createApp({ queries: store, settings, auth, accessLog, pseudonyms, log });
  * await app.request("/v1/domains/dom_hq/check-ins?date=2026-11-23", { headers: { authorization: `Bearer ${key}` } });
  */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono({ strict: false });
+export function createApp(deps: AppDeps): ApiApp {
+  const app = createApiApp({ strict: false });
   app.use("*", requestId());
   app.use("*", httpServerTracing());
+  documentApiSecurity(app);
+  serveOpenApi(app, API_DOCUMENT);
   app.use("*", authenticate(deps.auth, { log: deps.log }));
   app.use("*", rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
   app.use("*", requireAnyRole());
   registerDayCheckIns(app, deps);
   registerUserCheckIns(app, deps);
-  registerAccessLogRoute(app, "/v1/access-log", deps.accessLog);
+  registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.log));
   return app;
+}
+
+/**
+ * The API's OpenAPI document, from the route definitions alone: what `/openapi.json` serves and
+ * `pnpm generate` writes to docs/openapi/checkin.json (a unit test fails when that file is stale).
+ */
+export function openApiDocument(): object {
+  const app = createApiApp();
+  documentApiSecurity(app);
+  documentRoutes(app, [dayCheckInsRoute, userCheckInsRoute, accessLogRoute(ACCESS_LOG_PATH)]);
+  return openApiDocumentOf(app, API_DOCUMENT);
 }

@@ -1,36 +1,37 @@
 import {
+  API_SECURITY,
   type AuthenticatedEnv,
   type AuthSettings,
   assertDomainAllowed,
-  authenticate,
   canSeeDomain,
+  documentApiSecurity,
   ForbiddenError,
   hasRole,
-  type Principal,
   principalOf,
-  rateLimitPerPrincipal,
-  requireAnyRole,
-  requireRole,
 } from "@parakey-bridge/auth";
 import {
+  type ApiApp,
+  type ApiDocumentConfig,
   BridgeError,
   type Clock,
+  createApiApp,
   createErrorHandler,
   NotFoundError,
   notFoundHandler,
-  ValidationError,
+  openApiDocumentOf,
+  serveOpenApi,
 } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { Hono } from "hono";
 import { csrf } from "hono/csrf";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { z } from "zod";
 import type { Console } from "./console.js";
 import type { Operations } from "./operations.js";
 import { parseRange } from "./reconcile/range.js";
 import type { ReconcileReport } from "./reconcile/reconcile.js";
 import type { ReportCache } from "./report-cache.js";
+import { apiDefinitions, apiRoutes, remember, visible } from "./routes/api.js";
 import type { Sessions } from "./session.js";
 import { CONSOLE_CSS } from "./ui/layout.js";
 import {
@@ -43,6 +44,16 @@ import {
   ReportPage,
 } from "./ui/pages.js";
 
+const API_DOCUMENT: ApiDocumentConfig = {
+  info: {
+    title: "parakey-bridge console API",
+    version: "1.0.0",
+    description:
+      "Reconciliation of Parakey, the event topic and every sink per domain and day; repairs through the normal path; one event's path; dead letters. The HTML UI under /ui is not part of this API. Errors: docs/errors.md.",
+  },
+  security: API_SECURITY,
+};
+
 export interface AppDeps {
   console: Console;
   operations: Operations;
@@ -53,22 +64,19 @@ export interface AppDeps {
   log: Logger;
 }
 
-const RepairBody = z.union([
-  z.object({ ids: z.array(z.string()).min(1).max(10_000) }).strict(),
-  z.object({ domain: z.string().optional(), from: z.string(), to: z.string().optional() }).strict(),
-]);
-
 /**
  * The console: JSON APIs under /v1 (Bearer token or API key, like every API of the bridge) and a
  * server-rendered UI under /ui (a signed session cookie from signing in with an API key). Any role
  * reads; repair and redrive need `operator`. The UI sends no script and a CSP that forbids any, and
  * every POST is checked for a same-origin Origin (CSRF) on top of the SameSite=Strict cookie.
+ * `GET /openapi.json` (no credentials needed) is the JSON API's OpenAPI 3.1 document.
  *
  * @example
  * const res = await createApp(deps).request("/v1/reconciliation?domain=dom_1&from=2026-11-23", { headers });
  */
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
+export function createApp(deps: AppDeps): ApiApp {
+  const app = createApiApp();
+  documentApiSecurity(app);
   app.use(requestId());
   app.use(
     secureHeaders({
@@ -83,70 +91,13 @@ export function createApp(deps: AppDeps): Hono {
       referrerPolicy: "no-referrer",
     }),
   );
+  serveOpenApi(app, API_DOCUMENT);
   app.route("/v1", apiRoutes(deps));
   app.route("/ui", uiRoutes(deps));
   app.get("/", (c) => c.redirect("/ui"));
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.log));
   return app;
-}
-
-function remember(deps: AppDeps, report: ReconcileReport): ReconcileReport {
-  deps.reports.add(report);
-  return report;
-}
-
-/** A report as a principal may see it: only the days of its domains. */
-function visible(report: ReconcileReport, principal: Principal): ReconcileReport {
-  return { ...report, days: report.days.filter((d) => canSeeDomain(principal, d.domainId)) };
-}
-
-function apiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
-  const api = new Hono<AuthenticatedEnv>();
-  api.use(authenticate(deps.auth, { log: deps.log }));
-  api.use(rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
-  api.use(requireAnyRole());
-
-  api.get("/reconciliation", async (c) => {
-    const range = parseRange(c.req.query(), deps.clock.now());
-    assertDomainAllowed(principalOf(c), range.domainId);
-    const report = remember(deps, await deps.console.reconcile(range));
-    return c.json(visible(report, principalOf(c)));
-  });
-
-  api.post("/repairs", requireRole("operator"), async (c) => {
-    const parsed = RepairBody.safeParse(await c.req.json().catch(() => undefined));
-    if (!parsed.success)
-      throw new ValidationError(
-        `expected { ids } or { domain?, from, to? }: ${z.prettifyError(parsed.error)}`,
-      );
-    if ("ids" in parsed.data) return c.json(await deps.console.repairIds(parsed.data.ids));
-    const range = parseRange(parsed.data, deps.clock.now());
-    assertDomainAllowed(principalOf(c), range.domainId);
-    const { report, ...result } = await deps.console.repairRange(range);
-    remember(deps, report);
-    return c.json({ reconciliation: report.id, ...result });
-  });
-
-  api.get("/events/:id/path", async (c) => {
-    const path = await deps.console.eventPath(c.req.param("id"));
-    if (path.domainId !== null && !canSeeDomain(principalOf(c), path.domainId))
-      throw new NotFoundError("no such event");
-    return c.json(path);
-  });
-
-  api.get("/dead-letters/:group", async (c) => {
-    const group = c.req.param("group");
-    if (!deps.operations.groups.includes(group)) throw new NotFoundError(`unknown group ${group}`);
-    return c.json(await deps.operations.groupStatus(group));
-  });
-
-  api.post("/dead-letters/:group/redrive", requireRole("operator"), async (c) => {
-    const group = c.req.param("group");
-    if (!deps.operations.groups.includes(group)) throw new NotFoundError(`unknown group ${group}`);
-    return c.json({ group, redriven: await deps.operations.redrive(group) });
-  });
-  return api;
 }
 
 function uiRoutes(deps: AppDeps): Hono<AuthenticatedEnv> {
@@ -329,4 +280,15 @@ function reportOf(deps: AppDeps, id: string): ReconcileReport {
   if (report === undefined)
     throw new NotFoundError("no such reconciliation here (reconcile the range again)");
   return report;
+}
+
+/**
+ * The JSON API's OpenAPI document, from the route definitions alone: what `/openapi.json` serves and
+ * `pnpm generate` writes to docs/openapi/console.json (a unit test fails when that file is stale).
+ */
+export function openApiDocument(): object {
+  const app = createApiApp();
+  documentApiSecurity(app);
+  app.route("/v1", apiDefinitions());
+  return openApiDocumentOf(app, API_DOCUMENT);
 }

@@ -1,12 +1,18 @@
 import { rateLimitPerPrincipal } from "@parakey-bridge/auth";
 import {
+  type ApiApp,
+  type ApiDocumentConfig,
   type Clock,
+  createApiApp,
   createErrorHandler,
+  documentRoutes,
   errorResponse,
   httpServerTracing,
+  openApiDocumentOf,
+  serveOpenApi,
 } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import { Hono, type MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { createAllowlist } from "./allowlist.js";
 import type { AppEnv } from "./app-env.js";
@@ -18,7 +24,16 @@ import type { EventSink } from "./event-sink.js";
 import { IntakeGate } from "./intake-gate.js";
 import type { IngressMetrics, WebhookOutcome } from "./metrics.js";
 import { neverGone } from "./never-gone.js";
-import { registerWebhookRoute } from "./routes/webhook.js";
+import { documentWebhookSecurity, registerWebhookRoute, webhookRoute } from "./routes/webhook.js";
+
+const API_DOCUMENT: ApiDocumentConfig = {
+  info: {
+    title: "parakey-bridge ingress: Parakey webhook",
+    version: "1.0.0",
+    description:
+      "Receives Parakey event logs and answers once Kafka stored them. Errors: docs/errors.md. The webhook path and the secret header are configurable (WEBHOOK_PATH, WEBHOOK_SECRET_HEADER); this document shows the defaults.",
+  },
+};
 
 export interface AppDeps {
   /** Where events go: the BatchingProducer in production, an in-memory sink in unit tests. */
@@ -37,22 +52,26 @@ export interface AppDeps {
  * The webhook HTTP app. Middleware order matters: `neverGone` sees every answer last (no 410 ever
  * leaves), then request id, the SERVER span, metrics + access log, the shutdown gate, the routes.
  * Unknown paths answer 404, other methods on the webhook path 405, and every error the one JSON shape
- * `{ "error": { "code", "message", "requestId" } }`.
+ * `{ "error": { "code", "message", "requestId" } }`. `GET /openapi.json` is the webhook's OpenAPI
+ * document (for this configuration's path and secret header).
  *
  * @example
  * const app = createApp({ sink: producer, metrics, clock: systemClock, log, config: config.webhook });
  * const res = await app.request("/webhooks/parakey", { method: "POST", body, headers });
  */
-export function createApp(deps: AppDeps): Hono<AppEnv> {
+export function createApp(deps: AppDeps): ApiApp<AppEnv> {
   const { config, log } = deps;
   const recent = deps.recent ?? new RecentEventIds({ max: 100_000, ttlMs: 3_600_000, clock: deps.clock });
   const intake = deps.intake ?? new IntakeGate();
   // Trailing slashes are tolerated: an operator may paste the URL either way into Parakey's settings.
-  const app = new Hono<AppEnv>({ strict: false });
+  const app = createApiApp<AppEnv>({ strict: false });
 
   app.use("*", neverGone(log));
   app.use("*", requestId());
   app.use("*", httpServerTracing());
+  // The document is not a delivery: served before the webhook's metrics and shutdown gate.
+  documentWebhookSecurity(app, config.auth.secretHeader);
+  serveOpenApi(app, API_DOCUMENT);
   app.use("*", requestMetrics(deps.metrics, log));
   app.use("*", intake.middleware(config.retryAfterSeconds));
   // One budget per sender, so one noisy credential cannot starve the others; Parakey retries a 429.
@@ -81,10 +100,21 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.notFound((c) => {
     c.set("outcome", "not_found");
-    return errorResponse(c, 404, "not_found", "no such route");
+    return errorResponse(c, "not_found", "no such route");
   });
   app.onError(createErrorHandler(log));
   return app;
+}
+
+/**
+ * The webhook's OpenAPI document for the default path and secret header: what `pnpm generate` writes
+ * to docs/openapi/ingress.json (a unit test fails when that file is stale).
+ */
+export function openApiDocument(): object {
+  const app = createApiApp<AppEnv>();
+  documentWebhookSecurity(app, undefined);
+  documentRoutes(app, [webhookRoute("/webhooks/parakey")]);
+  return openApiDocumentOf(app, API_DOCUMENT);
 }
 
 /**

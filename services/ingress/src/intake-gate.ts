@@ -28,7 +28,7 @@ export class IntakeGate {
       c.set("outcome" as never, "shutting_down" as never);
       c.header("Retry-After", String(retryAfterSeconds));
       c.header("Connection", "close");
-      return errorResponse(c, 503, "shutting_down", "this replica is shutting down, retry later");
+      return errorResponse(c, "shutting_down", "this replica is shutting down, retry later");
     };
   }
 }

@@ -1,11 +1,11 @@
-import { errorResponse } from "@parakey-bridge/service-kit";
+import { codeOfStatus, errorResponse } from "@parakey-bridge/service-kit";
 import type { MiddlewareHandler } from "hono";
 
 /**
- * Parakey treats `410 Gone` as "stop sending to this webhook" for good. No route, fallback, error
- * handler or shutdown path of the ingress answers 410 on purpose; this outermost middleware makes sure
- * no accident (a framework default, a future route) can either: a 410 becomes a 503, which Parakey
- * simply retries.
+ * Parakey treats `410 Gone` as "stop sending to this webhook" for good. No error code answers 410
+ * (`ERROR_CODES`) and a thrown 410 is answered as `codeOfStatus(410)`; this outermost middleware
+ * applies the same rule to whatever else could answer 410 (a framework default, a future route): a
+ * 410 becomes 503 `unavailable`, which Parakey simply retries.
  *
  * @example
  * app.use("*", neverGone(log)); // registered first, so it sees every answer last
@@ -19,6 +19,6 @@ export function neverGone(log: { error(obj: object, msg: string): void }): Middl
       "a 410 answer was turned into 503 (410 stops Parakey)",
     );
     c.res = undefined;
-    c.res = errorResponse(c, 503, "unavailable", "temporarily unavailable, retry later");
+    c.res = errorResponse(c, codeOfStatus(410), "temporarily unavailable, retry later");
   };
 }

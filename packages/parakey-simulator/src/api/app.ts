@@ -44,8 +44,8 @@ export function createSimulatorApp(deps: SimulatorAppDeps): Hono {
   app.notFound(notFoundHandler);
   const unexpected = createErrorHandler(deps.log);
   app.onError((error, c) => {
-    if (error instanceof z.ZodError) return errorResponse(c, 400, "invalid_request", z.prettifyError(error));
-    if (error instanceof SyntaxError) return errorResponse(c, 400, "invalid_request", "body is not JSON");
+    if (error instanceof z.ZodError) return errorResponse(c, "invalid_request", z.prettifyError(error));
+    if (error instanceof SyntaxError) return errorResponse(c, "invalid_request", "body is not JSON");
     return unexpected(error, c);
   });
   return app;

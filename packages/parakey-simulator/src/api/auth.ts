@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
-import { errorResponse } from "@parakey-bridge/service-kit";
 import type { MiddlewareHandler } from "hono";
+import { parakeyError } from "./parakey-error.js";
 
 /**
  * Parakey's API authentication: the token in the `access-token` header, 401 otherwise.
@@ -14,7 +14,7 @@ export function requireAccessToken(token: string): MiddlewareHandler {
     const given = Buffer.from(c.req.header("access-token") ?? "", "utf8");
     // Constant-time compare: even a simulator should not teach a timing oracle.
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      return errorResponse(c, 401, "unauthorized", "missing or invalid access-token header");
+      return parakeyError(c, 401, "unauthorized", "missing or invalid access-token header");
     }
     await next();
   };

@@ -1,8 +1,8 @@
 import { parseEventLogsQuery } from "@parakey-bridge/parakey-client";
-import { errorResponse } from "@parakey-bridge/service-kit";
 import { type Context, Hono } from "hono";
 import type { EventLogStore } from "../store/event-log-store.js";
 import { etagOf, ifNoneMatchMatches } from "./etag.js";
+import { parakeyError } from "./parakey-error.js";
 
 /**
  * `GET /eventLogs` and `GET /eventLogs/:id`, as Parakey serves them: a JSON array (or object) with an
@@ -17,13 +17,13 @@ export function eventLogsRoutes(store: EventLogStore): Hono {
 
   routes.get("/eventLogs", (c) => {
     const parsed = parseEventLogsQuery(new URL(c.req.url).searchParams);
-    if (!parsed.ok) return errorResponse(c, 400, "invalid_query", parsed.detail);
+    if (!parsed.ok) return parakeyError(c, 400, "invalid_query", parsed.detail);
     return withEtag(c, JSON.stringify(store.query(parsed.query)));
   });
 
   routes.get("/eventLogs/:id", (c) => {
     const eventLog = store.get(c.req.param("id"));
-    if (!eventLog) return errorResponse(c, 404, "not_found", "no event log with this id");
+    if (!eventLog) return parakeyError(c, 404, "not_found", "no event log with this id");
     return withEtag(c, JSON.stringify(eventLog));
   });
 

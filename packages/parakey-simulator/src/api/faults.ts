@@ -1,6 +1,7 @@
-import { type Clock, errorResponse } from "@parakey-bridge/service-kit";
+import type { Clock } from "@parakey-bridge/service-kit";
 import type { MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode, StatusCode } from "hono/utils/http-status";
+import { parakeyError } from "./parakey-error.js";
 
 /** What a faulty request answers. */
 export type Fault =
@@ -68,10 +69,10 @@ export function faultMiddleware(faults: FaultInjector, clock: Clock): Middleware
           fault.retryAfterAs === "http-date" ? at.toUTCString() : String(fault.retryAfterSeconds),
         );
       }
-      return errorResponse(c, 429, "rate_limited", "too many requests (injected fault)");
+      return parakeyError(c, 429, "rate_limited", "too many requests (injected fault)");
     }
     if (fault?.kind === "server_error") {
-      return errorResponse(c, fault.status as ContentfulStatusCode, "server_error", "injected fault");
+      return parakeyError(c, fault.status as ContentfulStatusCode, "server_error", "injected fault");
     }
     if (fault?.kind === "slow") {
       const signal = c.req.raw.signal;

@@ -1,23 +1,24 @@
+import { createRoute, z } from "@hono/zod-openapi";
 import {
   type AccessLog,
+  AUTH_ERRORS,
   assertDomainAllowed,
   ForbiddenError,
   hasRole,
   type Pseudonymiser,
   principalOf,
 } from "@parakey-bridge/auth";
-import { requestIdOf, ValidationError } from "@parakey-bridge/service-kit";
-import type { Hono } from "hono";
-import { z } from "zod";
+import { type ApiApp, errorResponses, requestIdOf } from "@parakey-bridge/service-kit";
 import { decodeCursor } from "../cursor.js";
 import { pseudonymisedSummary } from "../personal-data.js";
 import type { AuditStore } from "../store/audit-store.js";
+import { AuditEventSummarySchema } from "./schemas.js";
 
 const ListQuery = z
   .object({
     domainId: z.string().min(1).optional(),
     deviceId: z.string().min(1).optional(),
-    userId: z.string().min(1).optional(),
+    userId: z.string().min(1).optional().describe("Auditors only (403 otherwise)."),
     from: z.iso.datetime({ offset: true }).optional(),
     to: z.iso.datetime({ offset: true }).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -31,15 +32,33 @@ const ListQuery = z
  * each person's id (the read is recorded first); everyone else a pseudonym, and may not search by
  * person (403).
  */
-export function listEventsRoute(
-  app: Hono,
+export const listEventsRoute = createRoute({
+  method: "get",
+  path: "/audit/events",
+  summary: "Stored events, newest first",
+  request: { query: ListQuery },
+  responses: {
+    200: {
+      description: "One page of events; `nextCursor` continues it (null on the last page).",
+      content: {
+        "application/json": {
+          schema: z
+            .object({ items: z.array(AuditEventSummarySchema), nextCursor: z.string().nullable() })
+            .openapi("AuditEventPage"),
+        },
+      },
+    },
+    ...errorResponses(...AUTH_ERRORS, "invalid_request", "db_unavailable"),
+  },
+});
+
+export function registerListEvents(
+  app: ApiApp,
   deps: { store: AuditStore; accessLog: AccessLog; pseudonyms: Pseudonymiser },
 ): void {
-  app.get("/audit/events", async (c) => {
+  app.openapi(listEventsRoute, async (c) => {
     const principal = principalOf(c);
-    const parsed = ListQuery.safeParse(c.req.query());
-    if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));
-    const q = parsed.data;
+    const q = c.req.valid("query");
     const auditor = hasRole(principal, "auditor");
     if (q.userId !== undefined && !auditor)
       throw new ForbiddenError("searching by person needs the role auditor");
@@ -55,7 +74,7 @@ export function listEventsRoute(
       after: q.cursor === undefined ? undefined : decodeCursor(q.cursor),
     });
     if (!auditor) {
-      return c.json({ ...page, items: page.items.map((e) => pseudonymisedSummary(e, deps.pseudonyms)) });
+      return c.json({ ...page, items: page.items.map((e) => pseudonymisedSummary(e, deps.pseudonyms)) }, 200);
     }
     const { cursor: _cursor, limit: _limit, ...filters } = q;
     await deps.accessLog.record({
@@ -65,6 +84,6 @@ export function listEventsRoute(
       subjects: page.items.map((e) => e.eventLogId),
       requestId: requestIdOf(c),
     });
-    return c.json(page);
+    return c.json(page, 200);
   });
 }

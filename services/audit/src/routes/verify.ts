@@ -1,11 +1,8 @@
-import { assertDomainAllowed, principalOf } from "@parakey-bridge/auth";
-import { ValidationError } from "@parakey-bridge/service-kit";
-import type { Hono } from "hono";
-import { z } from "zod";
+import { createRoute, z } from "@hono/zod-openapi";
+import { AUTH_ERRORS, assertDomainAllowed, principalOf } from "@parakey-bridge/auth";
+import { type ApiApp, errorResponses } from "@parakey-bridge/service-kit";
 import type { ChainVerifier } from "../chain/verify.js";
-
-// `domainId=` (empty) names the chain of events that carry no domain.
-const VerifyQuery = z.object({ domainId: z.string() }).strict();
+import { ChainVerificationSchema } from "./schemas.js";
 
 /**
  * `GET /audit/verify?domainId=`: recomputes the domain's hash chain and answers 200 with `ok` and,
@@ -13,13 +10,32 @@ const VerifyQuery = z.object({ domainId: z.string() }).strict();
  * counts `bridge_audit_chain_verification_failures_total`). A domain outside the principal's answers
  * 403 (so does the domain-less chain, unless the principal sees every domain).
  */
-export function verifyRoute(app: Hono, verifier: ChainVerifier): void {
-  app.get("/audit/verify", async (c) => {
-    const parsed = VerifyQuery.safeParse(c.req.query());
-    if (!parsed.success) throw new ValidationError(`domainId is required: ${z.prettifyError(parsed.error)}`);
-    const domainId = parsed.data.domainId === "" ? null : parsed.data.domainId;
+export const verifyRoute = createRoute({
+  method: "get",
+  path: "/audit/verify",
+  summary: "Recompute a domain's hash chain",
+  request: {
+    query: z
+      .object({
+        // `domainId=` (empty) names the chain of events that carry no domain.
+        domainId: z.string().describe("Required; empty names the chain of events without a domain."),
+      })
+      .strict(),
+  },
+  responses: {
+    200: {
+      description: "The verification ran: `ok`, or the first broken link.",
+      content: { "application/json": { schema: ChainVerificationSchema } },
+    },
+    ...errorResponses(...AUTH_ERRORS, "invalid_request", "db_unavailable"),
+  },
+});
+
+export function registerVerify(app: ApiApp, verifier: ChainVerifier): void {
+  app.openapi(verifyRoute, async (c) => {
+    const query = c.req.valid("query");
+    const domainId = query.domainId === "" ? null : query.domainId;
     assertDomainAllowed(principalOf(c), domainId);
-    const result = await verifier.verify(domainId);
-    return c.json(result);
+    return c.json(await verifier.verify(domainId), 200);
   });
 }

@@ -1,32 +1,62 @@
+import { createRoute, z } from "@hono/zod-openapi";
 import {
   type AccessLog,
+  AUTH_ERRORS,
   assertDomainAllowed,
   hasRole,
   type Pseudonymiser,
   principalOf,
 } from "@parakey-bridge/auth";
-import { requestIdOf, ValidationError } from "@parakey-bridge/service-kit";
-import type { Hono } from "hono";
-import { z } from "zod";
+import { type ApiApp, errorResponses, requestIdOf, ValidationError } from "@parakey-bridge/service-kit";
 import type { CheckInQueries, DayCursor } from "../check-in-store.js";
 import type { DomainSettings } from "../domain-settings.js";
-import { LocalDate, PathId, parseInput } from "./params.js";
+import { CheckInView, LocalDate, PathId } from "./params.js";
 
-const Query = z.object({
-  date: LocalDate,
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(1000).optional(),
-});
+const DayCheckIns = z
+  .object({
+    domainId: z.string(),
+    date: z.iso.date(),
+    timeZone: z.string(),
+    unlocks: z.object({
+      unlocks: z.int().describe("Every unlock of the day, failed and user-less ones included."),
+      successfulUnlocks: z.int(),
+      anonymousUnlocks: z.int(),
+    }),
+    checkIns: z.array(CheckInView),
+    nextCursor: z.string().nullable().describe("Pass as `cursor` for the next page; null on the last."),
+  })
+  .openapi("DayCheckIns");
 
 /**
- * `GET /v1/domains/:domainId/check-ins?date=YYYY-MM-DD&limit=100&cursor=…` — the check-ins of a
+ * `GET /v1/domains/{domainId}/check-ins?date=YYYY-MM-DD&limit=100&cursor=…` — the check-ins of a
  * domain's local day in check-in order, a page at a time (`nextCursor` is null on the last page),
  * with the day's unlock counts (failed and user-less unlocks included). A domain outside the
  * principal's answers 403. Auditors see each person's id (the read is recorded first); everyone else
  * a pseudonym, with a sealed cursor (a plain one would carry a user id).
  */
+export const dayCheckInsRoute = createRoute({
+  method: "get",
+  path: "/v1/domains/{domainId}/check-ins",
+  summary: "The check-ins of a domain's local day",
+  request: {
+    params: z.object({ domainId: PathId }),
+    query: z.object({
+      date: LocalDate,
+      limit: z.coerce.number().int().min(1).max(1000).default(100),
+      cursor: z.string().max(1000).optional(),
+    }),
+  },
+  responses: {
+    200: {
+      description: "One page of the day's check-ins and the day's unlock counts.",
+      content: { "application/json": { schema: DayCheckIns } },
+    },
+    ...errorResponses(...AUTH_ERRORS, "invalid_request", "forbidden", "db_unavailable"),
+  },
+});
+
 export function registerDayCheckIns(
-  app: Hono,
+  app: ApiApp,
   deps: {
     queries: CheckInQueries;
     settings: DomainSettings;
@@ -34,10 +64,10 @@ export function registerDayCheckIns(
     pseudonyms: Pseudonymiser;
   },
 ): void {
-  app.get("/v1/domains/:domainId/check-ins", async (c) => {
+  app.openapi(dayCheckInsRoute, async (c) => {
     const principal = principalOf(c);
-    const domainId = parseInput(PathId, c.req.param("domainId"));
-    const query = parseInput(Query, c.req.query());
+    const { domainId } = c.req.valid("param");
+    const query = c.req.valid("query");
     assertDomainAllowed(principal, domainId);
     const auditor = hasRole(principal, "auditor");
     const codec = auditor ? plainCursor : sealedCursor(deps.pseudonyms);
@@ -58,20 +88,23 @@ export function registerDayCheckIns(
         requestId: requestIdOf(c),
       });
     }
-    return c.json({
-      domainId,
-      date: query.date,
-      timeZone: deps.settings.timeZoneOf(domainId),
-      unlocks,
-      checkIns: auditor
-        ? page.items
-        : page.items.map((item) => ({
-            ...item,
-            userId: deps.pseudonyms.of(item.userId),
-            personalData: "pseudonymised",
-          })),
-      nextCursor: page.next === undefined ? null : codec.encode(page.next),
-    });
+    return c.json(
+      {
+        domainId,
+        date: query.date,
+        timeZone: deps.settings.timeZoneOf(domainId),
+        unlocks,
+        checkIns: auditor
+          ? page.items
+          : page.items.map((item) => ({
+              ...item,
+              userId: deps.pseudonyms.of(item.userId),
+              personalData: "pseudonymised" as const,
+            })),
+        nextCursor: page.next === undefined ? null : codec.encode(page.next),
+      },
+      200,
+    );
   });
 }
 

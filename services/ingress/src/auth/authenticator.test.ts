@@ -27,7 +27,7 @@ describe("webhook authentication", () => {
     const res = await app.request("/webhooks/parakey", { method: "POST", body, headers });
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toContain("Basic");
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthenticated");
     expect(sink.records).toHaveLength(0);
     expect(await registry.metrics()).toContain('bridge_webhook_requests_total{outcome="unauthorized"} 1');
   });

@@ -38,7 +38,7 @@ export interface BodyLimits {
  *
  * @example
  * const read = await readBody(c, { maxBytes: 262_144, readThroughBytes: 4_194_304, prefixBytes: 16_384 });
- * if (!read.ok && read.reason === "unbounded") return errorResponse(c, 413, "payload_too_large", "…");
+ * if (!read.ok && read.reason === "unbounded") return errorResponse(c, "payload_too_large", "…");
  */
 export async function readBody(c: Context, limits: BodyLimits): Promise<BodyRead> {
   const declared = declaredLength(c);

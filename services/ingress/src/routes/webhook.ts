@@ -1,8 +1,21 @@
-import type { RejectedMetadata, Rejection } from "@parakey-bridge/contracts";
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  ParakeyEventLog,
+  type RejectedMetadata,
+  type Rejection,
+  RejectionReason,
+} from "@parakey-bridge/contracts";
 import { doorEventRecord } from "@parakey-bridge/kafka";
-import { type Clock, errorResponse, requestIdOf } from "@parakey-bridge/service-kit";
+import {
+  type ApiApp,
+  type Clock,
+  documentRoutes,
+  errorResponse,
+  errorResponses,
+  requestIdOf,
+} from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { Allowlist } from "../allowlist.js";
 import type { AppEnv } from "../app-env.js";
 import type { Authenticator } from "../auth/authenticator.js";
@@ -25,11 +38,58 @@ export interface WebhookRouteDeps {
 }
 
 /** The 2xx bodies Parakey gets; every one of them means "stored, or deliberately not needed". */
-export type WebhookAnswer =
-  | { status: "accepted"; eventLogId: string }
-  | { status: "duplicate"; eventLogId: string }
-  | { status: "rejected"; reason: Rejection["reason"] }
-  | { status: "ignored"; reason: string; eventLogId: string };
+const WebhookAnswer = z
+  .discriminatedUnion("status", [
+    z.object({ status: z.literal("accepted"), eventLogId: z.string() }),
+    z.object({ status: z.literal("duplicate"), eventLogId: z.string() }),
+    z.object({
+      status: z.literal("rejected"),
+      reason: RejectionReason.describe(
+        "Why the payload is not an event; it is stored on the rejected topic.",
+      ),
+    }),
+    z.object({ status: z.literal("ignored"), reason: z.string(), eventLogId: z.string() }),
+  ])
+  .openapi("WebhookAnswer");
+export type WebhookAnswer = z.infer<typeof WebhookAnswer>;
+
+/**
+ * The OpenAPI definition of the webhook. The route reads the exact request bytes itself (a payload
+ * that is not an event log is stored, not refused), so the body schema documents what Parakey
+ * sends (`ParakeyEventLog`, the contract `normalizeBody` validates with) without a validator in front.
+ */
+export function webhookRoute(path: string) {
+  return createRoute({
+    method: "post",
+    path,
+    summary: "Parakey's webhook: one event log per request",
+    description:
+      "Answers 200 once Kafka acknowledged the event (or it was a duplicate, deliberately ignored, or stored as rejected: Parakey would only resend it); 503 when nothing was stored, so Parakey retries. Never 410.",
+    security: [{ webhookBasic: [] }, { webhookSecret: [] }],
+    request: {
+      body: {
+        required: true,
+        description:
+          "A Parakey event log (JSON). Any bytes are taken: a body that cannot become an event is stored on the rejected topic and answered `rejected`.",
+        content: { "application/json": { schema: ParakeyEventLog } },
+      },
+    },
+    responses: {
+      200: {
+        description: "Stored, a duplicate, ignored by the allowlist, or stored as rejected.",
+        content: { "application/json": { schema: WebhookAnswer } },
+      },
+      ...errorResponses(
+        "unauthenticated",
+        "payload_too_large",
+        "rate_limited",
+        "kafka_unavailable",
+        "shutting_down",
+        "unavailable",
+      ),
+    },
+  });
+}
 
 /**
  * Bodies up to this many times the limit are read through so their prefix, size and digest can be
@@ -47,8 +107,30 @@ const READ_THROUGH_FACTOR = 16;
  * is answered 503 so Parakey retries; a body over 16× the limit gets 413 without being read.
  * Other methods on the path answer 405 with `Allow: POST`.
  */
-export function registerWebhookRoute(app: Hono<AppEnv>, deps: WebhookRouteDeps): void {
+/**
+ * Documents how Parakey authenticates (it can only send fixed headers): HTTP Basic, or a shared
+ * secret in the configured header. Either suffices; both may be configured at once (rotation).
+ */
+export function documentWebhookSecurity(
+  app: Pick<ApiApp, "openAPIRegistry">,
+  secretHeader: string | undefined,
+): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "webhookBasic", {
+    type: "http",
+    scheme: "basic",
+    description: "`Authorization: Basic …` with a user and password of WEBHOOK_BASIC_AUTH.",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "webhookSecret", {
+    type: "apiKey",
+    in: "header",
+    name: secretHeader ?? "x-parakey-secret",
+    description: "One of WEBHOOK_SECRETS, in the header WEBHOOK_SECRET_HEADER names.",
+  });
+}
+
+export function registerWebhookRoute(app: ApiApp<AppEnv>, deps: WebhookRouteDeps): void {
   const { config } = deps;
+  documentRoutes(app, [webhookRoute(config.path)]);
   const limits: BodyLimits = {
     maxBytes: config.bodyLimitBytes,
     readThroughBytes: config.bodyLimitBytes * READ_THROUGH_FACTOR,
@@ -58,7 +140,7 @@ export function registerWebhookRoute(app: Hono<AppEnv>, deps: WebhookRouteDeps):
   app.all(config.path, (c) => {
     c.set("outcome", "method_not_allowed");
     c.header("Allow", "POST");
-    return errorResponse(c, 405, "method_not_allowed", "only POST is accepted here");
+    return errorResponse(c, "method_not_allowed", "only POST is accepted here");
   });
 }
 
@@ -71,7 +153,7 @@ function requireCredentials(deps: WebhookRouteDeps): MiddlewareHandler<AppEnv> {
     c.set("outcome", "unauthorized");
     deps.log.warn({ requestId: requestIdOf(c), reason: result.reason }, "webhook request not authenticated");
     if (challenge) c.header("WWW-Authenticate", challenge);
-    return errorResponse(c, 401, "unauthorized", "missing or invalid credentials");
+    return errorResponse(c, "unauthenticated", "missing or invalid credentials");
   };
 }
 
@@ -81,7 +163,7 @@ async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps, limits: BodyL
   const read = await readBody(c, limits);
   if (!read.ok && read.reason === "unbounded") {
     c.set("outcome", "too_large");
-    return errorResponse(c, 413, "payload_too_large", `body exceeds ${limits.readThroughBytes} bytes`);
+    return errorResponse(c, "payload_too_large", `body exceeds ${limits.readThroughBytes} bytes`);
   }
   if (!read.ok) {
     const rejection: Rejection = {
@@ -198,7 +280,7 @@ function unavailable(
   deps.log.warn({ err: error, requestId: requestIdOf(c), ...context }, "event not stored; answered 503");
   c.set("outcome", "unavailable");
   c.header("Retry-After", String(deps.config.retryAfterSeconds));
-  return errorResponse(c, 503, "kafka_unavailable", "the event could not be stored, retry later");
+  return errorResponse(c, "kafka_unavailable", "the event could not be stored, retry later");
 }
 
 function answer(c: Context<AppEnv>, body: WebhookAnswer): Response {
