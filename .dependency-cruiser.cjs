@@ -18,6 +18,8 @@ const PRODUCTION_ENTRIES = [
 /** Modules other workspaces may import: each package's `exports` (src/ under the source condition). */
 const PUBLIC_ENTRIES = [
   "^packages/[^/]+/src/(index|testing)\\.ts$",
+  // @parakey-bridge/testkit/launchers: the harness's launchers without the vitest fixtures.
+  "^packages/testkit/src/launchers\\.ts$",
   // The published JSON Schema and AsyncAPI files of @parakey-bridge/contracts.
   "^packages/contracts/generated/",
   // @parakey-bridge/audit's two exports, for the console (see no-service-to-service below).

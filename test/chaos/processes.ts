@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "@parakey-bridge/testkit";
+import { repoRoot } from "@parakey-bridge/testkit/launchers";
 
 /**
  * PIDs this run started and must not leave behind: every child process, the Kafka nodes and the

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { repoRoot } from "@parakey-bridge/testkit";
+import { repoRoot } from "@parakey-bridge/testkit/launchers";
 import type { WebhookTally } from "./load.js";
 import { sleep } from "./processes.js";
 import { type Figures, readSinks, reconcile, tallyTopic } from "./reconcile.js";

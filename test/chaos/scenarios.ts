@@ -1,4 +1,4 @@
-import type { ClusterNode } from "@parakey-bridge/testkit";
+import type { ClusterNode } from "@parakey-bridge/testkit/launchers";
 import { LoopbackPartition } from "./partition.js";
 import { sleep } from "./processes.js";
 import type { ChaosStack } from "./stack.js";

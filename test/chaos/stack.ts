@@ -9,7 +9,7 @@ import {
   KafkaCluster,
   PrivatePostgres,
   repoRoot,
-} from "@parakey-bridge/testkit";
+} from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel } from "kafkajs";
 import pg from "pg";
 import { Load } from "./load.js";

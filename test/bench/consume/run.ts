@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type DoorEvent, doorEventHeaders, encodeDoorEvent } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit";
+import { LocalKafka } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import pg from "pg";
 

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { doorEventHeaders, encodeDoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit";
+import { LocalKafka } from "@parakey-bridge/testkit/launchers";
 import autocannon from "autocannon";
 import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 

@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit";
+import { LocalKafka } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel } from "kafkajs";
 
 const run = promisify(execFile);

@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type Simulator, type StoredEventLog, startSimulator } from "@parakey-bridge/parakey-simulator";
-import { LocalKafka } from "@parakey-bridge/testkit";
+import { LocalKafka } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel } from "kafkajs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");

@@ -1,0 +1,7 @@
+// The harness's process launchers, for programs that run outside vitest (the chaos suite, the
+// benchmarks): the package's main entry also defines vitest fixtures (`it` = `test.extend`), which
+// throw when imported where no vitest runner is.
+export { type ClusterNode, clusterNodes, KafkaCluster } from "./kafka-cluster.js";
+export { LocalKafka } from "./local-kafka.js";
+export { PrivatePostgres } from "./local-postgres.js";
+export { repoRoot } from "./paths.js";
