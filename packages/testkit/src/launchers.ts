@@ -5,3 +5,4 @@ export { type ClusterNode, clusterNodes, KafkaCluster } from "./kafka-cluster.js
 export { LocalKafka } from "./local-kafka.js";
 export { PrivatePostgres } from "./local-postgres.js";
 export { repoRoot } from "./paths.js";
+export { freePort } from "./ports.js";

@@ -10,14 +10,13 @@
 // PB_BENCH_KAFKA_PORT, default 19492, shared with the other benchmarks).
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type DoorEvent, doorEventHeaders, encodeDoorEvent } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit/launchers";
+import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import pg from "pg";
 
@@ -55,17 +54,6 @@ const log = (line: string) => process.stderr.write(`[bench:consume] ${line}\n`);
 if (!(args.service in SERVICES)) throw new Error(`--service: one of ${Object.keys(SERVICES).join(", ")}`);
 const SERVICE = args.service as ServiceName;
 const serviceDir = join(root, "services", SERVICE);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Peak resident set size of a process in MiB (Linux /proc). */
 function peakRssMiB(pid: number): number {

@@ -11,14 +11,13 @@
 // Uses KAFKA_BROKERS when set, otherwise the project's launcher (broker on PB_BENCH_KAFKA_PORT, 19492).
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, homedir, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type DoorEvent, doorEventHeaders, encodeDoorEvent } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit/launchers";
+import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -42,17 +41,6 @@ const DUPLICATES = Number(args.duplicates);
 const DEVICES = Number(args.devices);
 const log = (line: string) => process.stderr.write(`[bench:eos] ${line}\n`);
 const MiB = 1024 * 1024;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** Resident set size now and at its peak, in MiB (Linux /proc). */
 function rssMiB(pid: number): { now: number; peak: number } {

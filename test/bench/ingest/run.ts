@@ -7,14 +7,13 @@
 // KAFKA_BROKERS when set, otherwise starts its own broker with the project's launcher.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { doorEventHeaders, encodeDoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit/launchers";
+import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
 import autocannon from "autocannon";
 import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 
@@ -58,17 +57,6 @@ const samples = new Map<string, Row[]>();
 
 function eventLogBody(): string {
   return JSON.stringify(eventLogFixture({ deviceId: `lock-${Math.floor(Math.random() * DEVICES)}` }));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }
 
 /** Resident set size of a process now and at its peak (Linux /proc). */

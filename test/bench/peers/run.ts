@@ -18,7 +18,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { LocalKafka } from "@parakey-bridge/testkit/launchers";
+import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel } from "kafkajs";
 
 const run = promisify(execFile);
@@ -109,17 +109,6 @@ async function ensureKafkaTools(): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------
 // Processes and /proc.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 /** User + system CPU time a process has used so far, in microseconds (Linux /proc). */
 function cpuMicrosOf(pid: number): number {
