@@ -146,12 +146,12 @@ const ListQuery = z
   .strict();
 
 /**
- * `GET <path>` (e.g. `/audit/access-log`): the access record, newest first, cursor-paged, filtered
+ * `GET <path>` (e.g. `/v1/access-log`): the access record, newest first, cursor-paged, filtered
  * by principal and time. For auditors whose access spans every domain (the records name events of
  * any domain).
  *
  * @example
- * registerAccessLogRoute(app, "/audit/access-log", accessLog);
+ * registerAccessLogRoute(app, "/v1/access-log", accessLog);
  */
 export function registerAccessLogRoute(app: Hono, path: string, accessLog: AccessLog): void {
   app.get(path, requireRole("auditor"), requireAllDomains(), async (c) => {

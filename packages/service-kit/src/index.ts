@@ -12,3 +12,4 @@ export {
 export { HttpServer, type HttpServerOptions } from "./http-server.js";
 export { httpServerTracing } from "./http-tracing.js";
 export { type Component, Lifecycle, type LifecycleOptions } from "./lifecycle.js";
+export { type ProcessConfig, type RunServiceOptions, runService, type ServiceDeps } from "./run-service.js";

@@ -7,7 +7,7 @@ import {
   registerAccessLogRoute,
   requireAnyRole,
 } from "@parakey-bridge/auth";
-import { createErrorHandler, notFoundHandler } from "@parakey-bridge/service-kit";
+import { createErrorHandler, httpServerTracing, notFoundHandler } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -33,23 +33,24 @@ export interface AppDeps {
  * The audit HTTP API: list and read stored events, verify a domain's hash chain, list who read
  * personal data. Every request authenticates (401), is rate-limited per principal (429) and sees only
  * the principal's domains; personal data is shown to auditors only, each read recorded in the access
- * log (`GET /audit/access-log`), and pseudonymised for everyone else. Errors answer in the project's
+ * log (`GET /v1/access-log`), and pseudonymised for everyone else. Errors answer in the project's
  * one error shape.
  *
  * @example
  * const res = await createApp({ store, verifier, auth, accessLog, pseudonyms, log }).request(
- *   "/audit/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
+ *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.use(requestId());
+  app.use(httpServerTracing());
   app.use(authenticate(deps.auth, { log: deps.log }));
   app.use(rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
   app.use(requireAnyRole());
   listEventsRoute(app, deps);
   getEventRoute(app, deps);
   verifyRoute(app, deps.verifier);
-  registerAccessLogRoute(app, "/audit/access-log", deps.accessLog);
+  registerAccessLogRoute(app, "/v1/access-log", deps.accessLog);
   app.notFound(notFoundHandler);
   app.onError(createErrorHandler(deps.log));
   return app;

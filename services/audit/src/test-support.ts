@@ -1,26 +1,28 @@
-import { type DoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
+import {
+  type DoorEvent,
+  decodeDoorEvent,
+  doorEventReceivedAt,
+  normalizeEventLog,
+} from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import {
   ConsumerRunner,
   type ConsumerRunnerOptions,
   type ConsumerSink,
   createKafka,
-  doorEventDecoder,
-  doorEventReceivedAt,
   type Kafka,
 } from "@parakey-bridge/kafka";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { AuditSink } from "./audit-sink.js";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
 import { auditMigrations } from "./store/migrations.js";
 
 // Helpers for the audit service's integration tests (not part of the build).
 
-export { doorEventRecord } from "@parakey-bridge/kafka";
+export { doorEventRecord } from "@parakey-bridge/contracts";
 export { produceAll as produce } from "@parakey-bridge/kafka/testing";
 export { caughtUp, createTopic, metricValue, topicSize, waitUntil } from "@parakey-bridge/testkit";
 
@@ -96,13 +98,13 @@ export function auditPipeline(options: {
 }): Pipeline {
   const registry = new Registry();
   const store = new AuditStore(options.db, { group: options.group });
-  const inner = new AuditSink(store, options.db);
+  const inner: ConsumerSink<DoorEvent> = store;
   const fatal: Error[] = [];
   const runner = new ConsumerRunner<DoorEvent>({
     kafka: options.kafka,
     group: options.group,
     topics: [options.topic],
-    decode: doorEventDecoder,
+    decode: decodeDoorEvent,
     sink: options.sink ? options.sink(inner) : inner,
     log: silentLog,
     registry,

@@ -2,7 +2,6 @@ import { type DoorEvent, deadLetterTopic, decodeDoorEvent } from "@parakey-bridg
 import {
   ConsumerRunner,
   DeadLetterHeaders,
-  doorEventDecoder,
   type Kafka,
   type RecordDecoder,
   redriveTopic,
@@ -15,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { loadBillingConfig } from "./config.js";
 import { createBillingMetrics } from "./metrics.js";
 import { billingMigrations } from "./migrations.js";
-import { runBillingOperatorCommand } from "./operator-commands.js";
+import { runBillingOperatorCommand } from "./service.js";
 import {
   caughtUp,
   createTopic,
@@ -58,7 +57,7 @@ function meteringConsumer(
   db: Db,
   group: string,
   topic: string,
-  decode: RecordDecoder<DoorEvent> = doorEventDecoder,
+  decode: RecordDecoder<DoorEvent> = decodeDoorEvent,
 ) {
   const registry = new Registry();
   const store = new UsageStore(db, () => "UTC", group);

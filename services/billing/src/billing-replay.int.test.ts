@@ -6,8 +6,7 @@ import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridg
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { type BillingConfig, loadBillingConfig } from "./config.js";
-import { runBillingOperatorCommand } from "./operator-commands.js";
-import { createBillingService } from "./service.js";
+import { createBillingService, runBillingOperatorCommand } from "./service.js";
 import {
   caughtUp,
   createTopic,

@@ -7,7 +7,7 @@ import { pino } from "pino";
 
 // Helpers for the billing service's integration tests (not part of the build).
 
-export { doorEventRecord } from "@parakey-bridge/kafka";
+export { doorEventRecord } from "@parakey-bridge/contracts";
 export { produceAll as produce } from "@parakey-bridge/kafka/testing";
 export {
   caughtUp,

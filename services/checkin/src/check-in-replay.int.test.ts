@@ -6,8 +6,7 @@ import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridg
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { type CheckInConfig, loadCheckInConfig } from "./config.js";
-import { runCheckInOperatorCommand } from "./operator-commands.js";
-import { createCheckInService } from "./service.js";
+import { createCheckInService, runCheckInOperatorCommand } from "./service.js";
 import {
   caughtUp,
   createTopic,

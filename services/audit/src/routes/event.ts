@@ -11,7 +11,7 @@ import { pseudonymisedDetail } from "../personal-data.js";
 import type { AuditStore } from "../store/audit-store.js";
 
 /**
- * `GET /audit/events/:eventLogId`: one event, where it is in Kafka, how it arrived, duplicates seen.
+ * `GET /v1/events/:eventLogId`: one event, where it is in Kafka, how it arrived, duplicates seen.
  * An auditor gets the payload as received (the read is recorded first); anyone else the payload
  * without its personal members and a pseudonym for the person. An event of another tenant's domain
  * answers the same 404 as one that does not exist.
@@ -20,7 +20,7 @@ export function getEventRoute(
   app: Hono,
   deps: { store: AuditStore; accessLog: AccessLog; pseudonyms: Pseudonymiser },
 ): void {
-  app.get("/audit/events/:eventLogId", async (c) => {
+  app.get("/v1/events/:eventLogId", async (c) => {
     const principal = principalOf(c);
     const eventLogId = c.req.param("eventLogId");
     const notFound = `no audit record for event log ${eventLogId}`;

@@ -26,7 +26,7 @@ const ListQuery = z
   .strict();
 
 /**
- * `GET /audit/events`: events by domain, device, user and time range, newest first, cursor-paged.
+ * `GET /v1/events`: events by domain, device, user and time range, newest first, cursor-paged.
  * A principal limited to some domains lists only theirs (naming another domain is 403). Auditors see
  * each person's id (the read is recorded first); everyone else a pseudonym, and may not search by
  * person (403).
@@ -35,7 +35,7 @@ export function listEventsRoute(
   app: Hono,
   deps: { store: AuditStore; accessLog: AccessLog; pseudonyms: Pseudonymiser },
 ): void {
-  app.get("/audit/events", async (c) => {
+  app.get("/v1/events", async (c) => {
     const principal = principalOf(c);
     const parsed = ListQuery.safeParse(c.req.query());
     if (!parsed.success) throw new ValidationError(z.prettifyError(parsed.error));

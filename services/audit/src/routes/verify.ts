@@ -8,13 +8,13 @@ import type { ChainVerifier } from "../chain/verify.js";
 const VerifyQuery = z.object({ domainId: z.string() }).strict();
 
 /**
- * `GET /audit/verify?domainId=`: recomputes the domain's hash chain and answers 200 with `ok` and,
+ * `GET /v1/verify?domainId=`: recomputes the domain's hash chain and answers 200 with `ok` and,
  * when broken, the first broken link (a verification that ran is a result, not an error; it also
  * counts `bridge_audit_chain_verification_failures_total`). A domain outside the principal's answers
  * 403 (so does the domain-less chain, unless the principal sees every domain).
  */
 export function verifyRoute(app: Hono, verifier: ChainVerifier): void {
-  app.get("/audit/verify", async (c) => {
+  app.get("/v1/verify", async (c) => {
     const parsed = VerifyQuery.safeParse(c.req.query());
     if (!parsed.success) throw new ValidationError(`domainId is required: ${z.prettifyError(parsed.error)}`);
     const domainId = parsed.data.domainId === "" ? null : parsed.data.domainId;

@@ -1,5 +1,4 @@
-import type { RejectedMetadata, Rejection } from "@parakey-bridge/contracts";
-import { doorEventRecord } from "@parakey-bridge/kafka";
+import { doorEventRecord, type RejectedMetadata, type Rejection } from "@parakey-bridge/contracts";
 import { type Clock, errorResponse, requestIdOf } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Context, Hono, MiddlewareHandler } from "hono";
@@ -8,9 +7,14 @@ import type { AppEnv } from "../app-env.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { WebhookConfig } from "../config.js";
 import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
-import type { EventSink } from "../event-sink.js";
+import {
+  type EventSink,
+  normalizeBody,
+  REJECTED_PREFIX_BYTES,
+  sendEventOrReject,
+  sendRejected,
+} from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { normalizeBody, REJECTED_PREFIX_BYTES, sendEventOrReject, sendRejected } from "../records.js";
 import { type BodyLimits, readBody } from "./read-body.js";
 
 export interface WebhookRouteDeps {

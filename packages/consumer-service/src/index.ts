@@ -1,0 +1,21 @@
+export {
+  type ConsumerService,
+  type ConsumerServiceContext,
+  type ConsumerServiceDefinition,
+  type ConsumerServiceParts,
+  defineConsumerService,
+  type OperatorCommand,
+  pseudonymiserOf,
+  type RunningConsumerService,
+} from "./consumer-service.js";
+export {
+  type BridgeServiceConfig,
+  BridgeServiceEnv,
+  bridgeServiceConfigOf,
+  type ConsumerServiceConfig,
+  type ConsumerSettings,
+  consumerApiEnv,
+  consumerServiceConfigOf,
+  consumerServiceEnv,
+  consumerSettingsOf,
+} from "./env.js";
