@@ -144,18 +144,20 @@ export interface ConsumerServiceConfig extends BridgeServiceConfig {
 }
 
 /**
- * The shared part of a consumer service's configuration, from its parsed environment.
+ * The shared part of a consumer service's configuration, from its parsed environment; `consumer`
+ * adds what the service's own environment says about its consumer (CONSUMER_CONCURRENCY).
  *
  * @example
  * const config = { ...consumerServiceConfigOf(e), erasure: { retentionDays: e.AUDIT_RETENTION_DAYS } };
  */
 export function consumerServiceConfigOf(
   e: z.output<ReturnType<typeof consumerServiceEnv>> & z.output<typeof ApiAuthEnv>,
+  consumer: Pick<ConsumerSettings, "concurrency"> = {},
 ): ConsumerServiceConfig {
   return {
     ...bridgeServiceConfigOf(e),
     database: databaseSettingsOf(e),
-    consumer: consumerSettingsOf(e),
+    consumer: { ...consumerSettingsOf(e), ...consumer },
     topics: { eventLogs: e.TOPIC_EVENT_LOGS },
     auth: authSettingsOf(e),
   };

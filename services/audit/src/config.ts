@@ -21,7 +21,6 @@ const AuditOwnEnv = z.object({
 export const AuditEnv = consumerApiEnv("audit", AuditOwnEnv);
 
 export interface AuditConfig extends ConsumerServiceConfig {
-  consumer: ConsumerServiceConfig["consumer"] & { concurrency: number };
   erasure: { retentionDays: number; intervalMs: number };
 }
 
@@ -38,10 +37,8 @@ export function loadAuditConfig(env: Record<string, string | undefined>): AuditC
 
 /** The configuration of an environment already parsed with `AuditEnv`. */
 export function auditConfigOf(e: z.output<typeof AuditEnv>): AuditConfig {
-  const shared = consumerServiceConfigOf(e);
   return {
-    ...shared,
-    consumer: { ...shared.consumer, concurrency: e.CONSUMER_CONCURRENCY },
+    ...consumerServiceConfigOf(e, { concurrency: e.CONSUMER_CONCURRENCY }),
     erasure: { retentionDays: e.AUDIT_RETENTION_DAYS, intervalMs: e.AUDIT_ERASURE_INTERVAL_MS },
   };
 }

@@ -24,7 +24,6 @@ const BillingOwnEnv = z.object({
 export const BillingEnv = consumerApiEnv("billing", BillingOwnEnv);
 
 export interface BillingConfig extends ConsumerServiceConfig {
-  consumer: ConsumerServiceConfig["consumer"] & { concurrency: number };
   timeZones: { default: string; byDomain: Readonly<Record<string, string>> };
 }
 
@@ -41,10 +40,8 @@ export function loadBillingConfig(env: Record<string, string | undefined>): Bill
 
 /** The configuration of an environment already parsed with `BillingEnv`. */
 export function billingConfigOf(e: z.output<typeof BillingEnv>): BillingConfig {
-  const shared = consumerServiceConfigOf(e);
   return {
-    ...shared,
-    consumer: { ...shared.consumer, concurrency: e.CONSUMER_CONCURRENCY },
+    ...consumerServiceConfigOf(e, { concurrency: e.CONSUMER_CONCURRENCY }),
     timeZones: { default: e.DEFAULT_TIME_ZONE, byDomain: e.DOMAIN_TIME_ZONES },
   };
 }

@@ -1,20 +1,7 @@
 import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
-import {
-  ConfigError,
-  envBoolean,
-  envInt,
-  envList,
-  envMap,
-  loadConfig,
-  ServiceEnv,
-} from "@parakey-bridge/config";
-import {
-  type KafkaConnection,
-  KafkaEnv,
-  kafkaConnectionFromEnv,
-  TopicEnv,
-  TopicNamesEnv,
-} from "@parakey-bridge/kafka";
+import { ConfigError, envBoolean, envInt, envList, envMap, loadConfig } from "@parakey-bridge/config";
+import { BridgeServiceEnv } from "@parakey-bridge/consumer-service";
+import { type KafkaConnection, kafkaConnectionFromEnv, TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 
 const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
@@ -66,10 +53,7 @@ const ConsoleOwnEnv = z.object({
 });
 
 /** The console's environment: ports, Kafka, the sinks' databases, Parakey, and API authentication. */
-export const ConsoleEnv = z.intersection(
-  z.intersection(z.intersection(ServiceEnv, KafkaEnv), z.intersection(ConsoleOwnEnv, TopicEnv)),
-  ApiAuthEnv,
-);
+export const ConsoleEnv = z.intersection(z.intersection(BridgeServiceEnv, ConsoleOwnEnv), ApiAuthEnv);
 
 export interface SinkDatabase {
   url: string;

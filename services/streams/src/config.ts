@@ -1,13 +1,12 @@
 import { readFileSync } from "node:fs";
-import { envInt, loadConfig, ServiceEnv } from "@parakey-bridge/config";
+import { envInt, loadConfig } from "@parakey-bridge/config";
+import { BridgeServiceEnv } from "@parakey-bridge/consumer-service";
 import {
   ConsumerGroupId,
   defaultConsumerGroup,
   type KafkaConnection,
-  KafkaEnv,
   kafkaConnectionFromEnv,
   type TopicDefaults,
-  TopicEnv,
   TopicNamesEnv,
   topicDefaultsOf,
 } from "@parakey-bridge/kafka";
@@ -85,11 +84,8 @@ function pseudonymKeyOf(
   return key;
 }
 
-/** The streams environment: Kafka connection, ports and logs, topic creation, its own settings. */
-export const DoorStreamsEnv = z.intersection(
-  z.intersection(z.intersection(KafkaEnv, ServiceEnv), TopicEnv),
-  DoorStreamsOwnEnv,
-);
+/** The streams environment: what every service reads (`BridgeServiceEnv`) and its own settings. */
+export const DoorStreamsEnv = z.intersection(BridgeServiceEnv, DoorStreamsOwnEnv);
 
 export interface DoorStreamsConfig {
   adminPort: number;
