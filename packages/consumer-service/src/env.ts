@@ -89,6 +89,17 @@ const consumerEnv = (service: string) =>
     });
 
 /**
+ * For a service whose sink writes each partition in its own transactions (billing, audit): how
+ * many partitions it processes in parallel. Its own env extends this.
+ *
+ * @example
+ * const AuditOwnEnv = ConcurrentConsumerEnv.extend({ AUDIT_RETENTION_DAYS: envInt(90) });
+ */
+export const ConcurrentConsumerEnv = z.object({
+  CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
+});
+
+/**
  * The environment every consumer service (checkin, billing, audit) shares: `BridgeServiceEnv`, the
  * database (`DATABASE_URL`, `PGLITE_DATA_DIR`, `DATABASE_SCHEMA`, `DATABASE_POOL_SIZE`) and the
  * consumer (`KAFKA_GROUP_ID` = `parakey-bridge-<service>`, `TOPIC_EVENT_LOGS`, `CONSUMER_*`).

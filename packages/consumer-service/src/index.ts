@@ -12,6 +12,7 @@ export {
   type BridgeServiceConfig,
   BridgeServiceEnv,
   bridgeServiceConfigOf,
+  ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
   type ConsumerSettings,
   consumerApiEnv,

@@ -1,14 +1,13 @@
 import { envInt, loadConfig } from "@parakey-bridge/config";
 import {
+  ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
   consumerApiEnv,
   consumerServiceConfigOf,
 } from "@parakey-bridge/consumer-service";
-import { z } from "zod";
+import type { z } from "zod";
 
-const AuditOwnEnv = z.object({
-  /** Partitions appended in parallel, each in its own transactions (chains are per domain). */
-  CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
+const AuditOwnEnv = ConcurrentConsumerEnv.extend({
   /** Personal data is erased this many days after the event (Parakey's default retention is 90). */
   AUDIT_RETENTION_DAYS: envInt(90, { min: 1 }),
   AUDIT_ERASURE_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),

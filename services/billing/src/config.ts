@@ -1,16 +1,14 @@
-import { envInt, envMap, loadConfig } from "@parakey-bridge/config";
+import { envMap, loadConfig } from "@parakey-bridge/config";
 import {
+  ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
   consumerApiEnv,
   consumerServiceConfigOf,
 } from "@parakey-bridge/consumer-service";
 import { IanaTimeZone } from "@parakey-bridge/contracts";
-import { z } from "zod";
+import type { z } from "zod";
 
-const BillingOwnEnv = z.object({
-  /** Partitions metered in parallel, each in its own transactions. */
-  CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
-
+const BillingOwnEnv = ConcurrentConsumerEnv.extend({
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
   DEFAULT_TIME_ZONE: IanaTimeZone.default("UTC"),
   /** `dom_a=Europe/Stockholm,dom_b=America/New_York`: the zone that decides each domain's months. */
