@@ -1,5 +1,5 @@
 import { Pseudonymiser, withoutApiAuth } from "@parakey-bridge/auth";
-import { loadConfig, loadConfigOrExit } from "@parakey-bridge/config";
+import { configLoader, loadConfigOrExit } from "@parakey-bridge/config";
 import { type DoorEvent, decodeDoorEvent, doorEventReceivedAt } from "@parakey-bridge/contracts";
 import {
   bridgeTopicSpecs,
@@ -148,8 +148,7 @@ export interface ConsumerService<C, P> {
 export function defineConsumerService<E extends z.ZodType, C extends ConsumerServiceConfig, P>(
   def: ConsumerServiceDefinition<E, C, P>,
 ): ConsumerService<C, P> {
-  const loadServiceConfig = (env: Record<string, string | undefined>): C =>
-    def.config(loadConfig(def.env, env));
+  const loadServiceConfig = configLoader(def.env, def.config);
 
   const create = async (config: C, deps: ServiceDeps): Promise<RunningConsumerService<P>> => {
     const { log, registry, clock } = deps;

@@ -1,4 +1,4 @@
-import { envInt, loadConfig } from "@parakey-bridge/config";
+import { configLoader, envInt } from "@parakey-bridge/config";
 import {
   ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
@@ -30,9 +30,7 @@ export interface AuditConfig extends ConsumerServiceConfig {
  * @example
  * const config = loadAuditConfig({ KAFKA_BROKERS: "127.0.0.1:9092", AUDIT_RETENTION_DAYS: "30" });
  */
-export function loadAuditConfig(env: Record<string, string | undefined>): AuditConfig {
-  return auditConfigOf(loadConfig(AuditEnv, env));
-}
+export const loadAuditConfig = configLoader(AuditEnv, auditConfigOf);
 
 /** The configuration of an environment already parsed with `AuditEnv`. */
 export function auditConfigOf(e: z.output<typeof AuditEnv>): AuditConfig {

@@ -1,4 +1,4 @@
-import { envMap, loadConfig } from "@parakey-bridge/config";
+import { configLoader, envMap } from "@parakey-bridge/config";
 import {
   ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
@@ -32,9 +32,7 @@ export interface BillingConfig extends ConsumerServiceConfig {
  * @example
  * const config = loadBillingConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm" });
  */
-export function loadBillingConfig(env: Record<string, string | undefined>): BillingConfig {
-  return billingConfigOf(loadConfig(BillingEnv, env));
-}
+export const loadBillingConfig = configLoader(BillingEnv, billingConfigOf);
 
 /** The configuration of an environment already parsed with `BillingEnv`. */
 export function billingConfigOf(e: z.output<typeof BillingEnv>): BillingConfig {

@@ -1,4 +1,4 @@
-import { envInt, envMap, loadConfig } from "@parakey-bridge/config";
+import { configLoader, envInt, envMap } from "@parakey-bridge/config";
 import {
   type ConsumerServiceConfig,
   consumerApiEnv,
@@ -43,9 +43,7 @@ export interface CheckInConfig extends ConsumerServiceConfig {
  * @example
  * const config = loadCheckInConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm", LIVE_WINDOW_MS: "600000" });
  */
-export function loadCheckInConfig(env: Record<string, string | undefined>): CheckInConfig {
-  return checkInConfigOf(loadConfig(CheckInEnv, env));
-}
+export const loadCheckInConfig = configLoader(CheckInEnv, checkInConfigOf);
 
 /** The configuration of an environment already parsed with `CheckInEnv`. */
 export function checkInConfigOf(e: z.output<typeof CheckInEnv>): CheckInConfig {
