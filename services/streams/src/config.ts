@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
-import { envInt, loadConfig } from "@parakey-bridge/config";
-import { BridgeServiceEnv } from "@parakey-bridge/consumer-service";
+import { envInt, loadConfig, ServiceEnv } from "@parakey-bridge/config";
 import {
   ConsumerGroupId,
   defaultConsumerGroup,
   type KafkaConnection,
+  KafkaEnv,
   kafkaConnectionFromEnv,
   type TopicDefaults,
+  TopicEnv,
   TopicNamesEnv,
   topicDefaultsOf,
 } from "@parakey-bridge/kafka";
@@ -84,8 +85,11 @@ function pseudonymKeyOf(
   return key;
 }
 
-/** The streams environment: what every service reads (`BridgeServiceEnv`) and its own settings. */
-export const DoorStreamsEnv = z.intersection(BridgeServiceEnv, DoorStreamsOwnEnv);
+/** The streams environment: Kafka connection, ports and logs, topic creation, its own settings. */
+export const DoorStreamsEnv = z.intersection(
+  z.intersection(z.intersection(KafkaEnv, ServiceEnv), TopicEnv),
+  DoorStreamsOwnEnv,
+);
 
 export interface DoorStreamsConfig {
   adminPort: number;
