@@ -16,6 +16,7 @@ import {
   createApiApp,
   createErrorHandler,
   documentRoutes,
+  httpServerTracing,
   notFoundHandler,
   openApiDocumentOf,
   serveOpenApi,
@@ -28,7 +29,7 @@ import { listEventsRoute, registerListEvents } from "./routes/events.js";
 import { registerVerify, verifyRoute } from "./routes/verify.js";
 import type { AuditStore } from "./store/audit-store.js";
 
-const ACCESS_LOG_PATH = "/audit/access-log";
+const ACCESS_LOG_PATH = "/v1/access-log";
 
 const API_DOCUMENT: ApiDocumentConfig = {
   info: {
@@ -56,17 +57,18 @@ export interface AppDeps {
  * The audit HTTP API: list and read stored events, verify a domain's hash chain, list who read
  * personal data. Every request authenticates (401), is rate-limited per principal (429) and sees only
  * the principal's domains; personal data is shown to auditors only, each read recorded in the access
- * log (`GET /audit/access-log`), and pseudonymised for everyone else. Errors answer in the project's
+ * log (`GET /v1/access-log`), and pseudonymised for everyone else. Errors answer in the project's
  * one error shape. `GET /openapi.json` (no credentials needed) is the API's OpenAPI 3.1 document;
  * every route validates its input with the zod schemas of that document.
  *
  * @example
  * const res = await createApp({ store, verifier, auth, accessLog, pseudonyms, log }).request(
- *   "/audit/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
+ *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
   const app = createApiApp();
   app.use(requestId());
+  app.use(httpServerTracing());
   documentApiSecurity(app);
   serveOpenApi(app, API_DOCUMENT);
   app.use(authenticate(deps.auth, { log: deps.log }));
