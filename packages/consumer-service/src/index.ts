@@ -1,4 +1,10 @@
 export {
+  type ConsumerApiInfo,
+  type ConsumerApiOptions,
+  consumerApiApp,
+  consumerApiDocument,
+} from "./api-app.js";
+export {
   type ConsumerService,
   type ConsumerServiceContext,
   type ConsumerServiceDefinition,

@@ -1,28 +1,13 @@
 import {
   type AccessLog,
-  API_SECURITY,
   type AuthSettings,
   accessLogRoute,
-  authenticate,
-  documentApiSecurity,
   type Pseudonymiser,
-  rateLimitPerPrincipal,
   registerAccessLogRoute,
-  requireAnyRole,
 } from "@parakey-bridge/auth";
-import {
-  type ApiApp,
-  type ApiDocumentConfig,
-  createApiApp,
-  createErrorHandler,
-  documentRoutes,
-  httpServerTracing,
-  notFoundHandler,
-  openApiDocumentOf,
-  serveOpenApi,
-} from "@parakey-bridge/service-kit";
+import { type ConsumerApiInfo, consumerApiApp, consumerApiDocument } from "@parakey-bridge/consumer-service";
+import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
-import { requestId } from "hono/request-id";
 import type { ChainVerifier } from "./chain/verify.js";
 import { getEventRoute, registerGetEvent } from "./routes/event.js";
 import { listEventsRoute, registerListEvents } from "./routes/events.js";
@@ -31,14 +16,10 @@ import type { AuditStore } from "./store/audit-store.js";
 
 const ACCESS_LOG_PATH = "/v1/access-log";
 
-const API_DOCUMENT: ApiDocumentConfig = {
-  info: {
-    title: "parakey-bridge audit API",
-    version: "1.0.0",
-    description:
-      "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
-  },
-  security: API_SECURITY,
+const API_INFO: ConsumerApiInfo = {
+  title: "parakey-bridge audit API",
+  description:
+    "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
 };
 
 export interface AppDeps {
@@ -66,21 +47,17 @@ export interface AppDeps {
  *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  const app = createApiApp();
-  app.use(requestId());
-  app.use(httpServerTracing());
-  documentApiSecurity(app);
-  serveOpenApi(app, API_DOCUMENT);
-  app.use(authenticate(deps.auth, { log: deps.log }));
-  app.use(rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
-  app.use(requireAnyRole());
-  registerListEvents(app, deps);
-  registerGetEvent(app, deps);
-  registerVerify(app, deps.verifier);
-  registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
-  app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.log));
-  return app;
+  return consumerApiApp({
+    info: API_INFO,
+    auth: deps.auth,
+    log: deps.log,
+    register: (app) => {
+      registerListEvents(app, deps);
+      registerGetEvent(app, deps);
+      registerVerify(app, deps.verifier);
+      registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
+    },
+  });
 }
 
 /**
@@ -88,8 +65,10 @@ export function createApp(deps: AppDeps): ApiApp {
  * `pnpm generate` writes to docs/openapi/audit.json (a unit test fails when that file is stale).
  */
 export function openApiDocument(): object {
-  const app = createApiApp();
-  documentApiSecurity(app);
-  documentRoutes(app, [listEventsRoute, getEventRoute, verifyRoute, accessLogRoute(ACCESS_LOG_PATH)]);
-  return openApiDocumentOf(app, API_DOCUMENT);
+  return consumerApiDocument(API_INFO, [
+    listEventsRoute,
+    getEventRoute,
+    verifyRoute,
+    accessLogRoute(ACCESS_LOG_PATH),
+  ]);
 }
