@@ -1,8 +1,10 @@
 import {
+  type AccessLog,
   API_SECURITY,
   type AuthSettings,
   authenticate,
   documentApiSecurity,
+  type Pseudonymiser,
   rateLimitPerPrincipal,
   requireAnyRole,
 } from "@parakey-bridge/auth";
@@ -26,15 +28,19 @@ export interface ConsumerApiInfo {
   description: string;
 }
 
-export interface ConsumerApiOptions {
-  info: ConsumerApiInfo;
+/** What every consumer service's API is given. */
+export interface ConsumerApiDeps {
   /** Who may call (see `ApiAuthEnv`). */
   auth: AuthSettings;
   log: Logger;
-  /** Registers the service's routes (`app.openapi(route, handler)`), behind the chain below. */
-  register: (app: ApiApp) => void;
-  /** `false`: `/v1/x/` answers as `/v1/x` (see `createApiApp`). Default true. */
-  strict?: boolean;
+}
+
+/** What an API that shows personal data is given besides (auditors see it, others pseudonyms). */
+export interface PersonalDataApiDeps extends ConsumerApiDeps {
+  /** Where each auditor's read of personal data is recorded. */
+  accessLog: AccessLog;
+  /** What other principals see instead of a person's id. */
+  pseudonyms: Pseudonymiser;
 }
 
 function documentConfig(info: ConsumerApiInfo): ApiDocumentConfig {
@@ -51,20 +57,27 @@ function documentConfig(info: ConsumerApiInfo): ApiDocumentConfig {
  * every error in the one error shape (unknown path 404).
  *
  * @example
- * const app = consumerApiApp({ info, auth: config.auth, log, register: (app) => registerDomainUsage(app, store) });
+ * const app = consumerApiApp(API_INFO, deps, (app) => registerDomainUsage(app, deps.queries));
  */
-export function consumerApiApp(options: ConsumerApiOptions): ApiApp {
+export function consumerApiApp(
+  info: ConsumerApiInfo,
+  deps: ConsumerApiDeps,
+  /** Registers the service's routes (`app.openapi(route, handler)`), behind the chain. */
+  register: (app: ApiApp) => void,
+  /** `strict: false`: `/v1/x/` answers as `/v1/x` (see `createApiApp`). Default true. */
+  options: { strict?: boolean } = {},
+): ApiApp {
   const app = createApiApp({ strict: options.strict ?? true });
   app.use("*", requestId());
   app.use("*", httpServerTracing());
   documentApiSecurity(app);
-  serveOpenApi(app, documentConfig(options.info));
-  app.use("*", authenticate(options.auth, { log: options.log }));
-  app.use("*", rateLimitPerPrincipal({ limitPerMinute: options.auth.rateLimitPerMinute }));
+  serveOpenApi(app, documentConfig(info));
+  app.use("*", authenticate(deps.auth, { log: deps.log }));
+  app.use("*", rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
   app.use("*", requireAnyRole());
-  options.register(app);
+  register(app);
   app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(options.log));
+  app.onError(createErrorHandler(deps.log));
   return app;
 }
 

@@ -1,8 +1,9 @@
 export {
+  type ConsumerApiDeps,
   type ConsumerApiInfo,
-  type ConsumerApiOptions,
   consumerApiApp,
   consumerApiDocument,
+  type PersonalDataApiDeps,
 } from "./api-app.js";
 export {
   type ConsumerService,

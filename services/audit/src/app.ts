@@ -1,13 +1,11 @@
+import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
 import {
-  type AccessLog,
-  type AuthSettings,
-  accessLogRoute,
-  type Pseudonymiser,
-  registerAccessLogRoute,
-} from "@parakey-bridge/auth";
-import { type ConsumerApiInfo, consumerApiApp, consumerApiDocument } from "@parakey-bridge/consumer-service";
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+  type PersonalDataApiDeps,
+} from "@parakey-bridge/consumer-service";
 import type { ApiApp } from "@parakey-bridge/service-kit";
-import type { Logger } from "@parakey-bridge/telemetry";
 import type { ChainVerifier } from "./chain/verify.js";
 import { getEventRoute, registerGetEvent } from "./routes/event.js";
 import { listEventsRoute, registerListEvents } from "./routes/events.js";
@@ -22,16 +20,11 @@ const API_INFO: ConsumerApiInfo = {
     "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
 };
 
-export interface AppDeps {
+export interface AppDeps extends PersonalDataApiDeps {
   store: AuditStore;
   verifier: ChainVerifier;
   /** Who may call: any role reads; personal data needs `auditor`. */
-  auth: AuthSettings;
-  /** Where each auditor's read of personal data is recorded. */
-  accessLog: AccessLog;
-  /** What other principals see instead of a person's id. */
-  pseudonyms: Pseudonymiser;
-  log: Logger;
+  auth: PersonalDataApiDeps["auth"];
 }
 
 /**
@@ -47,16 +40,11 @@ export interface AppDeps {
  *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp({
-    info: API_INFO,
-    auth: deps.auth,
-    log: deps.log,
-    register: (app) => {
-      registerListEvents(app, deps);
-      registerGetEvent(app, deps);
-      registerVerify(app, deps.verifier);
-      registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
-    },
+  return consumerApiApp(API_INFO, deps, (app) => {
+    registerListEvents(app, deps);
+    registerGetEvent(app, deps);
+    registerVerify(app, deps.verifier);
+    registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
   });
 }
 

@@ -1,7 +1,10 @@
-import type { AuthSettings } from "@parakey-bridge/auth";
-import { type ConsumerApiInfo, consumerApiApp, consumerApiDocument } from "@parakey-bridge/consumer-service";
+import {
+  type ConsumerApiDeps,
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+} from "@parakey-bridge/consumer-service";
 import type { ApiApp, Clock } from "@parakey-bridge/service-kit";
-import type { Logger } from "@parakey-bridge/telemetry";
 import { closePeriodRoute, registerClosePeriod } from "./routes/close-period.js";
 import { domainUsageRoute, registerDomainUsage } from "./routes/domain-usage.js";
 import { registerUsageExport, usageExportRoute } from "./routes/usage-export.js";
@@ -13,14 +16,13 @@ const API_INFO: ConsumerApiInfo = {
     "Usage per domain and month (successful unlocks, active users and devices), the month's CSV export, and closing a month. Errors: docs/errors.md.",
 };
 
-export interface AppDeps {
+export interface AppDeps extends ConsumerApiDeps {
   queries: UsageQueries;
   clock: Clock;
   /** Every zone billed in: a period closes only once it has ended in all of them. */
   timeZones: readonly string[];
   /** Who may call: every route needs a principal with a role; closing a period needs `operator`. */
-  auth: AuthSettings;
-  log: Logger;
+  auth: ConsumerApiDeps["auth"];
   onPeriodClosed?: () => void;
 }
 
@@ -36,12 +38,10 @@ export interface AppDeps {
  * await app.request("/v1/periods/2026-01/close", { method: "POST", headers: { authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp({
-    info: API_INFO,
-    auth: deps.auth,
-    log: deps.log,
-    strict: false,
-    register: (app) => {
+  return consumerApiApp(
+    API_INFO,
+    deps,
+    (app) => {
       registerDomainUsage(app, deps.queries);
       registerUsageExport(app, deps.queries);
       registerClosePeriod(app, {
@@ -51,7 +51,8 @@ export function createApp(deps: AppDeps): ApiApp {
         ...(deps.onPeriodClosed ? { onClosed: deps.onPeriodClosed } : {}),
       });
     },
-  });
+    { strict: false },
+  );
 }
 
 /**

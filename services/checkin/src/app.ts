@@ -1,13 +1,11 @@
+import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
 import {
-  type AccessLog,
-  type AuthSettings,
-  accessLogRoute,
-  type Pseudonymiser,
-  registerAccessLogRoute,
-} from "@parakey-bridge/auth";
-import { type ConsumerApiInfo, consumerApiApp, consumerApiDocument } from "@parakey-bridge/consumer-service";
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+  type PersonalDataApiDeps,
+} from "@parakey-bridge/consumer-service";
 import type { ApiApp } from "@parakey-bridge/service-kit";
-import type { Logger } from "@parakey-bridge/telemetry";
 import type { CheckInQueries } from "./check-in-store.js";
 import type { DomainSettings } from "./domain-settings.js";
 import { dayCheckInsRoute, registerDayCheckIns } from "./routes/day-check-ins.js";
@@ -21,16 +19,11 @@ const API_INFO: ConsumerApiInfo = {
     "Check-ins (a person's first successful unlock in a domain on a local day) by domain and day, or by person (auditors), and who read personal data. Errors: docs/errors.md.",
 };
 
-export interface AppDeps {
+export interface AppDeps extends PersonalDataApiDeps {
   queries: CheckInQueries;
   settings: DomainSettings;
   /** Who may call: any role reads a domain's day (people pseudonymised); a person's ids need `auditor`. */
-  auth: AuthSettings;
-  /** Where each auditor's read of personal data is recorded. */
-  accessLog: AccessLog;
-  /** What other principals see instead of a person's id. */
-  pseudonyms: Pseudonymiser;
-  log: Logger;
+  auth: PersonalDataApiDeps["auth"];
 }
 
 /**
@@ -46,17 +39,16 @@ export interface AppDeps {
  * await app.request("/v1/domains/dom_hq/check-ins?date=2026-11-23", { headers: { authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp({
-    info: API_INFO,
-    auth: deps.auth,
-    log: deps.log,
-    strict: false,
-    register: (app) => {
+  return consumerApiApp(
+    API_INFO,
+    deps,
+    (app) => {
       registerDayCheckIns(app, deps);
       registerUserCheckIns(app, deps);
       registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
     },
-  });
+    { strict: false },
+  );
 }
 
 /**
