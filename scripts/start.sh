@@ -130,7 +130,7 @@ else
     reader    (pseudonymised people)       -H 'Authorization: Bearer ${dev_key_reader}'
     auditor   (personal data, recorded)    -H 'Authorization: Bearer ${dev_key_auditor}'
     operator  (closes billing periods)     -H 'Authorization: Bearer ${dev_key_operator}'
-  e.g. curl -H 'Authorization: Bearer ${dev_key_reader}' 'http://127.0.0.1:8083/audit/events?domainId=dom_1'
+  e.g. curl -H 'Authorization: Bearer ${dev_key_reader}' 'http://127.0.0.1:8083/v1/events?domainId=dom_1'
   OpenID Connect tokens instead: start with AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE and AUTH_JWKS_URL set to
   your SSO's realm (and AUTH_ROLE_CLAIM / AUTH_DOMAINS_CLAIM), then use its access tokens as the Bearer.
   Your own keys: key=\"pbk_\$(openssl rand -hex 32)\"; printf %s \"\$key\" | sha256sum  (API_KEYS=id:hash:role)"
@@ -144,9 +144,9 @@ parakey-bridge is running. The simulator sends ${SIMULATOR_RATE:-2} unlocks/s to
   check-ins         http://127.0.0.1:8081/v1/domains/dom_1/check-ins?date=${today}
   usage             http://127.0.0.1:8082/v1/domains/dom_1/usage/${month}
   usage (CSV)       http://127.0.0.1:8082/v1/periods/${month}/usage.csv
-  audit             http://127.0.0.1:8083/audit/events?domainId=dom_1
-  audit chain       http://127.0.0.1:8083/audit/verify?domainId=dom_1
-  access record     http://127.0.0.1:8083/audit/access-log (auditor), http://127.0.0.1:8081/v1/access-log
+  audit             http://127.0.0.1:8083/v1/events?domainId=dom_1
+  audit chain       http://127.0.0.1:8083/v1/verify?domainId=dom_1
+  access record     http://127.0.0.1:8083/v1/access-log (auditor), http://127.0.0.1:8081/v1/access-log
   console           http://127.0.0.1:8084/ui   (sign in with the auditor or operator key below)
   reconcile (API)   http://127.0.0.1:8084/v1/reconciliation?domain=dom_1&from=${today}
   metrics           http://127.0.0.1:9464/metrics (ingress), :9465 checkin, :9466 billing, :9467 audit, :9468 console

@@ -498,7 +498,8 @@ kafka_names() {
   for manifest in "${dir}"/*-Job-*.yaml; do
     [[ -e "${manifest}" ]] || continue
     for var in "${!default_topic[@]}"; do
-      printf 'topic %s%s\n' "$(env_value "${manifest}" TOPIC_NAME_PREFIX)" "${default_topic[${var}]}"
+      value="$(env_value "${manifest}" "${var}")"
+      printf 'topic %s\n' "${value:-${default_topic[${var}]}}"
     done
     for group in $(env_value "${manifest}" KAFKA_GROUP_IDS | tr ',' ' '); do
       printf 'topic parakey.event-logs.v1.%s.dlq\ntopic parakey.event-logs.v1.%s.redrive\n' "${group}" "${group}"

@@ -84,16 +84,14 @@ describe("the stack started by scripts/start.sh", () => {
       "audit rows for dom_1",
       async () => {
         const body = await getJson<{ items: { domainId: string }[] }>(
-          `${api.audit}/audit/events?domainId=dom_1`,
+          `${api.audit}/v1/events?domainId=dom_1`,
         );
         return body.items.length > 0 ? body.items : undefined;
       },
       { timeoutMs: 60_000, retryErrors: true },
     );
     expect(audit[0]).toMatchObject({ domainId: "dom_1" });
-    const verify = await getJson<{ ok?: boolean; valid?: boolean }>(
-      `${api.audit}/audit/verify?domainId=dom_1`,
-    );
+    const verify = await getJson<{ ok?: boolean; valid?: boolean }>(`${api.audit}/v1/verify?domainId=dom_1`);
     expect(verify.ok ?? verify.valid).toBe(true);
   });
 
@@ -103,7 +101,7 @@ describe("the stack started by scripts/start.sh", () => {
     }
     for (const url of [
       `${api.checkin}/v1/domains/dom_1/check-ins?date=2026-01-01`,
-      `${api.audit}/audit/events`,
+      `${api.audit}/v1/events`,
     ]) {
       const res = await fetch(url);
       expect(res.status).toBe(401);

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
-import type { DoorEvent } from "@parakey-bridge/contracts";
+import { type DoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { doorEventDecoder, type InboundRecord } from "@parakey-bridge/kafka";
+import type { InboundRecord } from "@parakey-bridge/kafka";
 import { type ConsumedRecord, readTopic } from "@parakey-bridge/kafka/testing";
 import { migrate, PostgresDb } from "@parakey-bridge/storage";
 import { createTestDatabase, testKafkaBrokers } from "@parakey-bridge/testkit";
@@ -208,7 +208,7 @@ describe("webhook property: every answer is stored where it says, and every stor
       const record = events.find((r) => r.headers.ce_id === answer.body.eventLogId);
       expect(record, `record of accepted ${answer.body.eventLogId}`).toBeDefined();
       if (!record) continue;
-      const decoded = doorEventDecoder(record.value, record.headers);
+      const decoded = decodeDoorEvent(record.value);
       expect(decoded.ok, decoded.ok ? "" : decoded.reason).toBe(true);
       // No number of the original changed on its way (a double rounds integers above 2^53).
       const received = numbersOf(answer.sent.toString("utf8"));

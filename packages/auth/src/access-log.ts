@@ -158,7 +158,7 @@ const AccessRecordSchema = z
   .openapi("AccessRecord");
 
 /**
- * The OpenAPI definition of `GET <path>` (e.g. `/audit/access-log`): the access record, newest
+ * The OpenAPI definition of `GET <path>` (e.g. `/v1/access-log`): the access record, newest
  * first, cursor-paged, filtered by principal and time. For auditors whose access spans every domain
  * (the records name events of any domain).
  *
@@ -195,7 +195,7 @@ export function accessLogRoute<P extends string>(path: P) {
  * Serves `accessLogRoute(path)` on an API app.
  *
  * @example
- * registerAccessLogRoute(app, "/audit/access-log", accessLog);
+ * registerAccessLogRoute(app, "/v1/access-log", accessLog);
  */
 export function registerAccessLogRoute(app: ApiApp, path: string, accessLog: AccessLog): void {
   app.openapi(accessLogRoute(path), async (c) => {

@@ -51,3 +51,17 @@ export function loadConfigOrExit<S extends z.ZodType>(
     throw error;
   }
 }
+
+/**
+ * A service's `load…Config(env)`: parse with `schema` (throwing `ConfigError` listing every problem),
+ * then map the parsed environment to the typed configuration with `of`. Pure.
+ *
+ * @example
+ * export const loadAuditConfig = configLoader(AuditEnv, auditConfigOf);
+ */
+export function configLoader<S extends z.ZodType, C>(
+  schema: S,
+  of: (env: z.output<S>) => C,
+): (env: Record<string, string | undefined>) => C {
+  return (env) => of(loadConfig(schema, env));
+}

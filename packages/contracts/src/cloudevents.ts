@@ -1,4 +1,4 @@
-import type { DoorEvent } from "./door-event.js";
+import { type DoorEvent, encodeDoorEvent } from "./door-event.js";
 
 /** CloudEvents `type` of a DoorEvent v1. */
 export const DOOR_EVENT_TYPE = "co.parakey.event-log.v1";
@@ -32,6 +32,21 @@ export function doorEventHeaders(event: DoorEvent): CloudEventHeaders {
     ce_partitionkey: event.deviceId,
     "content-type": "application/json",
   };
+}
+
+/**
+ * The Kafka record of a DoorEvent on the event topic: keyed by device (one lock's events stay in
+ * order on one partition), CloudEvents binary-mode headers (`ce_id` = event log id, the dedupe key).
+ * Its shape is the producer's `OutgoingRecord`.
+ *
+ * @example
+ * await producer.send([doorEventRecord(event, Topics.eventLogs)]);
+ */
+export function doorEventRecord(
+  event: DoorEvent,
+  topic: string,
+): { topic: string; key: string; value: Buffer; headers: CloudEventHeaders } {
+  return { topic, key: event.deviceId, value: encodeDoorEvent(event), headers: doorEventHeaders(event) };
 }
 
 /** Reads CloudEvents headers back from a record (values arrive as Buffers). */

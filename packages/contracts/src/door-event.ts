@@ -34,6 +34,11 @@ export const DoorEvent = z
   .strict();
 export type DoorEvent = z.infer<typeof DoorEvent>;
 
+/** When the bridge received a DoorEvent (ms since the epoch), for the end-to-end latency metric. */
+export function doorEventReceivedAt(event: DoorEvent): number {
+  return Date.parse(event.receivedAt);
+}
+
 /** Encodes a DoorEvent as the Kafka record value (UTF-8 JSON). */
 export function encodeDoorEvent(event: DoorEvent): Buffer {
   return Buffer.from(JSON.stringify(event), "utf8");
@@ -42,7 +47,10 @@ export function encodeDoorEvent(event: DoorEvent): Buffer {
 /** The outcome of decoding a record value: a value that fails the contract is a value, not a throw. */
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Decodes and validates a Kafka record value against DoorEvent v1. */
+/**
+ * Decodes and validates a Kafka record value against DoorEvent v1. It is the consumer services'
+ * record decoder: a record that fails it is dead-lettered with the reason.
+ */
 export function decodeDoorEvent(value: Buffer | null): Decoded<DoorEvent> {
   if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
   let json: unknown;

@@ -28,9 +28,17 @@ export {
   cloudEventSource,
   DOOR_EVENT_TYPE,
   doorEventHeaders,
+  doorEventRecord,
   readCloudEventHeaders,
 } from "./cloudevents.js";
-export { type Decoded, DoorEvent, decodeDoorEvent, encodeDoorEvent, Via } from "./door-event.js";
+export {
+  type Decoded,
+  DoorEvent,
+  decodeDoorEvent,
+  doorEventReceivedAt,
+  encodeDoorEvent,
+  Via,
+} from "./door-event.js";
 export {
   type NormalizeContext,
   type Normalized,

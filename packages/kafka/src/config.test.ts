@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { ConfigError, loadConfig } from "@parakey-bridge/config";
 import { createTestPki, type TestPki } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { TopicsCliEnv } from "./cli/topics-env.js";
 import { KafkaEnv, kafkaConnectionFromEnv } from "./config.js";
-import { consumerServiceEnv } from "./service-env.js";
+import { TopicEnv } from "./topic-env.js";
 
 const issuesOf = (env: Record<string, string>): string[] => {
   try {
@@ -120,10 +121,10 @@ describe("KafkaEnv TLS files", () => {
       KAFKA_SSL_KEY_FILE: pki.clientKey,
     };
     const expected = kafkaConnectionFromEnv(loadConfig(KafkaEnv, env)).ssl;
-    expect(kafkaConnectionFromEnv(loadConfig(consumerServiceEnv("audit"), env)).ssl).toEqual(expected);
+    expect(kafkaConnectionFromEnv(loadConfig(z.intersection(KafkaEnv, TopicEnv), env)).ssl).toEqual(expected);
     expect(kafkaConnectionFromEnv(loadConfig(TopicsCliEnv, env)).ssl).toEqual(expected);
     expect(() =>
-      loadConfig(consumerServiceEnv("billing"), { KAFKA_SSL_CA_FILE: "/nonexistent/ca.crt" }),
+      loadConfig(z.intersection(KafkaEnv, TopicEnv), { KAFKA_SSL_CA_FILE: "/nonexistent/ca.crt" }),
     ).toThrow(/KAFKA_SSL_CA_FILE: cannot read \/nonexistent\/ca.crt \(ENOENT\)/);
   });
 });

@@ -1,6 +1,9 @@
+import { ROOT_CONTEXT } from "@opentelemetry/api";
+import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { Kafka } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import type { InboundRecord } from "./consumer/types.js";
 import { BatchingProducer, type OutgoingRecord } from "./producer.js";
 
 export interface ConsumedRecord {
@@ -93,4 +96,44 @@ export async function produceAll(kafka: Kafka, records: readonly OutgoingRecord[
   } finally {
     await producer.stop();
   }
+}
+
+/**
+ * A DoorEvent as the consumer runtime hands it to a sink, for tests of a sink or store without Kafka:
+ * a successful webhook unlock at `occurredAt` (recorded a second later), keyed by its device, at
+ * `offset` of `partition` of the event topic, with whatever `event` sets. A service's tests wrap it
+ * with their own defaults (domain, person, door, day).
+ *
+ * @example
+ * const record = unlockRecord(7, { domainId: "dom_hq", userId: "usr_b", occurredAt: "2026-11-23T23:30:00.000Z" });
+ */
+export function unlockRecord(
+  offset: number,
+  event: Partial<DoorEvent> & Pick<DoorEvent, "deviceId" | "domainId" | "userId" | "occurredAt">,
+  partition = 0,
+): InboundRecord<DoorEvent> {
+  const delayMs = event.delayMs ?? 1_000;
+  const recordedAt = new Date(Date.parse(event.occurredAt) + delayMs).toISOString();
+  const eventLogId = event.eventLogId ?? `el_${offset}`;
+  return {
+    topic: "parakey.event-logs.v1",
+    partition,
+    offset: String(offset),
+    key: event.deviceId,
+    value: {
+      eventLogId,
+      success: true,
+      recordedAt,
+      receivedAt: recordedAt,
+      delayMs,
+      via: "webhook",
+      payloadVersion: "1.0",
+      eventLog: { id: eventLogId },
+      ...event,
+    },
+    headers: {},
+    timestamp: String(Date.parse(recordedAt)),
+    traceContext: ROOT_CONTEXT,
+    traceId: "0".repeat(32),
+  };
 }

@@ -9,6 +9,7 @@ const TOPIC_RESOURCE = 2 as ConfigResourceTypes.TOPIC;
 const SET_ON_TOPIC = 1 as ConfigSource.TOPIC_CONFIG;
 
 import { redriveTopic } from "./consumer/topics.js";
+import type { TopicKey, TopicNames } from "./topic-env.js";
 
 export interface TopicSpec {
   topic: string;
@@ -25,10 +26,16 @@ export interface TopicDefaults {
 }
 
 /**
- * The topics the bridge owns. `min.insync.replicas` follows the replication factor so acks=all means
- * "on at least two brokers" on a real cluster, and stays 1 on a single-node dev broker.
+ * The topics the bridge owns, under the names given (by default the contract's: `Topics`); with
+ * some names only, the specs of those topics. `min.insync.replicas` follows the replication factor
+ * so acks=all means "on at least two brokers" on a real cluster, and stays 1 on a single-node dev
+ * broker.
+ *
+ * @example
+ * bridgeTopicSpecs(defaults); // all seven, as named in the contract
+ * bridgeTopicSpecs(defaults, { eventLogs: config.topics.eventLogs }); // the event topic, renamed
  */
-export function bridgeTopicSpecs(defaults: TopicDefaults): TopicSpec[] {
+export function bridgeTopicSpecs(defaults: TopicDefaults, names: Partial<TopicNames> = Topics): TopicSpec[] {
   const minIsr = minInSyncReplicas(defaults.replicationFactor);
   const events = {
     "retention.ms": String(defaults.retentionMs),
@@ -36,56 +43,35 @@ export function bridgeTopicSpecs(defaults: TopicDefaults): TopicSpec[] {
     // Produce time, not the lock's clock: a lock whose clock runs ahead would be refused by the broker.
     "message.timestamp.type": "CreateTime",
   };
-  return [
-    {
-      topic: Topics.eventLogs,
-      partitions: defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
-      config: events,
-    },
-    {
-      topic: Topics.rejected,
-      partitions: defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
-      config: events,
-    },
-    {
-      topic: Topics.checkins,
-      partitions: defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
-      config: events,
-    },
+  const { partitions, replicationFactor } = defaults;
+  const event = { partitions, replicationFactor, config: events };
+  const specs: Record<TopicKey, Omit<TopicSpec, "topic">> = {
+    eventLogs: event,
+    rejected: event,
+    checkins: event,
     // The exactly-once streams (services/streams): written only in transactions.
-    {
-      topic: Topics.doorEvents,
-      partitions: defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
-      config: events,
-    },
-    {
-      topic: Topics.doorEventsAnonymous,
-      partitions: defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
-      config: events,
-    },
-    {
-      // Partition p is the dedupe state of event-log partition p: the same count, kept forever.
-      topic: Topics.doorEventsSeen,
-      partitions: defaults.partitions,
-      replicationFactor: defaults.replicationFactor,
+    doorEvents: event,
+    doorEventsAnonymous: event,
+    // Partition p is the dedupe state of event-log partition p: the same count, kept forever.
+    doorEventsSeen: {
+      partitions,
+      replicationFactor,
       config: { "cleanup.policy": "compact", "min.insync.replicas": minIsr },
     },
-    {
-      topic: Topics.pollerState,
+    pollerState: {
       partitions: 1,
-      replicationFactor: defaults.replicationFactor,
+      replicationFactor,
       config: {
         "cleanup.policy": "compact",
         "min.insync.replicas": minIsr,
         "min.compaction.lag.ms": "60000",
       },
     },
-  ];
+  };
+  return (Object.keys(Topics) as TopicKey[]).flatMap((key) => {
+    const topic = names[key];
+    return topic === undefined ? [] : [{ topic, ...specs[key] }];
+  });
 }
 
 /** `min.insync.replicas` for a replication factor: 2 on a real cluster, 1 on a single broker. */

@@ -31,3 +31,4 @@ export {
   openApiDocumentOf,
   serveOpenApi,
 } from "./openapi.js";
+export { type ProcessConfig, type RunServiceOptions, runService, type ServiceDeps } from "./run-service.js";

@@ -64,36 +64,36 @@ describe("audit API access control with OpenID Connect tokens", () => {
     app.request(path, { headers: { authorization: `Bearer ${await issuer.token(claims)}` } });
 
   it("answers 401 with WWW-Authenticate without a token", async () => {
-    const res = await app.request("/audit/events");
+    const res = await app.request("/v1/events");
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="parakey-bridge"/);
   });
 
   it("does not let a principal limited to one domain list, read or verify another domain's events", async () => {
     const hq = { sub: "staff-dom-1", roles: ["auditor"], domains: ["dom_1"] };
-    const listed = (await (await as("/audit/events?limit=500", hq)).json()) as {
+    const listed = (await (await as("/v1/events?limit=500", hq)).json()) as {
       items: { domainId: string }[];
     };
     expect(listed.items.map((e) => e.domainId)).toEqual(["dom_1", "dom_1"]);
-    expect((await as("/audit/events?domainId=dom_2", hq)).status).toBe(403);
-    const other = await as("/audit/events/el_2", hq);
+    expect((await as("/v1/events?domainId=dom_2", hq)).status).toBe(403);
+    const other = await as("/v1/events/el_2", hq);
     expect(other.status).toBe(404);
     expect(((await other.json()) as { error: { message: string } }).error.message).toBe(
       "no audit record for event log el_2",
     );
-    expect((await as("/audit/events/el_1", hq)).status).toBe(200);
-    expect((await as("/audit/verify?domainId=dom_2", hq)).status).toBe(403);
-    expect((await as("/audit/verify?domainId=dom_1", hq)).status).toBe(200);
+    expect((await as("/v1/events/el_1", hq)).status).toBe(200);
+    expect((await as("/v1/verify?domainId=dom_2", hq)).status).toBe(403);
+    expect((await as("/v1/verify?domainId=dom_1", hq)).status).toBe(200);
   });
 
   it("records an auditor's personal-data read in the access record, and shows a reader only pseudonyms", async () => {
-    const reader = await as("/audit/events/el_3", { sub: "reporting", roles: ["reader"], domains: ["*"] });
+    const reader = await as("/v1/events/el_3", { sub: "reporting", roles: ["reader"], domains: ["*"] });
     expect(JSON.stringify(await reader.json())).not.toContain("usr_3");
 
-    const read = await as("/audit/events/el_3", { sub: "ada@acme", roles: ["auditor"], domains: ["*"] });
+    const read = await as("/v1/events/el_3", { sub: "ada@acme", roles: ["auditor"], domains: ["*"] });
     expect(((await read.json()) as { userId: string }).userId).toBe("usr_3");
 
-    const log = await as("/audit/access-log?principalId=ada@acme", {
+    const log = await as("/v1/access-log?principalId=ada@acme", {
       sub: "lead",
       roles: ["auditor"],
       domains: "*",
@@ -107,7 +107,7 @@ describe("audit API access control with OpenID Connect tokens", () => {
         accessedAt: expect.any(String),
       }),
     ]);
-    const readers = await as("/audit/access-log?principalId=reporting", {
+    const readers = await as("/v1/access-log?principalId=reporting", {
       sub: "lead",
       roles: ["auditor"],
       domains: "*",

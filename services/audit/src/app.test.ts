@@ -71,23 +71,23 @@ describe("audit HTTP API", () => {
 
   describe("happy paths", () => {
     it("lists a domain's events newest first, page by page", async () => {
-      const first = await page("/audit/events?domainId=dom_1&limit=2");
+      const first = await page("/v1/events?domainId=dom_1&limit=2");
       expect(first.items.map((e) => e.eventLogId)).toEqual(["el_9", "el_5"]);
-      const second = await page(`/audit/events?domainId=dom_1&limit=2&cursor=${first.nextCursor}`);
+      const second = await page(`/v1/events?domainId=dom_1&limit=2&cursor=${first.nextCursor}`);
       expect(second).toMatchObject({ items: [{ eventLogId: "el_1" }], nextCursor: null });
     });
 
     it("filters by device, user and time range", async () => {
-      const byDevice = await page("/audit/events?deviceId=dev_3");
+      const byDevice = await page("/v1/events?deviceId=dev_3");
       expect(byDevice.items.map((e) => e.eventLogId)).toEqual(["el_3"]);
-      const byUser = await page("/audit/events?userId=usr_0");
+      const byUser = await page("/v1/events?userId=usr_0");
       expect(byUser.items.map((e) => e.eventLogId)).toEqual(["el_7", "el_0"]);
-      const range = await page("/audit/events?from=2026-11-23T08:00:02Z&to=2026-11-23T08:00:04Z");
+      const range = await page("/v1/events?from=2026-11-23T08:00:02Z&to=2026-11-23T08:00:04Z");
       expect(range.items.map((e) => e.eventLogId)).toEqual(["el_3", "el_2"]);
     });
 
     it("shows one event: where it is in Kafka, how it arrived, duplicates seen", async () => {
-      const res = await call("/audit/events/el_0");
+      const res = await call("/v1/events/el_0");
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({
         eventLogId: "el_0",
@@ -102,7 +102,7 @@ describe("audit HTTP API", () => {
     });
 
     it("verifies a domain's chain", async () => {
-      const res = await call("/audit/verify?domainId=dom_2");
+      const res = await call("/v1/verify?domainId=dom_2");
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ domainId: "dom_2", ok: true, rows: 3 });
     });
@@ -110,7 +110,7 @@ describe("audit HTTP API", () => {
 
   describe("errors, in the one error shape", () => {
     it("answers 404 for an unknown event", async () => {
-      const res = await call("/audit/events/el_missing");
+      const res = await call("/v1/events/el_missing");
       expect(res.status).toBe(404);
       expect(await res.json()).toEqual({
         error: {
@@ -122,11 +122,11 @@ describe("audit HTTP API", () => {
     });
 
     it.each([
-      ["/audit/events?limit=0", "limit"],
-      ["/audit/events?from=yesterday", "from"],
-      ["/audit/events?cursor=garbage", "cursor"],
-      ["/audit/events?color=blue", "color"],
-      ["/audit/verify", "domainId"],
+      ["/v1/events?limit=0", "limit"],
+      ["/v1/events?from=yesterday", "from"],
+      ["/v1/events?cursor=garbage", "cursor"],
+      ["/v1/events?color=blue", "color"],
+      ["/v1/verify", "domainId"],
     ])("answers 400 for %s", async (path, word) => {
       const res = await call(path);
       expect(res.status).toBe(400);
@@ -144,12 +144,7 @@ describe("audit HTTP API", () => {
 
   describe("security: credentials, personal data, tenancy", () => {
     it("answers 401 with WWW-Authenticate in the one error shape without credentials", async () => {
-      for (const path of [
-        "/audit/events",
-        "/audit/events/el_0",
-        "/audit/verify?domainId=dom_0",
-        "/audit/access-log",
-      ]) {
+      for (const path of ["/v1/events", "/v1/events/el_0", "/v1/verify?domainId=dom_0", "/v1/access-log"]) {
         const res = await app.request(path);
         expect(res.status).toBe(401);
         expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
@@ -158,15 +153,15 @@ describe("audit HTTP API", () => {
     });
 
     it("shows a reader pseudonyms instead of people, the same pseudonym for the same person", async () => {
-      const listed = (await page("/audit/events?deviceId=dev_0", "reader")).items as unknown as {
+      const listed = (await page("/v1/events?deviceId=dev_0", "reader")).items as unknown as {
         userId: string;
         personalData: string;
       }[];
       expect(listed[0]?.userId).toMatch(/^psn_/);
       expect(listed[0]?.personalData).toBe("pseudonymised");
-      const all = (await page("/audit/events?limit=500", "reader")).items as unknown as { userId: string }[];
+      const all = (await page("/v1/events?limit=500", "reader")).items as unknown as { userId: string }[];
       expect(all.some((e) => e.userId.startsWith("usr_"))).toBe(false);
-      const res = await call("/audit/events/el_0", "reader");
+      const res = await call("/v1/events/el_0", "reader");
       expect(res.status).toBe(200);
       const detail = (await res.json()) as { userId: string; payload: Record<string, unknown> };
       expect(detail.userId).toBe(listed[0]?.userId);
@@ -175,16 +170,16 @@ describe("audit HTTP API", () => {
     });
 
     it("does not let a reader search by person (403)", async () => {
-      const res = await call("/audit/events?userId=usr_0", "reader");
+      const res = await call("/v1/events?userId=usr_0", "reader");
       expect(res.status).toBe(403);
       expect(((await res.json()) as ErrorBody).error.code).toBe("forbidden");
     });
 
     it("records an auditor's read of personal data where an auditor can list it, and no reader's read", async () => {
-      await call("/audit/events/el_0", "reader");
-      expect((await call("/audit/events/el_4", "auditor")).status).toBe(200);
-      await call("/audit/events?userId=usr_0", "auditor");
-      const log = (await (await call("/audit/access-log?principalId=auditor&limit=2")).json()) as {
+      await call("/v1/events/el_0", "reader");
+      expect((await call("/v1/events/el_4", "auditor")).status).toBe(200);
+      await call("/v1/events?userId=usr_0", "auditor");
+      const log = (await (await call("/v1/access-log?principalId=auditor&limit=2")).json()) as {
         items: { principal: { id: string }; action: string; subjects: string[]; accessedAt: string }[];
       };
       expect(log.items).toEqual([
@@ -198,29 +193,29 @@ describe("audit HTTP API", () => {
         }),
         expect.objectContaining({ action: "get_event", subjects: ["el_4"] }),
       ]);
-      const readers = (await (await call("/audit/access-log?principalId=reader")).json()) as {
+      const readers = (await (await call("/v1/access-log?principalId=reader")).json()) as {
         items: unknown[];
       };
       expect(readers.items).toEqual([]);
     });
 
     it("keeps the access record from readers and from auditors limited to some domains (403)", async () => {
-      expect((await call("/audit/access-log", "reader")).status).toBe(403);
-      expect((await call("/audit/access-log", "auditor-dom-1")).status).toBe(403);
+      expect((await call("/v1/access-log", "reader")).status).toBe(403);
+      expect((await call("/v1/access-log", "auditor-dom-1")).status).toBe(403);
     });
 
     it("lets a principal limited to one domain list, read and verify only that domain", async () => {
-      const own = await page("/audit/events?limit=500", "auditor-dom-1");
+      const own = await page("/v1/events?limit=500", "auditor-dom-1");
       expect(own.items.map((e) => e.eventLogId)).toEqual(["el_9", "el_5", "el_1"]);
-      expect((await call("/audit/events?domainId=dom_2", "auditor-dom-1")).status).toBe(403);
-      expect((await call("/audit/verify?domainId=dom_1", "auditor-dom-1")).status).toBe(200);
-      expect((await call("/audit/verify?domainId=dom_2", "auditor-dom-1")).status).toBe(403);
-      expect((await call("/audit/verify?domainId=", "auditor-dom-1")).status).toBe(403);
+      expect((await call("/v1/events?domainId=dom_2", "auditor-dom-1")).status).toBe(403);
+      expect((await call("/v1/verify?domainId=dom_1", "auditor-dom-1")).status).toBe(200);
+      expect((await call("/v1/verify?domainId=dom_2", "auditor-dom-1")).status).toBe(403);
+      expect((await call("/v1/verify?domainId=", "auditor-dom-1")).status).toBe(403);
     });
 
     it("answers another tenant's event exactly like one that does not exist", async () => {
-      const other = await call("/audit/events/el_2", "auditor-dom-1");
-      const missing = await call("/audit/events/el_missing", "auditor-dom-1");
+      const other = await call("/v1/events/el_2", "auditor-dom-1");
+      const missing = await call("/v1/events/el_missing", "auditor-dom-1");
       expect(other.status).toBe(404);
       const { error } = (await other.json()) as ErrorBody;
       expect(error).toEqual({

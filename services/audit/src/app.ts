@@ -1,84 +1,51 @@
+import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
 import {
-  type AccessLog,
-  API_SECURITY,
-  type AuthSettings,
-  accessLogRoute,
-  authenticate,
-  documentApiSecurity,
-  type Pseudonymiser,
-  rateLimitPerPrincipal,
-  registerAccessLogRoute,
-  requireAnyRole,
-} from "@parakey-bridge/auth";
-import {
-  type ApiApp,
-  type ApiDocumentConfig,
-  createApiApp,
-  createErrorHandler,
-  documentRoutes,
-  notFoundHandler,
-  openApiDocumentOf,
-  serveOpenApi,
-} from "@parakey-bridge/service-kit";
-import type { Logger } from "@parakey-bridge/telemetry";
-import { requestId } from "hono/request-id";
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+  type PersonalDataApiDeps,
+} from "@parakey-bridge/consumer-service";
+import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { ChainVerifier } from "./chain/verify.js";
 import { getEventRoute, registerGetEvent } from "./routes/event.js";
 import { listEventsRoute, registerListEvents } from "./routes/events.js";
 import { registerVerify, verifyRoute } from "./routes/verify.js";
 import type { AuditStore } from "./store/audit-store.js";
 
-const ACCESS_LOG_PATH = "/audit/access-log";
+const ACCESS_LOG_PATH = "/v1/access-log";
 
-const API_DOCUMENT: ApiDocumentConfig = {
-  info: {
-    title: "parakey-bridge audit API",
-    version: "1.0.0",
-    description:
-      "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
-  },
-  security: API_SECURITY,
+const API_INFO: ConsumerApiInfo = {
+  title: "parakey-bridge audit API",
+  description:
+    "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
 };
 
-export interface AppDeps {
+export interface AppDeps extends PersonalDataApiDeps {
   store: AuditStore;
   verifier: ChainVerifier;
   /** Who may call: any role reads; personal data needs `auditor`. */
-  auth: AuthSettings;
-  /** Where each auditor's read of personal data is recorded. */
-  accessLog: AccessLog;
-  /** What other principals see instead of a person's id. */
-  pseudonyms: Pseudonymiser;
-  log: Logger;
+  auth: PersonalDataApiDeps["auth"];
 }
 
 /**
  * The audit HTTP API: list and read stored events, verify a domain's hash chain, list who read
  * personal data. Every request authenticates (401), is rate-limited per principal (429) and sees only
  * the principal's domains; personal data is shown to auditors only, each read recorded in the access
- * log (`GET /audit/access-log`), and pseudonymised for everyone else. Errors answer in the project's
+ * log (`GET /v1/access-log`), and pseudonymised for everyone else. Errors answer in the project's
  * one error shape. `GET /openapi.json` (no credentials needed) is the API's OpenAPI 3.1 document;
  * every route validates its input with the zod schemas of that document.
  *
  * @example
  * const res = await createApp({ store, verifier, auth, accessLog, pseudonyms, log }).request(
- *   "/audit/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
+ *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  const app = createApiApp();
-  app.use(requestId());
-  documentApiSecurity(app);
-  serveOpenApi(app, API_DOCUMENT);
-  app.use(authenticate(deps.auth, { log: deps.log }));
-  app.use(rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
-  app.use(requireAnyRole());
-  registerListEvents(app, deps);
-  registerGetEvent(app, deps);
-  registerVerify(app, deps.verifier);
-  registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
-  app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.log));
-  return app;
+  return consumerApiApp(API_INFO, deps, (app) => {
+    registerListEvents(app, deps);
+    registerGetEvent(app, deps);
+    registerVerify(app, deps.verifier);
+    registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
+  });
 }
 
 /**
@@ -86,8 +53,10 @@ export function createApp(deps: AppDeps): ApiApp {
  * `pnpm generate` writes to docs/openapi/audit.json (a unit test fails when that file is stale).
  */
 export function openApiDocument(): object {
-  const app = createApiApp();
-  documentApiSecurity(app);
-  documentRoutes(app, [listEventsRoute, getEventRoute, verifyRoute, accessLogRoute(ACCESS_LOG_PATH)]);
-  return openApiDocumentOf(app, API_DOCUMENT);
+  return consumerApiDocument(API_INFO, [
+    listEventsRoute,
+    getEventRoute,
+    verifyRoute,
+    accessLogRoute(ACCESS_LOG_PATH),
+  ]);
 }

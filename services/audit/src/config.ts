@@ -1,19 +1,13 @@
-import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
-import { type DatabaseSettings, databaseSettingsOf, envInt, loadConfig } from "@parakey-bridge/config";
+import { configLoader, envInt } from "@parakey-bridge/config";
 import {
-  type ConsumerSettings,
-  consumerServiceEnv,
-  consumerSettingsOf,
-  type KafkaConnection,
-  kafkaConnectionFromEnv,
-  type TopicDefaults,
-  topicDefaultsOf,
-} from "@parakey-bridge/kafka";
-import { z } from "zod";
+  ConcurrentConsumerEnv,
+  type ConsumerServiceConfig,
+  consumerApiEnv,
+  consumerServiceConfigOf,
+} from "@parakey-bridge/consumer-service";
+import type { z } from "zod";
 
-const AuditOwnEnv = z.object({
-  /** Partitions appended in parallel, each in its own transactions (chains are per domain). */
-  CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
+const AuditOwnEnv = ConcurrentConsumerEnv.extend({
   /** Personal data is erased this many days after the event (Parakey's default retention is 90). */
   AUDIT_RETENTION_DAYS: envInt(90, { min: 1 }),
   AUDIT_ERASURE_INTERVAL_MS: envInt(3_600_000, { min: 1_000 }),
@@ -23,24 +17,10 @@ const AuditOwnEnv = z.object({
  * The audit service's environment: what every consumer service reads, its own settings, and how its
  * API authenticates (`ApiAuthEnv`).
  */
-export const AuditEnv = z.intersection(z.intersection(consumerServiceEnv("audit"), AuditOwnEnv), ApiAuthEnv);
+export const AuditEnv = consumerApiEnv("audit", AuditOwnEnv);
 
-export interface AuditConfig {
-  port: number;
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof AuditEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
-  kafka: KafkaConnection;
-  database: DatabaseSettings;
-  consumer: ConsumerSettings & { concurrency: number };
-  topics: { eventLogs: string };
-  /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
-  ensureTopics: TopicDefaults | false;
+export interface AuditConfig extends ConsumerServiceConfig {
   erasure: { retentionDays: number; intervalMs: number };
-  /** Who may call the API: tokens, API keys, rate limit, the pseudonym key. */
-  auth: AuthSettings;
-  shutdownGraceMs: number;
 }
 
 /**
@@ -50,21 +30,12 @@ export interface AuditConfig {
  * @example
  * const config = loadAuditConfig({ KAFKA_BROKERS: "127.0.0.1:9092", AUDIT_RETENTION_DAYS: "30" });
  */
-export function loadAuditConfig(env: Record<string, string | undefined>): AuditConfig {
-  const e = loadConfig(AuditEnv, env);
+export const loadAuditConfig = configLoader(AuditEnv, auditConfigOf);
+
+/** The configuration of an environment already parsed with `AuditEnv`. */
+export function auditConfigOf(e: z.output<typeof AuditEnv>): AuditConfig {
   return {
-    port: e.PORT,
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    kafka: kafkaConnectionFromEnv(e),
-    database: databaseSettingsOf(e),
-    consumer: { ...consumerSettingsOf(e), concurrency: e.CONSUMER_CONCURRENCY },
-    topics: { eventLogs: e.TOPIC_EVENT_LOGS },
-    ensureTopics: topicDefaultsOf(e),
+    ...consumerServiceConfigOf(e, { concurrency: e.CONSUMER_CONCURRENCY }),
     erasure: { retentionDays: e.AUDIT_RETENTION_DAYS, intervalMs: e.AUDIT_ERASURE_INTERVAL_MS },
-    auth: authSettingsOf(e),
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deadLetterTopic } from "@parakey-bridge/contracts";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { caughtUp, consumerServiceEnv, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";

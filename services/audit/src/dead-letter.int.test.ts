@@ -1,10 +1,11 @@
-import { type DoorEvent, deadLetterTopic, decodeDoorEvent, encodeDoorEvent } from "@parakey-bridge/contracts";
 import {
-  DeadLetterHeaders,
+  type DoorEvent,
+  deadLetterTopic,
+  decodeDoorEvent,
   doorEventRecord,
-  type RecordDecoder,
-  redriveDeadLetters,
-} from "@parakey-bridge/kafka";
+  encodeDoorEvent,
+} from "@parakey-bridge/contracts";
+import { DeadLetterHeaders, type RecordDecoder, redriveDeadLetters } from "@parakey-bridge/kafka";
 import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
 import { caughtUp, metricValue, testLog, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";

@@ -1,5 +1,4 @@
-import { deadLetterTopic } from "@parakey-bridge/contracts";
-import { doorEventRecord } from "@parakey-bridge/kafka";
+import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import {
   caughtUp,

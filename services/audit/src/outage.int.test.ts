@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { deadLetterTopic } from "@parakey-bridge/contracts";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import {
   caughtUp,

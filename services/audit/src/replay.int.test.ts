@@ -1,4 +1,5 @@
-import { doorEventRecord, replayGroup } from "@parakey-bridge/kafka";
+import { doorEventRecord } from "@parakey-bridge/contracts";
+import { replayGroup } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { caughtUp, metricValue, testLog, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";

@@ -1,17 +1,19 @@
-import { type DoorEvent, deadLetterTopic } from "@parakey-bridge/contracts";
+import {
+  type DoorEvent,
+  deadLetterTopic,
+  decodeDoorEvent,
+  doorEventReceivedAt,
+} from "@parakey-bridge/contracts";
 import { doorEventFixture, redelivered } from "@parakey-bridge/contracts/testing";
 import {
   ConsumerRunner,
   type ConsumerRunnerOptions,
   type ConsumerSink,
-  doorEventDecoder,
-  doorEventReceivedAt,
   type Kafka,
   redriveTopic,
 } from "@parakey-bridge/kafka";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
 import { it as harnessIt, type RunningService, type ServiceDeps, testLog } from "@parakey-bridge/testkit";
-import { AuditSink } from "./audit-sink.js";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
 import { auditMigrations } from "./store/migrations.js";
@@ -71,13 +73,12 @@ export function auditPipeline(
   options: PipelineOptions & { kafka: Kafka; db: Db },
 ): Pipeline {
   const store = new AuditStore(options.db, { group: options.group });
-  const inner = new AuditSink(store, options.db);
   const runner = new ConsumerRunner<DoorEvent>({
     kafka: options.kafka,
     group: options.group,
     topics: [options.topic],
-    decode: doorEventDecoder,
-    sink: options.sink ? options.sink(inner) : inner,
+    decode: decodeDoorEvent,
+    sink: options.sink ? options.sink(store) : store,
     log: deps.log,
     registry: deps.registry,
     receivedAt: doorEventReceivedAt,

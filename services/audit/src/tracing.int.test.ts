@@ -1,6 +1,6 @@
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
-import { doorEventRecord } from "@parakey-bridge/kafka";
+import { doorEventRecord } from "@parakey-bridge/contracts";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { shutdownTelemetry, startTelemetry, tracer } from "@parakey-bridge/telemetry";
 import { caughtUp, uniqueName, waitUntil } from "@parakey-bridge/testkit";

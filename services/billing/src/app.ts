@@ -1,48 +1,28 @@
 import {
-  API_SECURITY,
-  type AuthSettings,
-  authenticate,
-  documentApiSecurity,
-  rateLimitPerPrincipal,
-  requireAnyRole,
-} from "@parakey-bridge/auth";
-import {
-  type ApiApp,
-  type ApiDocumentConfig,
-  type Clock,
-  createApiApp,
-  createErrorHandler,
-  documentRoutes,
-  httpServerTracing,
-  notFoundHandler,
-  openApiDocumentOf,
-  serveOpenApi,
-} from "@parakey-bridge/service-kit";
-import type { Logger } from "@parakey-bridge/telemetry";
-import { requestId } from "hono/request-id";
+  type ConsumerApiDeps,
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+} from "@parakey-bridge/consumer-service";
+import type { ApiApp, Clock } from "@parakey-bridge/service-kit";
 import { closePeriodRoute, registerClosePeriod } from "./routes/close-period.js";
 import { domainUsageRoute, registerDomainUsage } from "./routes/domain-usage.js";
 import { registerUsageExport, usageExportRoute } from "./routes/usage-export.js";
 import type { UsageQueries } from "./usage-store.js";
 
-const API_DOCUMENT: ApiDocumentConfig = {
-  info: {
-    title: "parakey-bridge billing API",
-    version: "1.0.0",
-    description:
-      "Usage per domain and month (successful unlocks, active users and devices), the month's CSV export, and closing a month. Errors: docs/errors.md.",
-  },
-  security: API_SECURITY,
+const API_INFO: ConsumerApiInfo = {
+  title: "parakey-bridge billing API",
+  description:
+    "Usage per domain and month (successful unlocks, active users and devices), the month's CSV export, and closing a month. Errors: docs/errors.md.",
 };
 
-export interface AppDeps {
+export interface AppDeps extends ConsumerApiDeps {
   queries: UsageQueries;
   clock: Clock;
   /** Every zone billed in: a period closes only once it has ended in all of them. */
   timeZones: readonly string[];
   /** Who may call: every route needs a principal with a role; closing a period needs `operator`. */
-  auth: AuthSettings;
-  log: Logger;
+  auth: ConsumerApiDeps["auth"];
   onPeriodClosed?: () => void;
 }
 
@@ -58,25 +38,21 @@ export interface AppDeps {
  * await app.request("/v1/periods/2026-01/close", { method: "POST", headers: { authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  const app = createApiApp({ strict: false });
-  app.use("*", requestId());
-  app.use("*", httpServerTracing());
-  documentApiSecurity(app);
-  serveOpenApi(app, API_DOCUMENT);
-  app.use("*", authenticate(deps.auth, { log: deps.log }));
-  app.use("*", rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
-  app.use("*", requireAnyRole());
-  registerDomainUsage(app, deps.queries);
-  registerUsageExport(app, deps.queries);
-  registerClosePeriod(app, {
-    queries: deps.queries,
-    clock: deps.clock,
-    timeZones: deps.timeZones,
-    ...(deps.onPeriodClosed ? { onClosed: deps.onPeriodClosed } : {}),
-  });
-  app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.log));
-  return app;
+  return consumerApiApp(
+    API_INFO,
+    deps,
+    (app) => {
+      registerDomainUsage(app, deps.queries);
+      registerUsageExport(app, deps.queries);
+      registerClosePeriod(app, {
+        queries: deps.queries,
+        clock: deps.clock,
+        timeZones: deps.timeZones,
+        ...(deps.onPeriodClosed ? { onClosed: deps.onPeriodClosed } : {}),
+      });
+    },
+    { strict: false },
+  );
 }
 
 /**
@@ -84,8 +60,5 @@ export function createApp(deps: AppDeps): ApiApp {
  * `pnpm generate` writes to docs/openapi/billing.json (a unit test fails when that file is stale).
  */
 export function openApiDocument(): object {
-  const app = createApiApp();
-  documentApiSecurity(app);
-  documentRoutes(app, [domainUsageRoute, usageExportRoute, closePeriodRoute]);
-  return openApiDocumentOf(app, API_DOCUMENT);
+  return consumerApiDocument(API_INFO, [domainUsageRoute, usageExportRoute, closePeriodRoute]);
 }

@@ -1,8 +1,8 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type DoorEvent, deadLetterTopic } from "@parakey-bridge/contracts";
+import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { PostgresDb } from "@parakey-bridge/storage";
 import { caughtUp, consumerServiceEnv, it, testLog, uniqueName, waitUntil } from "@parakey-bridge/testkit";

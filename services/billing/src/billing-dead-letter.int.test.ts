@@ -1,10 +1,8 @@
-import { type DoorEvent, deadLetterTopic, decodeDoorEvent } from "@parakey-bridge/contracts";
+import { type DoorEvent, deadLetterTopic, decodeDoorEvent, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import {
   ConsumerRunner,
   DeadLetterHeaders,
-  doorEventDecoder,
-  doorEventRecord,
   type Kafka,
   type RecordDecoder,
   redriveTopic,
@@ -27,7 +25,7 @@ import { describe, expect } from "vitest";
 import { loadBillingConfig } from "./config.js";
 import { createBillingMetrics } from "./metrics.js";
 import { billingMigrations } from "./migrations.js";
-import { runBillingOperatorCommand } from "./operator-commands.js";
+import { runBillingOperatorCommand } from "./service.js";
 import { storedMeters } from "./test-support.js";
 import { UsageSink } from "./usage-sink.js";
 import { UsageStore } from "./usage-store.js";
@@ -57,7 +55,7 @@ function meteringConsumer(
   db: Db,
   group: string,
   topic: string,
-  decode: RecordDecoder<DoorEvent> = doorEventDecoder,
+  decode: RecordDecoder<DoorEvent> = decodeDoorEvent,
 ) {
   const registry = new Registry();
   const store = new UsageStore(db, () => "UTC", group);

@@ -1,7 +1,6 @@
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb, SinkOffsets } from "@parakey-bridge/storage";
@@ -17,8 +16,7 @@ import {
 import type { Registry } from "prom-client";
 import { describe, expect } from "vitest";
 import { type BillingConfig, loadBillingConfig } from "./config.js";
-import { runBillingOperatorCommand } from "./operator-commands.js";
-import { createBillingService } from "./service.js";
+import { createBillingService, runBillingOperatorCommand } from "./service.js";
 import { independentMeters, storedMeters } from "./test-support.js";
 
 /** 300 unlocks in January 2026 over 3 domains, 9 people and 5 doors; every 7th failed. */

@@ -1,6 +1,6 @@
-import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb } from "@parakey-bridge/storage";

@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { apiKeyHash } from "@parakey-bridge/auth";
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture as doorEvent, redelivered } from "@parakey-bridge/contracts/testing";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { caughtUp, consumerServiceEnv, TestHarness, uniqueName, waitUntil } from "@parakey-bridge/testkit";

@@ -1,27 +1,14 @@
-import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
+import { configLoader, envMap } from "@parakey-bridge/config";
 import {
-  type DatabaseSettings,
-  databaseSettingsOf,
-  envInt,
-  envMap,
-  loadConfig,
-} from "@parakey-bridge/config";
+  ConcurrentConsumerEnv,
+  type ConsumerServiceConfig,
+  consumerApiEnv,
+  consumerServiceConfigOf,
+} from "@parakey-bridge/consumer-service";
 import { IanaTimeZone } from "@parakey-bridge/contracts";
-import {
-  type ConsumerSettings,
-  consumerServiceEnv,
-  consumerSettingsOf,
-  type KafkaConnection,
-  kafkaConnectionFromEnv,
-  type TopicDefaults,
-  topicDefaultsOf,
-} from "@parakey-bridge/kafka";
-import { z } from "zod";
+import type { z } from "zod";
 
-const BillingOwnEnv = z.object({
-  /** Partitions metered in parallel, each in its own transactions. */
-  CONSUMER_CONCURRENCY: envInt(1, { min: 1, max: 64 }),
-
+const BillingOwnEnv = ConcurrentConsumerEnv.extend({
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
   DEFAULT_TIME_ZONE: IanaTimeZone.default("UTC"),
   /** `dom_a=Europe/Stockholm,dom_b=America/New_York`: the zone that decides each domain's months. */
@@ -32,27 +19,10 @@ const BillingOwnEnv = z.object({
  * The billing service's environment: what every consumer service reads, its own settings, and how
  * its API authenticates (`ApiAuthEnv`).
  */
-export const BillingEnv = z.intersection(
-  z.intersection(consumerServiceEnv("billing"), BillingOwnEnv),
-  ApiAuthEnv,
-);
+export const BillingEnv = consumerApiEnv("billing", BillingOwnEnv);
 
-export interface BillingConfig {
-  port: number;
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof BillingEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
-  kafka: KafkaConnection;
-  database: DatabaseSettings;
-  consumer: ConsumerSettings & { concurrency: number };
-  topics: { eventLogs: string };
-  /** Topic settings used when ENSURE_TOPICS creates a missing source topic at start; `false` when off. */
-  ensureTopics: TopicDefaults | false;
+export interface BillingConfig extends ConsumerServiceConfig {
   timeZones: { default: string; byDomain: Readonly<Record<string, string>> };
-  /** Who may call the API: tokens, API keys, rate limit. */
-  auth: AuthSettings;
-  shutdownGraceMs: number;
 }
 
 /**
@@ -62,32 +32,13 @@ export interface BillingConfig {
  * @example
  * const config = loadBillingConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm" });
  */
-export function loadBillingConfig(env: Record<string, string | undefined>): BillingConfig {
-  return billingConfigOf(loadConfig(BillingEnv, env));
-}
+export const loadBillingConfig = configLoader(BillingEnv, billingConfigOf);
 
-/**
- * The configuration of an environment already parsed with `BillingEnv` (the admin CLI parses it with
- * `loadConfigOrExit`).
- *
- * @example
- * const config = billingConfigOf(loadConfigOrExit(BillingEnv, process.env));
- */
+/** The configuration of an environment already parsed with `BillingEnv`. */
 export function billingConfigOf(e: z.output<typeof BillingEnv>): BillingConfig {
   return {
-    port: e.PORT,
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    kafka: kafkaConnectionFromEnv(e),
-    database: databaseSettingsOf(e),
-    consumer: { ...consumerSettingsOf(e), concurrency: e.CONSUMER_CONCURRENCY },
-    topics: { eventLogs: e.TOPIC_EVENT_LOGS },
-    ensureTopics: topicDefaultsOf(e),
+    ...consumerServiceConfigOf(e, { concurrency: e.CONSUMER_CONCURRENCY }),
     timeZones: { default: e.DEFAULT_TIME_ZONE, byDomain: e.DOMAIN_TIME_ZONES },
-    auth: authSettingsOf(e),
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -1,28 +1,11 @@
+import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
 import {
-  type AccessLog,
-  API_SECURITY,
-  type AuthSettings,
-  accessLogRoute,
-  authenticate,
-  documentApiSecurity,
-  type Pseudonymiser,
-  rateLimitPerPrincipal,
-  registerAccessLogRoute,
-  requireAnyRole,
-} from "@parakey-bridge/auth";
-import {
-  type ApiApp,
-  type ApiDocumentConfig,
-  createApiApp,
-  createErrorHandler,
-  documentRoutes,
-  httpServerTracing,
-  notFoundHandler,
-  openApiDocumentOf,
-  serveOpenApi,
-} from "@parakey-bridge/service-kit";
-import type { Logger } from "@parakey-bridge/telemetry";
-import { requestId } from "hono/request-id";
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+  type PersonalDataApiDeps,
+} from "@parakey-bridge/consumer-service";
+import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { CheckInQueries } from "./check-in-store.js";
 import type { DomainSettings } from "./domain-settings.js";
 import { dayCheckInsRoute, registerDayCheckIns } from "./routes/day-check-ins.js";
@@ -30,26 +13,17 @@ import { registerUserCheckIns, userCheckInsRoute } from "./routes/user-check-ins
 
 const ACCESS_LOG_PATH = "/v1/access-log";
 
-const API_DOCUMENT: ApiDocumentConfig = {
-  info: {
-    title: "parakey-bridge check-in API",
-    version: "1.0.0",
-    description:
-      "Check-ins (a person's first successful unlock in a domain on a local day) by domain and day, or by person (auditors), and who read personal data. Errors: docs/errors.md.",
-  },
-  security: API_SECURITY,
+const API_INFO: ConsumerApiInfo = {
+  title: "parakey-bridge check-in API",
+  description:
+    "Check-ins (a person's first successful unlock in a domain on a local day) by domain and day, or by person (auditors), and who read personal data. Errors: docs/errors.md.",
 };
 
-export interface AppDeps {
+export interface AppDeps extends PersonalDataApiDeps {
   queries: CheckInQueries;
   settings: DomainSettings;
   /** Who may call: any role reads a domain's day (people pseudonymised); a person's ids need `auditor`. */
-  auth: AuthSettings;
-  /** Where each auditor's read of personal data is recorded. */
-  accessLog: AccessLog;
-  /** What other principals see instead of a person's id. */
-  pseudonyms: Pseudonymiser;
-  log: Logger;
+  auth: PersonalDataApiDeps["auth"];
 }
 
 /**
@@ -65,20 +39,16 @@ export interface AppDeps {
  * await app.request("/v1/domains/dom_hq/check-ins?date=2026-11-23", { headers: { authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  const app = createApiApp({ strict: false });
-  app.use("*", requestId());
-  app.use("*", httpServerTracing());
-  documentApiSecurity(app);
-  serveOpenApi(app, API_DOCUMENT);
-  app.use("*", authenticate(deps.auth, { log: deps.log }));
-  app.use("*", rateLimitPerPrincipal({ limitPerMinute: deps.auth.rateLimitPerMinute }));
-  app.use("*", requireAnyRole());
-  registerDayCheckIns(app, deps);
-  registerUserCheckIns(app, deps);
-  registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
-  app.notFound(notFoundHandler);
-  app.onError(createErrorHandler(deps.log));
-  return app;
+  return consumerApiApp(
+    API_INFO,
+    deps,
+    (app) => {
+      registerDayCheckIns(app, deps);
+      registerUserCheckIns(app, deps);
+      registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
+    },
+    { strict: false },
+  );
 }
 
 /**
@@ -86,8 +56,9 @@ export function createApp(deps: AppDeps): ApiApp {
  * `pnpm generate` writes to docs/openapi/checkin.json (a unit test fails when that file is stale).
  */
 export function openApiDocument(): object {
-  const app = createApiApp();
-  documentApiSecurity(app);
-  documentRoutes(app, [dayCheckInsRoute, userCheckInsRoute, accessLogRoute(ACCESS_LOG_PATH)]);
-  return openApiDocumentOf(app, API_DOCUMENT);
+  return consumerApiDocument(API_INFO, [
+    dayCheckInsRoute,
+    userCheckInsRoute,
+    accessLogRoute(ACCESS_LOG_PATH),
+  ]);
 }

@@ -1,7 +1,6 @@
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb, SinkOffsets } from "@parakey-bridge/storage";
@@ -18,8 +17,7 @@ import {
 import type { Registry } from "prom-client";
 import { describe, expect } from "vitest";
 import { type CheckInConfig, loadCheckInConfig } from "./config.js";
-import { runCheckInOperatorCommand } from "./operator-commands.js";
-import { createCheckInService } from "./service.js";
+import { createCheckInService, runCheckInOperatorCommand } from "./service.js";
 
 /**
  * 300 unlocks, one every 9 minutes from 05:00 UTC on 23 November 2026 into the 25th, in 3 domains by

@@ -1,8 +1,14 @@
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
-import { type CheckIn, type DoorEvent, deadLetterTopic, decodeCheckIn } from "@parakey-bridge/contracts";
+import {
+  type CheckIn,
+  type DoorEvent,
+  deadLetterTopic,
+  decodeCheckIn,
+  doorEventRecord,
+} from "@parakey-bridge/contracts";
 import { doorEventFixture as doorEvent, redelivered } from "@parakey-bridge/contracts/testing";
-import { doorEventRecord, redriveTopic } from "@parakey-bridge/kafka";
+import { redriveTopic } from "@parakey-bridge/kafka";
 import { type ConsumedRecord, produceAll, readTopic } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { PostgresDb } from "@parakey-bridge/storage";

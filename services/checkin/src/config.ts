@@ -1,27 +1,15 @@
-import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
+import { configLoader, envInt, envMap } from "@parakey-bridge/config";
 import {
-  type DatabaseSettings,
-  databaseSettingsOf,
-  envInt,
-  envMap,
-  loadConfig,
-} from "@parakey-bridge/config";
-import { IanaTimeZone, Topics } from "@parakey-bridge/contracts";
-import {
-  type ConsumerSettings,
-  consumerServiceEnv,
-  consumerSettingsOf,
-  type KafkaConnection,
-  kafkaConnectionFromEnv,
-  type TopicDefaults,
-  topicDefaultsOf,
-} from "@parakey-bridge/kafka";
+  type ConsumerServiceConfig,
+  consumerApiEnv,
+  consumerServiceConfigOf,
+} from "@parakey-bridge/consumer-service";
+import { IanaTimeZone } from "@parakey-bridge/contracts";
+import { TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 import type { DomainSettingsConfig } from "./domain-settings.js";
 
-const CheckInOwnEnv = z.object({
-  TOPIC_CHECKINS: z.string().min(1).default(Topics.checkins),
-
+const CheckInOwnEnv = TopicNamesEnv.pick({ TOPIC_CHECKINS: true }).extend({
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
   DEFAULT_TIME_ZONE: IanaTimeZone.default("UTC"),
   /** `dom_a=Europe/Stockholm,dom_b=America/New_York`: the zone that decides each domain's days. */
@@ -40,28 +28,12 @@ const CheckInOwnEnv = z.object({
  * The check-in service's environment: what every consumer service reads, its own settings, and how
  * its API authenticates (`ApiAuthEnv`).
  */
-export const CheckInEnv = z.intersection(
-  z.intersection(consumerServiceEnv("checkin"), CheckInOwnEnv),
-  ApiAuthEnv,
-);
+export const CheckInEnv = consumerApiEnv("checkin", CheckInOwnEnv);
 
-export interface CheckInConfig {
-  port: number;
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof CheckInEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
-  kafka: KafkaConnection;
-  database: DatabaseSettings;
-  consumer: ConsumerSettings;
+export interface CheckInConfig extends ConsumerServiceConfig {
   topics: { eventLogs: string; checkIns: string };
-  /** Topic settings used when ENSURE_TOPICS creates missing topics at start; `false` when off. */
-  ensureTopics: TopicDefaults | false;
   domains: DomainSettingsConfig;
   outbox: { pollIntervalMs: number; batch: number; produceTimeoutMs: number };
-  /** Who may call the API: tokens, API keys, rate limit, the pseudonym key. */
-  auth: AuthSettings;
-  shutdownGraceMs: number;
 }
 
 /**
@@ -71,29 +43,13 @@ export interface CheckInConfig {
  * @example
  * const config = loadCheckInConfig({ DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm", LIVE_WINDOW_MS: "600000" });
  */
-export function loadCheckInConfig(env: Record<string, string | undefined>): CheckInConfig {
-  return checkInConfigOf(loadConfig(CheckInEnv, env));
-}
+export const loadCheckInConfig = configLoader(CheckInEnv, checkInConfigOf);
 
-/**
- * The configuration of an environment already parsed with `CheckInEnv` (the admin CLI parses it with
- * `loadConfigOrExit`).
- *
- * @example
- * const config = checkInConfigOf(loadConfigOrExit(CheckInEnv, process.env));
- */
+/** The configuration of an environment already parsed with `CheckInEnv`. */
 export function checkInConfigOf(e: z.output<typeof CheckInEnv>): CheckInConfig {
   return {
-    port: e.PORT,
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    kafka: kafkaConnectionFromEnv(e),
-    database: databaseSettingsOf(e),
-    consumer: consumerSettingsOf(e),
+    ...consumerServiceConfigOf(e),
     topics: { eventLogs: e.TOPIC_EVENT_LOGS, checkIns: e.TOPIC_CHECKINS },
-    ensureTopics: topicDefaultsOf(e),
     domains: {
       defaultTimeZone: e.DEFAULT_TIME_ZONE,
       timeZones: e.DOMAIN_TIME_ZONES,
@@ -105,7 +61,5 @@ export function checkInConfigOf(e: z.output<typeof CheckInEnv>): CheckInConfig {
       batch: e.OUTBOX_BATCH,
       produceTimeoutMs: e.PRODUCE_TIMEOUT_MS,
     },
-    auth: authSettingsOf(e),
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -1,156 +1,76 @@
-import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
-import { type DoorEvent, Topics } from "@parakey-bridge/contracts";
-import {
-  BatchingProducer,
-  bridgeTopicSpecs,
-  ConsumerRunner,
-  createKafka,
-  doorEventDecoder,
-  doorEventReceivedAt,
-  ensureTopicsOnStart,
-  type Kafka,
-  type TopicSpec,
-} from "@parakey-bridge/kafka";
-import { type Clock, createAdminApp, HttpServer, Lifecycle } from "@parakey-bridge/service-kit";
-import { type Db, migrate, openDb } from "@parakey-bridge/storage";
-import type { Logger } from "@parakey-bridge/telemetry";
-import type { Registry } from "prom-client";
+import { AccessLog } from "@parakey-bridge/auth";
+import { defineConsumerService, pseudonymiserOf } from "@parakey-bridge/consumer-service";
+import { BatchingProducer } from "@parakey-bridge/kafka";
 import { createApp } from "./app.js";
 import { CheckInPublisher } from "./check-in-publisher.js";
 import { CheckInSink } from "./check-in-sink.js";
 import { CheckInStore } from "./check-in-store.js";
-import type { CheckInConfig } from "./config.js";
+import { CheckInEnv, checkInConfigOf } from "./config.js";
 import { domainSettings } from "./domain-settings.js";
 import { createCheckInMetrics } from "./metrics.js";
 import { checkInMigrations } from "./migrations.js";
 
-export interface CheckInServiceDeps {
-  log: Logger;
-  registry: Registry;
-  clock: Clock;
-  /** The consumer cannot go on: main stops the service and exits non-zero (the orchestrator restarts it). */
-  onFatal: (error: Error) => void;
-}
-
-/** The running parts of one check-in replica. */
-export interface CheckInService {
-  lifecycle: Lifecycle;
-  db: Db;
-  kafka: Kafka;
-  store: CheckInStore;
-  runner: ConsumerRunner<DoorEvent>;
-  publisher: CheckInPublisher;
-  http: HttpServer;
-  admin: HttpServer;
-}
-
 /**
- * Opens the database (PostgreSQL, or embedded PGlite without DATABASE_URL), applies the check-in
- * migrations, and builds every component under one lifecycle, in start order: admin server,
- * database, topics, producer, outbox publisher, consumer, HTTP API. Shutdown runs in reverse: the API
- * stops, the consumer finishes its chunk and leaves the group, the publisher sends what the last
- * batches recorded, the producer flushes, the pool closes.
- *
- * @example
- * const service = await createCheckInService(config, { log, registry, clock: systemClock, onFatal });
- * await service.lifecycle.start();
+ * The check-in service on the consumer-service template: its sink records each person's first
+ * unlock of a local day (with the partition's offsets, in one transaction) and wakes the outbox
+ * publisher, which sends the check-ins to TOPIC_CHECKINS. The producer and the publisher start
+ * before the consumer and stop after it, so the check-ins of the last batches are still sent.
+ * `replay` rewinds the offsets the store keeps; replayed unlocks are recognised by event log id
+ * (check-ins, day counts and the outbox do not change, nothing is published again).
  */
-export async function createCheckInService(
-  config: CheckInConfig,
-  deps: CheckInServiceDeps,
-): Promise<CheckInService> {
-  const { log, registry, clock } = deps;
-  const db = await openDb({
-    url: config.database.url,
-    dataDir: config.database.dataDir,
-    schema: config.database.schema,
-    log,
-    poolSize: config.database.poolSize,
-  });
-  await migrate(db, checkInMigrations, log);
-
-  const settings = domainSettings(config.domains);
-  const pseudonyms = new Pseudonymiser(config.auth.pseudonymKey);
-  if (!pseudonyms.stable) {
-    log.warn("PSEUDONYM_KEY is not set: pseudonyms change on restart and differ between replicas");
-  }
-  const store = new CheckInStore(db, settings, config.consumer.group);
-  const metrics = createCheckInMetrics(registry, () => store.outboxSize());
-  const kafka = createKafka(config.kafka, log);
-  const lifecycle = new Lifecycle({ log, shutdownTimeoutMs: config.shutdownGraceMs });
-  const producer = new BatchingProducer(kafka, {
-    log,
-    registry,
-    lingerMs: 5,
-    maxBatchRecords: config.outbox.batch,
-    sendTimeoutMs: config.outbox.produceTimeoutMs,
-  });
-  const publisher = new CheckInPublisher({
-    store,
-    producer,
-    topic: config.topics.checkIns,
-    log,
-    metrics,
-    pollIntervalMs: config.outbox.pollIntervalMs,
-    batch: config.outbox.batch,
-  });
-  const runner = new ConsumerRunner<DoorEvent>({
-    kafka,
-    group: config.consumer.group,
-    topics: [config.topics.eventLogs],
-    decode: doorEventDecoder,
-    sink: new CheckInSink({ db, store, metrics, onCheckIns: () => publisher.wake() }),
-    log,
-    registry,
-    clock,
-    receivedAt: doorEventReceivedAt,
-    maxBatchRecords: config.consumer.maxBatchRecords,
-    sessionTimeoutMs: config.consumer.sessionTimeoutMs,
-    heartbeatIntervalMs: config.consumer.heartbeatIntervalMs,
-    onFatal: deps.onFatal,
-  });
-  const http = new HttpServer({
-    name: "checkin-http",
-    app: createApp({
-      queries: store,
-      settings,
-      auth: config.auth,
-      accessLog: new AccessLog(db, clock),
-      pseudonyms,
+export const checkInService = defineConsumerService({
+  name: "checkin",
+  title: "check-in",
+  env: CheckInEnv,
+  config: checkInConfigOf,
+  migrations: checkInMigrations,
+  writes: (config) => ({ checkins: config.topics.checkIns }),
+  storesOffsets: true,
+  routes: [
+    "GET /v1/domains/{domainId}/check-ins?date=YYYY-MM-DD&limit=&cursor=",
+    "GET /v1/users/{userId}/check-ins?from=YYYY-MM-DD&to=YYYY-MM-DD&domainId=",
+  ],
+  build: ({ config, db, kafka, log, registry, clock }) => {
+    const settings = domainSettings(config.domains);
+    const pseudonyms = pseudonymiserOf(config.auth, log);
+    const store = new CheckInStore(db, settings, config.consumer.group);
+    const metrics = createCheckInMetrics(registry, () => store.outboxSize());
+    const producer = new BatchingProducer(kafka, {
       log,
-    }),
-    port: config.port,
-    host: config.host,
-  });
-  const admin = new HttpServer({
-    name: "admin-http",
-    app: createAdminApp({
       registry,
-      checks: [runner.check, publisher.check, { name: "database", ready: () => db.probe() }],
-      isShuttingDown: () => lifecycle.isShuttingDown,
+      lingerMs: 5,
+      maxBatchRecords: config.outbox.batch,
+      sendTimeoutMs: config.outbox.produceTimeoutMs,
+    });
+    const publisher = new CheckInPublisher({
+      store,
+      producer,
+      topic: config.topics.checkIns,
       log,
-    }),
-    port: config.adminPort,
-    host: config.host,
-    drainTimeoutMs: 1_000,
-  });
+      metrics,
+      pollIntervalMs: config.outbox.pollIntervalMs,
+      batch: config.outbox.batch,
+    });
+    return {
+      sink: new CheckInSink({ db, store, metrics, onCheckIns: () => publisher.wake() }),
+      app: createApp({
+        queries: store,
+        settings,
+        auth: config.auth,
+        accessLog: new AccessLog(db, clock),
+        pseudonyms,
+        log,
+      }),
+      before: [producer, publisher],
+      checks: [publisher.check],
+      parts: { store, publisher },
+    };
+  },
+});
 
-  lifecycle.add(admin).add({ name: "database", start: async () => undefined, stop: () => db.close() });
-  if (config.ensureTopics) lifecycle.add(ensureTopicsOnStart(kafka, checkInTopicSpecs(config), log));
-  lifecycle.add(producer).add(publisher).add(runner).add(http);
-  return { lifecycle, db, kafka, store, runner, publisher, http, admin };
-}
+/** One replica, built and not started (`lifecycle.start()`); for tests and `main.ts`. */
+export const createCheckInService = checkInService.create;
+export type CheckInService = Awaited<ReturnType<typeof createCheckInService>>;
 
-/** The topic read and the topic written, with the bridge's settings, under their configured names. */
-function checkInTopicSpecs(config: CheckInConfig): TopicSpec[] {
-  if (!config.ensureTopics) return [];
-  const specs = bridgeTopicSpecs(config.ensureTopics);
-  const named: [string, string][] = [
-    [Topics.eventLogs, config.topics.eventLogs],
-    [Topics.checkins, config.topics.checkIns],
-  ];
-  return named.flatMap(([standard, configured]) => {
-    const spec = specs.find((s) => s.topic === standard);
-    return spec ? [{ ...spec, topic: configured }] : [];
-  });
-}
+/** `redrive` or `replay` of the check-in group; returns the exit code (0 done, 1 failed, 2 usage). */
+export const runCheckInOperatorCommand = checkInService.runCommand;

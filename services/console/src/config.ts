@@ -1,15 +1,7 @@
 import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
-import {
-  ConfigError,
-  envBoolean,
-  envInt,
-  envList,
-  envMap,
-  loadConfig,
-  ServiceEnv,
-} from "@parakey-bridge/config";
-import { Topics } from "@parakey-bridge/contracts";
-import { type KafkaConnection, KafkaEnv, kafkaConnectionFromEnv, TopicEnv } from "@parakey-bridge/kafka";
+import { ConfigError, envBoolean, envInt, envList, envMap, loadConfig } from "@parakey-bridge/config";
+import { BridgeServiceEnv } from "@parakey-bridge/consumer-service";
+import { type KafkaConnection, kafkaConnectionFromEnv, TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 
 const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
@@ -38,9 +30,9 @@ const ConsoleOwnEnv = z.object({
   PARAKEY_API_URL: z.url().default("https://api.parakey.co"),
   /** `integration=token`, as the ingress reads it; every integration's event logs are reconciled. */
   PARAKEY_API_TOKENS: envMap(z.string().min(1)),
-  TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
-  TOPIC_REJECTED: z.string().min(1).default(Topics.rejected),
-  TOPIC_POLLER_STATE: z.string().min(1).default(Topics.pollerState),
+  TOPIC_EVENT_LOGS: TopicNamesEnv.shape.TOPIC_EVENT_LOGS,
+  TOPIC_REJECTED: TopicNamesEnv.shape.TOPIC_REJECTED,
+  TOPIC_POLLER_STATE: TopicNamesEnv.shape.TOPIC_POLLER_STATE,
   /** The consumer groups whose dead letters the event path and the console show. */
   KAFKA_GROUP_IDS: envList(["parakey-bridge-checkin", "parakey-bridge-billing", "parakey-bridge-audit"]),
   /** Domains the console knows besides those already in the audit store. */
@@ -61,10 +53,7 @@ const ConsoleOwnEnv = z.object({
 });
 
 /** The console's environment: ports, Kafka, the sinks' databases, Parakey, and API authentication. */
-export const ConsoleEnv = z.intersection(
-  z.intersection(z.intersection(ServiceEnv, KafkaEnv), z.intersection(ConsoleOwnEnv, TopicEnv)),
-  ApiAuthEnv,
-);
+export const ConsoleEnv = z.intersection(z.intersection(BridgeServiceEnv, ConsoleOwnEnv), ApiAuthEnv);
 
 export interface SinkDatabase {
   url: string;

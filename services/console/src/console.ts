@@ -1,12 +1,6 @@
 import { appendReconciliation } from "@parakey-bridge/audit/reconciliation-ledger";
-import { type DoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
-import {
-  type BatchingProducer,
-  deadLetterTopic,
-  doorEventRecord,
-  type Kafka,
-  readTopicSince,
-} from "@parakey-bridge/kafka";
+import { type DoorEvent, decodeDoorEvent, doorEventRecord } from "@parakey-bridge/contracts";
+import { type BatchingProducer, deadLetterTopic, type Kafka, readTopicSince } from "@parakey-bridge/kafka";
 import type { ParakeyClient } from "@parakey-bridge/parakey-client";
 import { type Clock, NotFoundError, ValidationError } from "@parakey-bridge/service-kit";
 import type { Db } from "@parakey-bridge/storage";

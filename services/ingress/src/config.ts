@@ -1,11 +1,10 @@
-import { envBoolean, envInt, envList, envLogLevel, envPort, loadConfig } from "@parakey-bridge/config";
-import { Topics } from "@parakey-bridge/contracts";
+import { envBoolean, envInt, envList, loadConfig } from "@parakey-bridge/config";
 import {
-  type KafkaConnection,
-  KafkaEnv,
-  kafkaConnectionFromEnv,
-  type TopicDefaults,
-} from "@parakey-bridge/kafka";
+  type BridgeServiceConfig,
+  BridgeServiceEnv,
+  bridgeServiceConfigOf,
+} from "@parakey-bridge/consumer-service";
+import { TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 import { type PollerConfig, PollerEnv, pollerConfigOf } from "./poller/config.js";
 
@@ -44,13 +43,7 @@ const basicCredentials = envList([]).pipe(
   ),
 );
 
-const IngressOwnEnv = z.object({
-  PORT: envPort(8080),
-  ADMIN_PORT: envPort(9464),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  LOG_LEVEL: envLogLevel(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: "expected an absolute URL" }).optional(),
-
+const IngressOwnEnv = TopicNamesEnv.pick({ TOPIC_EVENT_LOGS: true, TOPIC_REJECTED: true }).extend({
   WEBHOOK_PATH: z
     .string()
     .regex(/^\/[\w\-./]*$/, "expected a path starting with /")
@@ -66,13 +59,6 @@ const IngressOwnEnv = z.object({
   /** Deliveries per minute and credential (429 with Retry-After beyond it; Parakey retries); 0 = off. */
   WEBHOOK_RATE_LIMIT_PER_MINUTE: envInt(6_000, { min: 0, max: 1_000_000 }),
 
-  TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
-  TOPIC_REJECTED: z.string().min(1).default(Topics.rejected),
-  ENSURE_TOPICS: envBoolean(true),
-  TOPIC_PARTITIONS: envInt(6, { min: 1 }),
-  TOPIC_REPLICATION_FACTOR: envInt(1, { min: 1 }),
-  TOPIC_RETENTION_MS: envInt(7 * 24 * 3600 * 1000, { min: -1 }),
-
   PRODUCE_TIMEOUT_MS: envInt(5_000, { min: 100, max: MAX_PRODUCE_BUDGET_MS }),
   PRODUCE_LINGER_MS: envInt(2, { min: 0, max: 100 }),
   PRODUCE_MAX_BATCH: envInt(500, { min: 1, max: 10_000 }),
@@ -83,16 +69,15 @@ const IngressOwnEnv = z.object({
 
   ALLOWED_DOMAIN_IDS: envList([]),
   ALLOWED_DEVICE_IDS: envList([]),
-
-  SHUTDOWN_GRACE_MS: envInt(20_000, { min: 1_000, max: 600_000 }),
 });
 
 /**
- * The ingress environment. Credentials are checked as a whole: a secret without its header name (or
+ * The ingress environment: what every service reads (`BridgeServiceEnv`), the webhook's and the
+ * poller's settings. Credentials are checked as a whole: a secret without its header name (or
  * the reverse) is a mistake, and starting with no credential at all needs an explicit opt-in.
  */
 export const IngressEnv = z
-  .intersection(z.intersection(KafkaEnv, IngressOwnEnv), PollerEnv)
+  .intersection(z.intersection(BridgeServiceEnv, IngressOwnEnv), PollerEnv)
   .superRefine((env, ctx) => {
     if (env.WEBHOOK_SECRETS.length > 0 && !env.WEBHOOK_SECRET_HEADER) {
       ctx.addIssue({
@@ -125,9 +110,6 @@ export const IngressEnv = z
         message: "must exceed PRODUCE_TIMEOUT_MS by at least 2000 so in-flight requests can finish",
       });
     }
-    if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
-      ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
-    }
   });
 
 export interface BasicCredential {
@@ -158,16 +140,8 @@ export interface WebhookConfig {
   allowlist: { domainIds: string[]; deviceIds: string[] };
 }
 
-export interface IngressConfig {
-  port: number;
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof IngressOwnEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
+export interface IngressConfig extends BridgeServiceConfig {
   webhook: WebhookConfig;
-  kafka: KafkaConnection;
-  /** Topic settings used when ENSURE_TOPICS creates missing topics at start; `false` when off. */
-  ensureTopics: TopicDefaults | false;
   producer: {
     timeoutMs: number;
     lingerMs: number;
@@ -175,7 +149,6 @@ export interface IngressConfig {
     compression: "none" | "gzip";
   };
   dedupe: { max: number; ttlMs: number };
-  shutdownGraceMs: number;
   /** The Parakey poller (off unless POLLER_ENABLED) and the backfill command. */
   poller: PollerConfig;
 }
@@ -190,11 +163,7 @@ export interface IngressConfig {
 export function loadIngressConfig(env: Record<string, string | undefined>): IngressConfig {
   const e = loadConfig(IngressEnv, env);
   return {
-    port: e.PORT,
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    ...bridgeServiceConfigOf(e),
     webhook: {
       path: e.WEBHOOK_PATH,
       bodyLimitBytes: e.WEBHOOK_BODY_LIMIT_BYTES,
@@ -209,14 +178,6 @@ export function loadIngressConfig(env: Record<string, string | undefined>): Ingr
       topics: { eventLogs: e.TOPIC_EVENT_LOGS, rejected: e.TOPIC_REJECTED },
       allowlist: { domainIds: e.ALLOWED_DOMAIN_IDS, deviceIds: e.ALLOWED_DEVICE_IDS },
     },
-    kafka: kafkaConnectionFromEnv(e),
-    ensureTopics: e.ENSURE_TOPICS
-      ? {
-          partitions: e.TOPIC_PARTITIONS,
-          replicationFactor: e.TOPIC_REPLICATION_FACTOR,
-          retentionMs: e.TOPIC_RETENTION_MS,
-        }
-      : false,
     producer: {
       timeoutMs: e.PRODUCE_TIMEOUT_MS,
       lingerMs: e.PRODUCE_LINGER_MS,
@@ -224,7 +185,6 @@ export function loadIngressConfig(env: Record<string, string | undefined>): Ingr
       compression: e.PRODUCE_COMPRESSION,
     },
     dedupe: { max: e.DEDUPE_CACHE_MAX, ttlMs: e.DEDUPE_CACHE_TTL_MS },
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     poller: pollerConfigOf(e),
   };
 }

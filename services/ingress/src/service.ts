@@ -1,11 +1,11 @@
-import { Topics } from "@parakey-bridge/contracts";
 import {
   BatchingProducer,
   bridgeTopicSpecs,
   createKafka,
-  ensureTopics,
+  ensureTopicsOnStart,
   type Kafka,
   KafkaReadinessProbe,
+  type TopicDefaults,
   type TopicSpec,
 } from "@parakey-bridge/kafka";
 import {
@@ -140,7 +140,9 @@ export function createIngressService(config: IngressConfig, deps: IngressService
   };
 
   lifecycle.add(admin);
-  if (config.ensureTopics) lifecycle.add(topicsComponent(kafka, ingressTopicSpecs(config), log));
+  if (config.ensureTopics) {
+    lifecycle.add(ensureTopicsOnStart(kafka, ingressTopicSpecs(config, config.ensureTopics), log));
+  }
   lifecycle
     .add(probe)
     .add(producer)
@@ -149,28 +151,11 @@ export function createIngressService(config: IngressConfig, deps: IngressService
   return { lifecycle, kafka, producer, recent, metrics, webhook, admin, pollers };
 }
 
-/** The two topics the webhook writes, with the bridge's settings, under their configured names. */
-function ingressTopicSpecs(config: IngressConfig): TopicSpec[] {
-  if (!config.ensureTopics) return [];
-  const specs = bridgeTopicSpecs(config.ensureTopics);
-  const named: [string, string][] = [
-    [Topics.eventLogs, config.webhook.topics.eventLogs],
-    [Topics.rejected, config.webhook.topics.rejected],
-    ...(config.poller.enabled ? [[Topics.pollerState, config.poller.stateTopic] as [string, string]] : []),
-  ];
-  return named.flatMap(([standard, configured]) => {
-    const spec = specs.find((s) => s.topic === standard);
-    return spec ? [{ ...spec, topic: configured }] : [];
+/** The topics the webhook (and the poller) write, with the bridge's settings, under their configured names. */
+function ingressTopicSpecs(config: IngressConfig, defaults: TopicDefaults): TopicSpec[] {
+  return bridgeTopicSpecs(defaults, {
+    eventLogs: config.webhook.topics.eventLogs,
+    rejected: config.webhook.topics.rejected,
+    ...(config.poller.enabled ? { pollerState: config.poller.stateTopic } : {}),
   });
-}
-
-/** Creates missing topics at start (ENSURE_TOPICS, on by default for development). */
-function topicsComponent(kafka: Kafka, specs: TopicSpec[], log: Logger): Component {
-  return {
-    name: "topics",
-    start: async () => {
-      await ensureTopics(kafka, specs, log);
-    },
-    stop: async () => {},
-  };
 }

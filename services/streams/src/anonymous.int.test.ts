@@ -1,6 +1,5 @@
 import { createHmac } from "node:crypto";
-import { decodeAnonymousDoorEvent } from "@parakey-bridge/contracts";
-import { doorEventRecord } from "@parakey-bridge/kafka";
+import { decodeAnonymousDoorEvent, doorEventRecord } from "@parakey-bridge/contracts";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { caughtUp, createTopic, testKafka, waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { envInt, loadConfig, ServiceEnv } from "@parakey-bridge/config";
-import { Topics } from "@parakey-bridge/contracts";
 import {
   ConsumerGroupId,
   defaultConsumerGroup,
@@ -9,6 +8,7 @@ import {
   kafkaConnectionFromEnv,
   type TopicDefaults,
   TopicEnv,
+  TopicNamesEnv,
   topicDefaultsOf,
 } from "@parakey-bridge/kafka";
 import { z } from "zod";
@@ -22,10 +22,10 @@ const DoorStreamsOwnEnv = z
     KAFKA_GROUP_ID: ConsumerGroupId.default(defaultConsumerGroup("streams")),
     /** Transactional ids are `<prefix>-<input topic>-<partition>`; default: the group. */
     TRANSACTIONAL_ID_PREFIX: z.preprocess(emptyIsAbsent, z.string().min(1).max(180).optional()),
-    TOPIC_EVENT_LOGS: z.string().min(1).default(Topics.eventLogs),
-    TOPIC_DOOR_EVENTS: z.string().min(1).default(Topics.doorEvents),
-    TOPIC_DOOR_EVENTS_ANONYMOUS: z.string().min(1).default(Topics.doorEventsAnonymous),
-    TOPIC_DOOR_EVENTS_STATE: z.string().min(1).default(Topics.doorEventsSeen),
+    TOPIC_EVENT_LOGS: TopicNamesEnv.shape.TOPIC_EVENT_LOGS,
+    TOPIC_DOOR_EVENTS: TopicNamesEnv.shape.TOPIC_DOOR_EVENTS,
+    TOPIC_DOOR_EVENTS_ANONYMOUS: TopicNamesEnv.shape.TOPIC_DOOR_EVENTS_ANONYMOUS,
+    TOPIC_DOOR_EVENTS_STATE: TopicNamesEnv.shape.TOPIC_DOOR_EVENTS_STATE,
     /** Input records per transaction at most. */
     STREAM_MAX_CHUNK: envInt(2_000, { min: 1, max: 20_000 }),
     /** Input partitions processed in parallel, each in its own transactions. */

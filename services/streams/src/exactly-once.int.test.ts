@@ -1,5 +1,9 @@
-import { type DoorEvent, decodeAnonymousDoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
-import { doorEventRecord } from "@parakey-bridge/kafka";
+import {
+  type DoorEvent,
+  decodeAnonymousDoorEvent,
+  decodeDoorEvent,
+  doorEventRecord,
+} from "@parakey-bridge/contracts";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { caughtUp, createTopic, testKafka, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";

@@ -207,7 +207,9 @@ Usage: include "parakey-bridge.consumerGroupId" (dict "root" $ "component" "chec
 
 {{/*
 With kafka.names.topics, the names of the topics a component uses, behind the release's prefix (the
-services default to the unprefixed names); nothing otherwise.
+services default to the unprefixed names); nothing otherwise. The same TOPIC_* variables the services
+and the topic Job ("topics": every topic) read (TopicNamesEnv in @parakey-bridge/kafka), so the Job
+creates exactly the names the services use.
 Usage: include "parakey-bridge.topicNameEnv" (dict "root" $ "component" "ingress")
 */}}
 {{- define "parakey-bridge.topicNameEnv" -}}
@@ -221,14 +223,24 @@ Usage: include "parakey-bridge.topicNameEnv" (dict "root" $ "component" "ingress
 {{- end }}
 {{- $prefix := include "parakey-bridge.kafkaNamePrefix" .root }}
 {{- $topics := dict
-  "ingress" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_REJECTED" "parakey.event-logs.rejected.v1" "TOPIC_POLLER_STATE" "parakey-bridge.poller-state")
-  "checkin" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_CHECKINS" "parakey.checkins.v1")
-  "billing" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1")
-  "audit" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1")
-  "console" (dict "TOPIC_EVENT_LOGS" "parakey.event-logs.v1" "TOPIC_REJECTED" "parakey.event-logs.rejected.v1" "TOPIC_POLLER_STATE" "parakey-bridge.poller-state") }}
-{{- range $name, $topic := (get $topics .component | default dict) }}
+  "TOPIC_EVENT_LOGS" "parakey.event-logs.v1"
+  "TOPIC_REJECTED" "parakey.event-logs.rejected.v1"
+  "TOPIC_CHECKINS" "parakey.checkins.v1"
+  "TOPIC_DOOR_EVENTS" "parakey.door-events.v1"
+  "TOPIC_DOOR_EVENTS_ANONYMOUS" "parakey.door-events.anonymous.v1"
+  "TOPIC_DOOR_EVENTS_STATE" "parakey-bridge.door-events.seen"
+  "TOPIC_POLLER_STATE" "parakey-bridge.poller-state" }}
+{{- $uses := dict
+  "ingress" (list "TOPIC_EVENT_LOGS" "TOPIC_REJECTED" "TOPIC_POLLER_STATE")
+  "checkin" (list "TOPIC_EVENT_LOGS" "TOPIC_CHECKINS")
+  "billing" (list "TOPIC_EVENT_LOGS")
+  "audit" (list "TOPIC_EVENT_LOGS")
+  "streams" (list "TOPIC_EVENT_LOGS" "TOPIC_DOOR_EVENTS" "TOPIC_DOOR_EVENTS_ANONYMOUS" "TOPIC_DOOR_EVENTS_STATE")
+  "console" (list "TOPIC_EVENT_LOGS" "TOPIC_REJECTED" "TOPIC_POLLER_STATE")
+  "topics" (keys $topics | sortAlpha) }}
+{{- range $name := (get $uses .component | default list) }}
 - name: {{ $name }}
-  value: {{ printf "%s%s" $prefix $topic | quote }}
+  value: {{ printf "%s%s" $prefix (get $topics $name) | quote }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -13,14 +13,14 @@ import type { AuditStore } from "../store/audit-store.js";
 import { AuditEventDetailSchema } from "./schemas.js";
 
 /**
- * `GET /audit/events/{eventLogId}`: one event, where it is in Kafka, how it arrived, duplicates seen.
+ * `GET /v1/events/{eventLogId}`: one event, where it is in Kafka, how it arrived, duplicates seen.
  * An auditor gets the payload as received (the read is recorded first); anyone else the payload
  * without its personal members and a pseudonym for the person. An event of another tenant's domain
  * answers the same 404 as one that does not exist.
  */
 export const getEventRoute = createRoute({
   method: "get",
-  path: "/audit/events/{eventLogId}",
+  path: "/v1/events/{eventLogId}",
   summary: "One stored event, with its place in Kafka and in the hash chain",
   request: { params: z.object({ eventLogId: z.string() }) },
   responses: {

@@ -27,14 +27,14 @@ const ListQuery = z
   .strict();
 
 /**
- * `GET /audit/events`: events by domain, device, user and time range, newest first, cursor-paged.
+ * `GET /v1/events`: events by domain, device, user and time range, newest first, cursor-paged.
  * A principal limited to some domains lists only theirs (naming another domain is 403). Auditors see
  * each person's id (the read is recorded first); everyone else a pseudonym, and may not search by
  * person (403).
  */
 export const listEventsRoute = createRoute({
   method: "get",
-  path: "/audit/events",
+  path: "/v1/events",
   summary: "Stored events, newest first",
   request: { query: ListQuery },
   responses: {

@@ -5,14 +5,14 @@ import type { ChainVerifier } from "../chain/verify.js";
 import { ChainVerificationSchema } from "./schemas.js";
 
 /**
- * `GET /audit/verify?domainId=`: recomputes the domain's hash chain and answers 200 with `ok` and,
+ * `GET /v1/verify?domainId=`: recomputes the domain's hash chain and answers 200 with `ok` and,
  * when broken, the first broken link (a verification that ran is a result, not an error; it also
  * counts `bridge_audit_chain_verification_failures_total`). A domain outside the principal's answers
  * 403 (so does the domain-less chain, unless the principal sees every domain).
  */
 export const verifyRoute = createRoute({
   method: "get",
-  path: "/audit/verify",
+  path: "/v1/verify",
   summary: "Recompute a domain's hash chain",
   request: {
     query: z

@@ -1,7 +1,7 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
-import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
+import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
 import { BridgeError, type Clock, systemClock } from "@parakey-bridge/service-kit";
-import { type Db, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
+import { type Db, probeWrites, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
 import { commitPersonalData, newSalts } from "../chain/commitment.js";
 import { type ChainFields, GENESIS_HASH, prepareChainHash } from "../chain/hash-chain.js";
 import { type Cursor, encodeCursor } from "../cursor.js";
@@ -111,8 +111,13 @@ interface DetailRow extends SummaryRow {
  * same transaction (`SinkOffsets`), so a record delivered again after a crash or a replay is
  * recognized as a redelivery — it neither adds a row nor counts as a duplicate. The duplicate count
  * is therefore the number of distinct duplicate records on the topic.
+ *
+ * It is the audit consumer's sink itself. The offsets it keeps serve only to tell redeliveries from
+ * duplicates: the group resumes from Kafka's committed offsets (no `storedOffsets`), so an
+ * operator's `replay` really re-reads the records — and they change nothing.
  */
-export class AuditStore {
+export class AuditStore implements ConsumerSink<DoorEvent> {
+  readonly name = "audit-store";
   private readonly offsets: SinkOffsets;
   private readonly clock: Clock;
 
@@ -122,6 +127,16 @@ export class AuditStore {
   ) {
     this.offsets = new SinkOffsets(options.group);
     this.clock = options.clock ?? systemClock;
+  }
+
+  /** The consumer's write (`ConsumerSink`): `append`. */
+  write(records: readonly InboundRecord<DoorEvent>[]): Promise<WriteOutcome[]> {
+    return this.append(records);
+  }
+
+  /** The tables an append writes, probed with a rolled-back insert (see `probeWrites`). */
+  probe(): Promise<boolean> {
+    return probeWrites(this.db, ["audit_events", "chain_heads", "consumer_offsets"]);
   }
 
   /**

@@ -1,6 +1,6 @@
-import { normalizeEventLog } from "@parakey-bridge/contracts";
+import { doorEventRecord, normalizeEventLog } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { BatchingProducer, createKafka, doorEventRecord } from "@parakey-bridge/kafka";
+import { BatchingProducer, createKafka } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
 import { systemClock } from "@parakey-bridge/service-kit";

@@ -1,5 +1,4 @@
 import { ConfigError } from "@parakey-bridge/config";
-import { Topics } from "@parakey-bridge/contracts";
 import { BatchingProducer, bridgeTopicSpecs, createKafka, ensureTopics } from "@parakey-bridge/kafka";
 import { createParakeyClient, ParakeyPagingError } from "@parakey-bridge/parakey-client";
 import { systemClock } from "@parakey-bridge/service-kit";
@@ -85,8 +84,8 @@ const started = performance.now();
 let exitCode = 0;
 try {
   if (config.ensureTopics) {
-    const spec = bridgeTopicSpecs(config.ensureTopics).find((s) => s.topic === Topics.pollerState);
-    if (spec) await ensureTopics(kafka, [{ ...spec, topic: config.poller.stateTopic }], log);
+    const specs = bridgeTopicSpecs(config.ensureTopics, { pollerState: config.poller.stateTopic });
+    await ensureTopics(kafka, specs, log);
   }
   await producer.start();
   bar.start(span, 0, payload(undefined));

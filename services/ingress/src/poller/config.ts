@@ -1,5 +1,6 @@
 import { envBoolean, envInt, envMap, envUrl } from "@parakey-bridge/config";
-import { parseInstant, Topics } from "@parakey-bridge/contracts";
+import { parseInstant } from "@parakey-bridge/contracts";
+import { TopicNamesEnv } from "@parakey-bridge/kafka";
 import { PARAKEY_API_URL } from "@parakey-bridge/parakey-client";
 import { z } from "zod";
 
@@ -45,7 +46,7 @@ export const PollerEnv = z
     POLL_GAP_WINDOW_MS: envInt(30 * MINUTE, { min: 0 }),
     POLL_SESSION_TIMEOUT_MS: envInt(30_000, { min: 6_000, max: 300_000 }),
     PARAKEY_REQUEST_TIMEOUT_MS: envInt(10_000, { min: 1_000, max: 120_000 }),
-    TOPIC_POLLER_STATE: z.string().min(1).default(Topics.pollerState),
+    TOPIC_POLLER_STATE: TopicNamesEnv.shape.TOPIC_POLLER_STATE,
     /** Leadership group of an integration: this + its name. Per release, so two releases never share an election. */
     POLLER_GROUP_PREFIX: z
       .string()

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
-import { doorEventRecord } from "@parakey-bridge/kafka";
+import { doorEventRecord } from "@parakey-bridge/contracts";
 import type { EventLogItem } from "@parakey-bridge/parakey-client";
 import type { Clock } from "@parakey-bridge/service-kit";
 import type { Allowlist } from "../allowlist.js";
 import { RecentEventIds } from "../dedupe/recent-event-ids.js";
-import type { EventSink } from "../event-sink.js";
+import { type EventSink, itemBytes, sendEventOrReject, sendRejected } from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { itemBytes, sendEventOrReject, sendRejected } from "../records.js";
 import type { GapDetector } from "./gap-detector.js";
 
 export interface EventLogPublisherDeps {

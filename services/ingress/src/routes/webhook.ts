@@ -1,11 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  doorEventRecord,
   ParakeyEventLog,
   type RejectedMetadata,
   type Rejection,
   RejectionReason,
 } from "@parakey-bridge/contracts";
-import { doorEventRecord } from "@parakey-bridge/kafka";
 import {
   type ApiApp,
   type Clock,
@@ -21,9 +21,14 @@ import type { AppEnv } from "../app-env.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { WebhookConfig } from "../config.js";
 import type { RecentEventIds } from "../dedupe/recent-event-ids.js";
-import type { EventSink } from "../event-sink.js";
+import {
+  type EventSink,
+  normalizeBody,
+  REJECTED_PREFIX_BYTES,
+  sendEventOrReject,
+  sendRejected,
+} from "../event-sink.js";
 import type { IngressMetrics } from "../metrics.js";
-import { normalizeBody, REJECTED_PREFIX_BYTES, sendEventOrReject, sendRejected } from "../records.js";
 import { type BodyLimits, readBody } from "./read-body.js";
 
 export interface WebhookRouteDeps {

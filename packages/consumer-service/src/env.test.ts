@@ -1,9 +1,8 @@
 import { ConfigError, loadConfig } from "@parakey-bridge/config";
 import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { consumerGroupTopicSpecs, redriveTopic, topicDefaultsOf } from "@parakey-bridge/kafka";
 import { describe, expect, it } from "vitest";
-import { redriveTopic } from "./consumer/topics.js";
-import { consumerServiceEnv, consumerSettingsOf, topicDefaultsOf } from "./service-env.js";
-import { consumerGroupTopicSpecs } from "./topic-admin.js";
+import { consumerServiceEnv, consumerSettingsOf } from "./env.js";
 
 const issuesOf = (env: Record<string, string>): string[] => {
   try {

@@ -1,0 +1,29 @@
+export {
+  type ConsumerApiDeps,
+  type ConsumerApiInfo,
+  consumerApiApp,
+  consumerApiDocument,
+  type PersonalDataApiDeps,
+} from "./api-app.js";
+export {
+  type ConsumerService,
+  type ConsumerServiceContext,
+  type ConsumerServiceDefinition,
+  type ConsumerServiceParts,
+  defineConsumerService,
+  type OperatorCommand,
+  pseudonymiserOf,
+  type RunningConsumerService,
+} from "./consumer-service.js";
+export {
+  type BridgeServiceConfig,
+  BridgeServiceEnv,
+  bridgeServiceConfigOf,
+  ConcurrentConsumerEnv,
+  type ConsumerServiceConfig,
+  type ConsumerSettings,
+  consumerApiEnv,
+  consumerServiceConfigOf,
+  consumerServiceEnv,
+  consumerSettingsOf,
+} from "./env.js";
