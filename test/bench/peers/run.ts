@@ -347,6 +347,8 @@ async function startIngress(brokers: string, tracing: Tracing, workDir: string):
       ADMIN_PORT: String(adminPort),
       WEBHOOK_SECRET_HEADER: "x-parakey-secret",
       WEBHOOK_SECRETS: SECRET,
+      // The per-credential limit (6 000 a minute by default) stays on, set above what the load sends.
+      WEBHOOK_RATE_LIMIT_PER_MINUTE: "1000000",
       TOPIC_EVENT_LOGS: `${prefix}.events`,
       TOPIC_REJECTED: `${prefix}.rejected`,
       TOPIC_PARTITIONS: "6",
@@ -546,9 +548,12 @@ const TRACING: Record<SystemName, Tracing> = {
   ceiling: "off",
 };
 
+/** What makes a run's figures meaningless: requests that failed, or acknowledged records not on the topic. */
 function verify(sample: Sample): string | undefined {
+  const label = LABELS[sample.system];
+  if (sample.failed > 0) return `${label}: ${sample.failed} requests failed (non-2xx or socket errors)`;
   if (sample.measuredIds === undefined || sample.measuredIds >= sample.acknowledged) return undefined;
-  return `${LABELS[sample.system]}: ${sample.acknowledged} acknowledged, ${sample.measuredIds} of their ids on the topic`;
+  return `${label}: ${sample.acknowledged} acknowledged, ${sample.measuredIds} of their ids on the topic`;
 }
 
 async function main(): Promise<void> {
@@ -622,7 +627,7 @@ async function main(): Promise<void> {
   console.table(table);
   const failures = samples.map(verify).filter((f): f is string => f !== undefined);
   if (failures.length > 0) {
-    console.error(`records missing from the topic:\n${failures.join("\n")}`);
+    console.error(`runs that did not do the whole work:\n${failures.join("\n")}`);
     process.exitCode = 1;
   }
 }
