@@ -1,7 +1,8 @@
-import { context, SpanKind, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { shutdownTelemetry, startTelemetry, tracer } from "@parakey-bridge/telemetry";
 import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
+import type { DoorEvent } from "@parakey-bridge/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   auditDb,
@@ -80,6 +81,51 @@ describe("tracing from the producer to the audit row", () => {
       });
       expect(row?.traceId).toBe(traceId);
     }
+    await db.close();
+    await database.drop();
+  });
+
+  it("starts no span for a record whose trace was not sampled, yet stores that trace's id on its row", async () => {
+    const kafka = testKafka();
+    const database = await createTestDatabase();
+    const db = await auditDb(database.url);
+    const topic = await createTopic(kafka, "trace-unsampled", 1);
+    const group = uniqueName("audit-trace-unsampled");
+    const [sampled, unsampled] = [doorEvent(10), doorEvent(11)];
+    const root = tracer().startSpan("POST /webhooks/parakey", { kind: SpanKind.SERVER });
+    // A webhook request whose trace the ingress did not sample: its context travels with flags 00.
+    const unsampledTrace = "5a1f0c2e9b7d4e61a3c8f0b2d4e6a8c0";
+    const unsampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: unsampledTrace,
+      spanId: "7d3e1f2a4b5c6d7e",
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    // Both in one batch, so the store's statements have a sampled and an unsampled parent.
+    await context.with(trace.setSpan(context.active(), root), () =>
+      produce(kafka, [doorEventRecord(sampled as DoorEvent, topic)]),
+    );
+    await context.with(unsampledParent, () => produce(kafka, [doorEventRecord(unsampled as DoorEvent, topic)]));
+    root.end();
+
+    const pipeline = auditPipeline({ kafka, db, group, topic });
+    await pipeline.runner.start();
+    try {
+      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
+    } finally {
+      await pipeline.runner.stop();
+    }
+    const spans = exporter.getFinishedSpans();
+    expect(spans.filter((s) => s.spanContext().traceId === unsampledTrace)).toEqual([]);
+    expect((await pipeline.store.get((unsampled as DoorEvent).eventLogId))?.traceId).toBe(unsampledTrace);
+    const sampledTrace = root.spanContext().traceId;
+    const consumer = spans.find((s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === sampledTrace);
+    expect(
+      spans.some(
+        (s) => s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
+      ),
+    ).toBe(true);
+    expect((await pipeline.store.get((sampled as DoorEvent).eventLogId))?.traceId).toBe(sampledTrace);
     await db.close();
     await database.drop();
   });
