@@ -44,7 +44,12 @@ describe("traceSampler", () => {
 
 describe("mayRecordUnder", () => {
   const under = (traceFlags: TraceFlags) =>
-    trace.setSpanContext(ROOT_CONTEXT, { traceId: traceId(9), spanId: "00f067aa0ba902b7", traceFlags, isRemote: true });
+    trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: traceId(9),
+      spanId: "00f067aa0ba902b7",
+      traceFlags,
+      isRemote: true,
+    });
 
   it("says no under an unsampled parent, whose children a parent-based sampler never records", () => {
     expect(mayRecordUnder(under(TraceFlags.NONE))).toBe(false);

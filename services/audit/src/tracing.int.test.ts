@@ -1,8 +1,8 @@
 import { context, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
+import type { DoorEvent } from "@parakey-bridge/contracts";
 import { shutdownTelemetry, startTelemetry, tracer } from "@parakey-bridge/telemetry";
 import { createTestDatabase, uniqueName } from "@parakey-bridge/testkit";
-import type { DoorEvent } from "@parakey-bridge/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   auditDb,
@@ -105,7 +105,9 @@ describe("tracing from the producer to the audit row", () => {
     await context.with(trace.setSpan(context.active(), root), () =>
       produce(kafka, [doorEventRecord(sampled as DoorEvent, topic)]),
     );
-    await context.with(unsampledParent, () => produce(kafka, [doorEventRecord(unsampled as DoorEvent, topic)]));
+    await context.with(unsampledParent, () =>
+      produce(kafka, [doorEventRecord(unsampled as DoorEvent, topic)]),
+    );
     root.end();
 
     const pipeline = auditPipeline({ kafka, db, group, topic });
@@ -119,10 +121,13 @@ describe("tracing from the producer to the audit row", () => {
     expect(spans.filter((s) => s.spanContext().traceId === unsampledTrace)).toEqual([]);
     expect((await pipeline.store.get((unsampled as DoorEvent).eventLogId))?.traceId).toBe(unsampledTrace);
     const sampledTrace = root.spanContext().traceId;
-    const consumer = spans.find((s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === sampledTrace);
+    const consumer = spans.find(
+      (s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === sampledTrace,
+    );
     expect(
       spans.some(
-        (s) => s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
+        (s) =>
+          s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
       ),
     ).toBe(true);
     expect((await pipeline.store.get((sampled as DoorEvent).eventLogId))?.traceId).toBe(sampledTrace);

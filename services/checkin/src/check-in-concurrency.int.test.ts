@@ -48,7 +48,7 @@ describe("check-in service storing partitions in parallel (CONSUMER_CONCURRENCY=
   const kafka = testKafka();
   const group = uniqueName("checkin-concurrent");
   const topics: string[] = [];
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
 
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
