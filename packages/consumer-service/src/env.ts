@@ -89,7 +89,7 @@ const consumerEnv = (service: string) =>
     });
 
 /**
- * For a service whose sink writes each partition in its own transactions (billing, audit): how
+ * For a service whose sink writes each partition in its own transactions (billing, audit, checkin): how
  * many partitions it processes in parallel. Its own env extends this.
  *
  * @example

@@ -1,5 +1,5 @@
-import { type Context, context, type Span, SpanKind, trace } from "@opentelemetry/api";
-import { extractTraceContext, injectTraceContext, tracer } from "@parakey-bridge/telemetry";
+import { context, type Span, SpanKind, trace } from "@opentelemetry/api";
+import { injectTraceContext, tracer } from "@parakey-bridge/telemetry";
 import type { IHeaders } from "kafkajs";
 
 /**
@@ -43,9 +43,4 @@ export function headersToStrings(headers: IHeaders | undefined): Record<string, 
     if (value !== undefined) out[name] = value.toString();
   }
   return out;
-}
-
-/** The producer's trace context carried by a record, to parent the consumer span on. */
-export function contextFromHeaders(headers: IHeaders | undefined): Context {
-  return extractTraceContext(headersToStrings(headers));
 }

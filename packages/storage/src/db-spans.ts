@@ -1,5 +1,5 @@
 import { type Context, context, type Span, SpanKind, SpanStatusCode } from "@opentelemetry/api";
-import { tracer, withSpan } from "@parakey-bridge/telemetry";
+import { mayRecordUnder, tracer, withSpan } from "@parakey-bridge/telemetry";
 import type { QueryOptions } from "./db.js";
 
 const MAX_QUERY_TEXT = 1_000;
@@ -19,6 +19,8 @@ export function describeStatement(
 /**
  * Runs a statement inside CLIENT spans: one under each parent context (a batch statement stores many
  * Kafka messages; each message's trace gets its own span for it), or one under the active context.
+ * Of many parents, only those whose trace may be recorded get a span (`mayRecordUnder`): the others'
+ * spans would be dropped unrecorded, and a batch of 1 000 records would start thousands of them.
  */
 export async function traced<T>(
   sql: string,
@@ -27,8 +29,10 @@ export async function traced<T>(
   inherited: readonly Context[] | undefined,
   run: () => Promise<T>,
 ): Promise<T> {
+  const all = options.traceParents ?? inherited ?? [];
+  const parents = all.length <= 1 ? all : all.filter(mayRecordUnder);
+  if (parents.length === 0 && all.length > 1) return run();
   const { operation, collection } = describeStatement(sql, options);
-  const parents = options.traceParents ?? inherited ?? [];
   const attributes: Record<string, string | number> = {
     "db.system.name": "postgresql",
     "db.namespace": namespace,
@@ -37,11 +41,11 @@ export async function traced<T>(
   };
   if (collection !== undefined) attributes["db.collection.name"] = collection;
   const name = collection === undefined ? operation : `${operation} ${collection}`;
-  if (parents.length <= 1) {
-    const parent = parents[0] ?? context.active();
+  if (all.length <= 1) {
+    const parent = all[0] ?? context.active();
     return context.with(parent, () => withSpan(name, { kind: SpanKind.CLIENT, attributes }, run));
   }
-  attributes["db.operation.batch.size"] = parents.length;
+  attributes["db.operation.batch.size"] = all.length;
   const spans: Span[] = parents.map((parent) =>
     tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent),
   );

@@ -5,6 +5,7 @@ export {
   exitAfterTelemetry,
   extractTraceContext,
   injectTraceContext,
+  mayRecordUnder,
   shutdownTelemetry,
   startTelemetry,
   type TelemetryOptions,

@@ -1,7 +1,7 @@
 import { context, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { SamplingDecision } from "@opentelemetry/sdk-trace";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TRACE_SAMPLE_RATIO, traceSampler } from "./tracing.js";
+import { DEFAULT_TRACE_SAMPLE_RATIO, mayRecordUnder, traceSampler } from "./tracing.js";
 
 function traceId(i: number): string {
   return i.toString(16).padStart(8, "0").repeat(4);
@@ -39,5 +39,24 @@ describe("traceSampler", () => {
   it("leaves the choice to OTEL_TRACES_SAMPLER when it is set, and to OpenTelemetry's default without a ratio", () => {
     expect(traceSampler({ sampleRatio: 0.1 }, { OTEL_TRACES_SAMPLER: "always_on" })).toBeUndefined();
     expect(traceSampler({}, {})).toBeUndefined();
+  });
+});
+
+describe("mayRecordUnder", () => {
+  const under = (traceFlags: TraceFlags) =>
+    trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: traceId(9),
+      spanId: "00f067aa0ba902b7",
+      traceFlags,
+      isRemote: true,
+    });
+
+  it("says no under an unsampled parent, whose children a parent-based sampler never records", () => {
+    expect(mayRecordUnder(under(TraceFlags.NONE))).toBe(false);
+  });
+
+  it("says yes under a sampled parent, and without one (a new trace, which the sampler decides)", () => {
+    expect(mayRecordUnder(under(TraceFlags.SAMPLED))).toBe(true);
+    expect(mayRecordUnder(ROOT_CONTEXT)).toBe(true);
   });
 });

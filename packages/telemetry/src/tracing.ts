@@ -1,4 +1,14 @@
-import { context, propagation, type Span, SpanStatusCode, type Tracer, trace } from "@opentelemetry/api";
+import {
+  type Context,
+  context,
+  isSpanContextValid,
+  propagation,
+  type Span,
+  SpanStatusCode,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { OTLPTraceExporter as OTLPJsonTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { OTLPTraceExporter as OTLPProtoTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
@@ -54,6 +64,30 @@ export function traceSampler(
 }
 
 let sdk: NodeSDK | undefined;
+/** Whether the sampler in use follows the parent's decision (see `mayRecordUnder`). */
+let followsParentDecision = true;
+
+/**
+ * Whether a span started under `parent` can be recorded. With a parent-based sampler (the
+ * services' default, and OpenTelemetry's) a child of an unsampled parent never is, so a caller that
+ * starts many spans per batch (one per Kafka record, one per record and statement) skips them for
+ * records whose trace was not sampled: the trace context still travels, as the parent's. A parent
+ * without a valid span (a record that carried no `traceparent`) starts a new trace, which the
+ * sampler decides, so it answers true; so does every parent when `OTEL_TRACES_SAMPLER` names a
+ * sampler that ignores the parent.
+ *
+ * @example
+ * const span = mayRecordUnder(parent) ? tracer().startSpan("process topic", {}, parent) : undefined;
+ */
+export function mayRecordUnder(parent: Context): boolean {
+  if (!followsParentDecision) return true;
+  const spanContext = trace.getSpanContext(parent);
+  return (
+    spanContext === undefined ||
+    !isSpanContextValid(spanContext) ||
+    (spanContext.traceFlags & TraceFlags.SAMPLED) !== 0
+  );
+}
 
 /**
  * Starts OpenTelemetry tracing for the process. Idempotent: the `--import` preload and the
@@ -67,6 +101,8 @@ let sdk: NodeSDK | undefined;
  */
 export function startTelemetry(options: TelemetryOptions): void {
   if (sdk !== undefined) return;
+  const named = process.env.OTEL_TRACES_SAMPLER;
+  followsParentDecision = named === undefined || named === "" || named.startsWith("parentbased_");
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   if (options.otlpEndpoint) {
     const url = `${options.otlpEndpoint.replace(/\/$/, "")}/v1/traces`;

@@ -1,4 +1,4 @@
-import { context, SpanKind, trace } from "@opentelemetry/api";
+import { context, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
 import { doorEventRecord } from "@parakey-bridge/contracts";
 import { produceAll } from "@parakey-bridge/kafka/testing";
@@ -72,5 +72,50 @@ describe("tracing from the producer to the audit row", () => {
       });
       expect(row?.traceId).toBe(traceId);
     }
+  });
+  it("starts no span for a record whose trace was not sampled, yet stores that trace's id on its row", async ({
+    kafka,
+    topics,
+    startPipeline,
+  }) => {
+    const topic = await topics.create("trace-unsampled", 1);
+    const group = uniqueName("audit-trace-unsampled");
+    const [sampled, unsampled] = [doorEvent(10), doorEvent(11)];
+    const root = tracer().startSpan("POST /webhooks/parakey", { kind: SpanKind.SERVER });
+    // A webhook request whose trace the ingress did not sample: its context travels with flags 00.
+    const unsampledTrace = "5a1f0c2e9b7d4e61a3c8f0b2d4e6a8c0";
+    const unsampledParent = trace.setSpanContext(ROOT_CONTEXT, {
+      traceId: unsampledTrace,
+      spanId: "7d3e1f2a4b5c6d7e",
+      traceFlags: TraceFlags.NONE,
+      isRemote: true,
+    });
+    // Both in one batch, so the store's statements have a sampled and an unsampled parent.
+    await context.with(trace.setSpan(context.active(), root), () =>
+      produceAll(kafka, [doorEventRecord(sampled, topic)]),
+    );
+    await context.with(unsampledParent, () => produceAll(kafka, [doorEventRecord(unsampled, topic)]));
+    root.end();
+
+    const pipeline = await startPipeline({ group, topic });
+    try {
+      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
+    } finally {
+      await pipeline.stop();
+    }
+    const spans = exporter.getFinishedSpans();
+    expect(spans.filter((s) => s.spanContext().traceId === unsampledTrace)).toEqual([]);
+    expect((await pipeline.store.get(unsampled.eventLogId))?.traceId).toBe(unsampledTrace);
+    const sampledTrace = root.spanContext().traceId;
+    const consumer = spans.find(
+      (s) => s.kind === SpanKind.CONSUMER && s.spanContext().traceId === sampledTrace,
+    );
+    expect(
+      spans.some(
+        (s) =>
+          s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
+      ),
+    ).toBe(true);
+    expect((await pipeline.store.get(sampled.eventLogId))?.traceId).toBe(sampledTrace);
   });
 });

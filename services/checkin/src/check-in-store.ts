@@ -106,7 +106,6 @@ export class CheckInStore implements CheckInQueries {
           }
         });
         const plan = planDays(newEvents, this.settings);
-        await addDayCounts(tx, plan);
         const checkIns = await applyPresences(tx, plan);
         const traceOf = new Map(records.map((r) => [r.value.eventLogId, r.traceContext]));
         await enqueue(
@@ -116,6 +115,10 @@ export class CheckInStore implements CheckInQueries {
             traceHeaders: injectTraceContext({}, traceOf.get(checkIn.firstEventLogId)),
           })),
         );
+        // Last before the offset: every batch of every partition adds to the same few day rows
+        // (one per domain and day), and a concurrent batch waits for their row locks until this
+        // transaction commits, so they are taken as late as possible.
+        await addDayCounts(tx, plan);
         await this.offsets.set(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
         return { outcomes, checkIns, plan };
       },

@@ -23,6 +23,11 @@ describe("loadCheckInConfig", () => {
     expect(loadCheckInConfig({ ...devAuth, KAFKA_GROUP_ID: "checkin-eu" }).consumer.group).toBe("checkin-eu");
   });
 
+  it("stores one partition at a time unless CONSUMER_CONCURRENCY asks for more", () => {
+    expect(loadCheckInConfig(devAuth).consumer.concurrency).toBe(1);
+    expect(loadCheckInConfig({ ...devAuth, CONSUMER_CONCURRENCY: "2" }).consumer.concurrency).toBe(2);
+  });
+
   it("reads per-domain time zones and live windows", () => {
     const config = loadCheckInConfig({
       ...devAuth,

@@ -1,5 +1,6 @@
 import { configLoader, envInt, envMap } from "@parakey-bridge/config";
 import {
+  ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
   consumerApiEnv,
   consumerServiceConfigOf,
@@ -9,7 +10,10 @@ import { TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 import type { DomainSettingsConfig } from "./domain-settings.js";
 
+// CONSUMER_CONCURRENCY: each partition's batch is one transaction with that partition's offset, and
+// rows are locked in key order, so partitions can be stored in parallel like billing's and audit's.
 const CheckInOwnEnv = TopicNamesEnv.pick({ TOPIC_CHECKINS: true }).extend({
+  ...ConcurrentConsumerEnv.shape,
   /** The zone of domains not named in DOMAIN_TIME_ZONES. */
   DEFAULT_TIME_ZONE: IanaTimeZone.default("UTC"),
   /** `dom_a=Europe/Stockholm,dom_b=America/New_York`: the zone that decides each domain's days. */
@@ -48,7 +52,7 @@ export const loadCheckInConfig = configLoader(CheckInEnv, checkInConfigOf);
 /** The configuration of an environment already parsed with `CheckInEnv`. */
 export function checkInConfigOf(e: z.output<typeof CheckInEnv>): CheckInConfig {
   return {
-    ...consumerServiceConfigOf(e),
+    ...consumerServiceConfigOf(e, { concurrency: e.CONSUMER_CONCURRENCY }),
     topics: { eventLogs: e.TOPIC_EVENT_LOGS, checkIns: e.TOPIC_CHECKINS },
     domains: {
       defaultTimeZone: e.DEFAULT_TIME_ZONE,

@@ -88,6 +88,17 @@ function doorEvent(index: number, base: number): DoorEvent {
   };
 }
 
+/**
+ * The W3C trace context the ingress writes on every record: its PRODUCER span's, in a trace the
+ * ingress samples at its default ratio of 10 % (`DEFAULT_TRACE_SAMPLE_RATIO`): every tenth event
+ * here (flag 01), the rest unsampled (00).
+ */
+function traceparentOf(index: number): string {
+  const id = (index + 1).toString(16);
+  const sampled = index % 10 === 0;
+  return `00-${id.padStart(32, "0")}-${id.padStart(16, "0")}-${sampled ? "01" : "00"}`;
+}
+
 async function produceBacklog(kafka: Kafka, topic: string): Promise<number> {
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
@@ -105,7 +116,11 @@ async function produceBacklog(kafka: Kafka, topic: string): Promise<number> {
   };
   for (let i = 0; i < EVENTS; i++) {
     const event = doorEvent(i, base);
-    const message = { key: event.deviceId, value: encodeDoorEvent(event), headers: doorEventHeaders(event) };
+    const message = {
+      key: event.deviceId,
+      value: encodeDoorEvent(event),
+      headers: { ...doorEventHeaders(event), traceparent: traceparentOf(i) },
+    };
     batch.push(message);
     // A deterministic share of events is delivered twice (webhook retry / poll overlap).
     if ((i * 7919) % 1000 < DUPLICATES * 1000)
@@ -224,6 +239,8 @@ async function drainBacklog(brokers: string): Promise<void> {
     ADMIN_PORT: String(adminPort),
     LOG_LEVEL: "warn",
     PGLITE_DATA_DIR: dataDir,
+    // e.g. SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the service spends CPU.
+    ...(process.env.SERVICE_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SERVICE_NODE_OPTIONS } : {}),
   };
   if (databaseUrl) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;

@@ -110,7 +110,7 @@ export class DeadLetterSender {
       },
       "record dead-lettered",
     );
-    item.span.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` });
+    item.span?.setStatus({ code: SpanStatusCode.ERROR, message: `${failure.code}: ${failure.message}` });
     endRecord(item, "dead_lettered");
     return true;
   }

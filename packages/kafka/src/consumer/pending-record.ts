@@ -1,7 +1,7 @@
 import { type Context, type Span, SpanKind, trace } from "@opentelemetry/api";
-import { tracer } from "@parakey-bridge/telemetry";
+import { extractTraceContext, mayRecordUnder, tracer } from "@parakey-bridge/telemetry";
 import type { KafkaMessage } from "kafkajs";
-import { contextFromHeaders, headersToStrings, messagingAttributes } from "../tracing.js";
+import { headersToStrings, messagingAttributes } from "../tracing.js";
 import type { RecordOutcome } from "./metrics.js";
 import type { InboundRecord, RecordDecoder } from "./types.js";
 
@@ -9,8 +9,11 @@ import type { InboundRecord, RecordDecoder } from "./types.js";
 export interface PendingRecord<T> {
   message: KafkaMessage;
   headers: Record<string, string>;
-  span: Span;
+  /** The record's CONSUMER span; none when its trace was not sampled (see `openRecord`). */
+  span: Span | undefined;
   traceContext: Context;
+  /** The trace the record belongs to (empty only for a record without a valid trace context). */
+  traceId: string;
   startedAt: number;
   decoded: { ok: true; value: T } | { ok: false; reason: string };
   ended: boolean;
@@ -19,7 +22,11 @@ export interface PendingRecord<T> {
 
 /**
  * Opens a record: its CONSUMER span (continuing the producer's trace from its headers) and its
- * decoded value; a decoder that throws counts as a contract failure, not a crash.
+ * decoded value; a decoder that throws counts as a contract failure, not a crash. A record whose
+ * producer did not sample its trace (most of them: the ingress records 10 % of traces by default)
+ * gets no span, which would never be recorded: its trace context is the producer's, so the rows and
+ * records it leads to still carry its trace id. Spans cost the consumer more CPU per record than
+ * anything but decoding did (issue 17, item 2).
  */
 export function openRecord<T>(
   topic: string,
@@ -29,7 +36,19 @@ export function openRecord<T>(
   decode: RecordDecoder<T>,
 ): PendingRecord<T> {
   const headers = headersToStrings(message.headers);
-  const parent = contextFromHeaders(message.headers);
+  const parent = extractTraceContext(headers);
+  if (!mayRecordUnder(parent)) {
+    return {
+      message,
+      headers,
+      span: undefined,
+      traceContext: parent,
+      traceId: trace.getSpanContext(parent)?.traceId ?? "",
+      startedAt: performance.now(),
+      decoded: decodeSafely(decode, message.value, headers),
+      ended: false,
+    };
+  }
   const span = tracer().startSpan(
     `process ${topic}`,
     {
@@ -48,6 +67,7 @@ export function openRecord<T>(
     headers,
     span,
     traceContext: trace.setSpan(parent, span),
+    traceId: span.spanContext().traceId,
     startedAt: performance.now(),
     decoded: decodeSafely(decode, message.value, headers),
     ended: false,
@@ -72,6 +92,7 @@ export function endRecord<T>(item: PendingRecord<T>, outcome?: RecordOutcome): v
   if (item.ended) return;
   item.ended = true;
   item.outcome = outcome;
+  if (item.span === undefined) return;
   if (outcome) item.span.setAttribute("pb.consumer.outcome", outcome);
   item.span.end();
 }
@@ -88,6 +109,6 @@ export function inboundRecord<T>(topic: string, partition: number, item: Pending
     headers: item.headers,
     timestamp: item.message.timestamp,
     traceContext: item.traceContext,
-    traceId: item.span.spanContext().traceId,
+    traceId: item.traceId,
   };
 }

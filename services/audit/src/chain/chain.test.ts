@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical.js";
 import { commitmentMatches, commitPersonalData, newSalt, newSalts } from "./commitment.js";
@@ -76,6 +77,18 @@ describe("personal-data commitment", () => {
     const commitment = commitPersonalData(personal, salt);
     const altered = { ...personal, userId: "usr_eve" };
     expect(commitmentMatches(altered, salt, commitment)).toBe(false);
+  });
+
+  it("is the HMAC-SHA-256 of the canonical data keyed by the salt, as stored rows were committed", () => {
+    const long = { ...personal, fields: { user: { id: "usr_ada", name: "Ada ".repeat(40) } } };
+    for (const data of [personal, long, { userId: null, fields: {} }]) {
+      for (let i = 0; i < 20; i++) {
+        const salt = newSalt();
+        expect(commitPersonalData(data, salt)).toBe(
+          createHmac("sha256", Buffer.from(salt, "hex")).update(canonicalJson(data)).digest("hex"),
+        );
+      }
+    }
   });
 
   it("differs per row for the same person, so it cannot be looked up by guessing ids", () => {

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { canonicalJson } from "./canonical.js";
 
 /** Bytes of the random salt each row gets for its personal-data commitment. */
@@ -26,7 +26,28 @@ export function newSalts(count: number): string[] {
  * const commitment = commitPersonalData({ userId: "usr_1", fields: { user: { id: "usr_1" } } }, salt);
  */
 export function commitPersonalData(personal: unknown, saltHex: string): string {
-  return createHmac("sha256", Buffer.from(saltHex, "hex")).update(canonicalJson(personal)).digest("hex");
+  return hmacSha256Hex(Buffer.from(saltHex, "hex"), canonicalJson(personal));
+}
+
+const BLOCK_BYTES = 64;
+const innerPad = Buffer.alloc(BLOCK_BYTES);
+const outerPad = Buffer.alloc(BLOCK_BYTES);
+
+/**
+ * HMAC-SHA-256 (RFC 2104) of `message` under a key of at most one block, as `createHmac` computes
+ * it: `createHmac` turns every key into a KeyObject first, which made up most of its cost here
+ * (every row has its own salt, so no key is used twice: about 30 µs a row against 10 µs this way,
+ * issue 17 item 2). Pinned to `createHmac` by a unit test.
+ */
+function hmacSha256Hex(key: Buffer, message: string): string {
+  if (key.length > BLOCK_BYTES) throw new RangeError(`an HMAC key here has at most ${BLOCK_BYTES} bytes`);
+  for (let i = 0; i < BLOCK_BYTES; i++) {
+    const byte = key[i] ?? 0;
+    innerPad[i] = byte ^ 0x36;
+    outerPad[i] = byte ^ 0x5c;
+  }
+  const inner = createHash("sha256").update(innerPad).update(message).digest();
+  return createHash("sha256").update(outerPad).update(inner).digest("hex");
 }
 
 /** Whether `personal` with `saltHex` still matches the stored commitment (constant time). */
