@@ -1,23 +1,23 @@
 import { testApiKeys } from "@parakey-bridge/auth/testing";
-import { type DoorEvent, deadLetterTopic } from "@parakey-bridge/contracts";
-import { readTopic } from "@parakey-bridge/kafka/testing";
+import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
+import { doorEventFixture as doorEvent } from "@parakey-bridge/contracts/testing";
+import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
-import { createTestDatabase, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import {
+  caughtUp,
+  createTestDatabase,
+  createTopic,
+  deleteTopics,
+  testKafka,
+  testKafkaBrokers,
+  testLog,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
 import { Registry } from "prom-client";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadCheckInConfig } from "./config.js";
 import { createCheckInService } from "./service.js";
-import {
-  caughtUp,
-  createTopic,
-  deleteTopics,
-  doorEvent,
-  doorEventRecord,
-  produce,
-  silentLog,
-  testKafka,
-  waitUntil,
-} from "./test-support.js";
 
 const keys = testApiKeys({ auditor: { roles: ["auditor"] } });
 
@@ -68,7 +68,7 @@ describe("check-in service storing partitions in parallel (CONSUMER_CONCURRENCY=
     ]);
     topics.push(eventsTopic, checkInsTopic);
     cleanups.push(() => database.drop());
-    await produce(
+    await produceAll(
       kafka,
       stream.map((event) => doorEventRecord(event, eventsTopic)),
     );
@@ -89,7 +89,7 @@ describe("check-in service storing partitions in parallel (CONSUMER_CONCURRENCY=
     expect(config.consumer.concurrency).toBe(2);
     const fatal: Error[] = [];
     const service = await createCheckInService(config, {
-      log: silentLog,
+      log: testLog,
       registry: new Registry(),
       clock: systemClock,
       onFatal: (error) => fatal.push(error),
