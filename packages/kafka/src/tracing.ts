@@ -25,12 +25,14 @@ export function messagingAttributes(
  * context (`traceparent`) into the record headers, so the consumer's span continues the same trace.
  */
 export function startProducerSpan(topic: string, key: string | null, headers: Record<string, string>): Span {
-  const attributes = messagingAttributes(
-    "send",
-    topic,
-    key === null ? {} : { "messaging.kafka.message.key": key },
-  );
-  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes });
+  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER });
+  // Attributes only for a recorded span: most records' traces are not sampled, yet every record
+  // carries its traceparent.
+  if (span.isRecording()) {
+    span.setAttributes(
+      messagingAttributes("send", topic, key === null ? {} : { "messaging.kafka.message.key": key }),
+    );
+  }
   injectTraceContext(headers, trace.setSpan(context.active(), span));
   return span;
 }

@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { extractTraceContext, tracer } from "@parakey-bridge/telemetry";
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
@@ -21,39 +21,46 @@ export function httpServerTracing(): MiddlewareHandler {
     if (tracestate) carrier.tracestate = tracestate;
     const parent = extractTraceContext(carrier);
     const method = c.req.method;
-    const url = new URL(c.req.url);
     const span = tracer().startSpan(
       method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          "http.request.method": method,
-          "url.path": url.pathname,
-          "url.scheme": url.protocol.replace(/:$/, ""),
-          ...(c.req.header("user-agent") ? { "user_agent.original": c.req.header("user-agent") } : {}),
-        },
-      },
+      { kind: SpanKind.SERVER, attributes: { "http.request.method": method } },
       parent,
     );
+    // Most requests are not sampled (10 % by default): what only a recorded span keeps — the URL
+    // parsed again, the user agent, the matched route — is computed for recorded spans alone.
+    const recording = span.isRecording();
+    if (recording) {
+      const url = new URL(c.req.url);
+      span.setAttributes({
+        "url.path": url.pathname,
+        "url.scheme": url.protocol.replace(/:$/, ""),
+        ...(c.req.header("user-agent") ? { "user_agent.original": c.req.header("user-agent") } : {}),
+      });
+    }
     try {
       await context.with(trace.setSpan(parent, span), next);
     } finally {
-      const route = routeOf(c);
-      if (route) {
-        span.setAttribute("http.route", route);
-        span.updateName(`${method} ${route}`);
-      }
-      const status = c.res.status;
-      span.setAttribute("http.response.status_code", status);
-      // Semconv: 4xx is the client's problem and leaves a SERVER span unset; 5xx is an error.
-      if (status >= 500) {
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        span.setAttribute("error.type", String(status));
-      }
-      if (c.error) span.recordException(c.error);
-      span.end();
+      if (recording) endRecorded(c, span, method);
+      else span.end();
     }
   };
+}
+
+function endRecorded(c: Parameters<MiddlewareHandler>[0], span: Span, method: string): void {
+  const route = routeOf(c);
+  if (route) {
+    span.setAttribute("http.route", route);
+    span.updateName(`${method} ${route}`);
+  }
+  const status = c.res.status;
+  span.setAttribute("http.response.status_code", status);
+  // Semconv: 4xx is the client's problem and leaves a SERVER span unset; 5xx is an error.
+  if (status >= 500) {
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    span.setAttribute("error.type", String(status));
+  }
+  if (c.error) span.recordException(c.error);
+  span.end();
 }
 
 /** The route template that answered (not the raw path: bounded cardinality), if a route matched. */
