@@ -40,4 +40,28 @@ describe("ServiceEnv and databaseEnv", () => {
       );
     }
   });
+
+  it("accept a standard trace sampler with its ratio, and refuse a misspelt sampler, a ratio above 1 or a ratio without a ratio sampler", () => {
+    const env = loadConfig(Env, {
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: "0.25",
+    });
+    expect(env).toMatchObject({
+      OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+      OTEL_TRACES_SAMPLER_ARG: 0.25,
+    });
+    const refused = (vars: Record<string, string>) => {
+      try {
+        loadConfig(Env, vars);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).issues.map((issue) => issue.split(":")[0]);
+      }
+    };
+    expect(refused({ OTEL_TRACES_SAMPLER: "parentbased_traceratio" })).toEqual(["OTEL_TRACES_SAMPLER"]);
+    expect(refused({ OTEL_TRACES_SAMPLER: "traceidratio", OTEL_TRACES_SAMPLER_ARG: "10" })).toEqual([
+      "OTEL_TRACES_SAMPLER_ARG",
+    ]);
+    expect(refused({ OTEL_TRACES_SAMPLER_ARG: "0.5" })).toEqual(["OTEL_TRACES_SAMPLER_ARG"]);
+  });
 });

@@ -5,7 +5,20 @@ import { envInt, envLogLevel, envPort } from "./env-types.js";
 const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
 
 /**
- * What every service reads, under the same names: its ports, log level, trace export and shutdown
+ * The samplers OpenTelemetry's JavaScript SDK builds from `OTEL_TRACES_SAMPLER` (the standard names).
+ * The SDK itself would log an unknown name and record every trace; here it refuses to start instead.
+ */
+const TRACE_SAMPLERS = [
+  "always_on",
+  "always_off",
+  "traceidratio",
+  "parentbased_always_on",
+  "parentbased_always_off",
+  "parentbased_traceidratio",
+] as const;
+
+/**
+ * What every service reads, under the same names: its ports, log level, trace export and sampling, and shutdown
  * budget. The Helm chart sets `SHUTDOWN_GRACE_MS` from `<component>.shutdownGraceMs` and derives the
  * pod's `terminationGracePeriodSeconds` from it, so a service must never drain for longer.
  *
@@ -22,12 +35,27 @@ export const ServiceEnv = z
       emptyIsAbsent,
       z.url({ error: "expected an absolute URL" }).optional(),
     ),
+    /**
+     * Which traces are recorded. Read by the OpenTelemetry SDK itself; validated here so a typo stops
+     * the start. Unset, the services record 10 % of new traces and follow the caller's decision
+     * (`DEFAULT_TRACE_SAMPLE_RATIO` in @parakey-bridge/telemetry).
+     */
+    OTEL_TRACES_SAMPLER: z.preprocess(emptyIsAbsent, z.enum(TRACE_SAMPLERS).optional()),
+    /** The share of new traces a `…traceidratio` sampler records, 0 to 1. */
+    OTEL_TRACES_SAMPLER_ARG: z.preprocess(emptyIsAbsent, z.coerce.number().min(0).max(1).optional()),
     /** Graceful drain after SIGTERM: stop intake, finish in-flight work, commit, close pools. */
     SHUTDOWN_GRACE_MS: envInt(20_000, { min: 1_000, max: 600_000 }),
   })
   .superRefine((env, ctx) => {
     if (env.PORT !== 0 && env.PORT === env.ADMIN_PORT) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PORT"], message: "must differ from PORT" });
+    }
+    if (env.OTEL_TRACES_SAMPLER_ARG !== undefined && !env.OTEL_TRACES_SAMPLER?.endsWith("traceidratio")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["OTEL_TRACES_SAMPLER_ARG"],
+        message: "applies only with OTEL_TRACES_SAMPLER=parentbased_traceidratio or traceidratio",
+      });
     }
   });
 

@@ -105,6 +105,10 @@ spec:
             - name: OTEL_EXPORTER_OTLP_ENDPOINT
               value: {{ . | quote }}
             {{- end }}
+            - name: OTEL_TRACES_SAMPLER
+              value: parentbased_traceidratio
+            - name: OTEL_TRACES_SAMPLER_ARG
+              value: {{ $root.Values.telemetry.traceSampleRatio | toString | quote }}
             - name: SHUTDOWN_GRACE_MS
               value: {{ int64 $values.shutdownGraceMs | quote }}
             {{- with include "parakey-bridge.nodeOptionsEnv" (dict "root" $root "resources" $values.resources "what" $component) }}
