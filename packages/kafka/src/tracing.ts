@@ -1,5 +1,5 @@
-import { context, type Span, SpanKind, trace } from "@opentelemetry/api";
-import { injectTraceContext, tracer } from "@parakey-bridge/telemetry";
+import { context, INVALID_SPAN_CONTEXT, type Span, SpanKind, trace } from "@opentelemetry/api";
+import { injectTraceContext, mayRecordUnder, tracer } from "@parakey-bridge/telemetry";
 import type { IHeaders } from "kafkajs";
 
 /**
@@ -23,19 +23,29 @@ export function messagingAttributes(
 /**
  * Starts a PRODUCER span for one record under the caller's active context and writes its W3C trace
  * context (`traceparent`) into the record headers, so the consumer's span continues the same trace.
+ * Under a parent whose trace was not sampled (most requests: 10 % are recorded by default) no span
+ * is started at all: the record carries the parent's context, which holds all an unsampled trace
+ * needs downstream (its trace id and the not-sampled flag). That saves an id and a span object per
+ * record.
  */
 export function startProducerSpan(topic: string, key: string | null, headers: Record<string, string>): Span {
-  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER });
-  // Attributes only for a recorded span: most records' traces are not sampled, yet every record
-  // carries its traceparent.
+  const active = context.active();
+  if (!mayRecordUnder(active)) {
+    injectTraceContext(headers, active);
+    return NOT_RECORDED;
+  }
+  const span = tracer().startSpan(`send ${topic}`, { kind: SpanKind.PRODUCER }, active);
   if (span.isRecording()) {
     span.setAttributes(
       messagingAttributes("send", topic, key === null ? {} : { "messaging.kafka.message.key": key }),
     );
   }
-  injectTraceContext(headers, trace.setSpan(context.active(), span));
+  injectTraceContext(headers, trace.setSpan(active, span));
   return span;
 }
+
+/** The span handed back for an unsampled record: ending it or setting its status does nothing. */
+const NOT_RECORDED: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 /** Decodes kafkajs record headers (Buffers) into strings. */
 export function headersToStrings(headers: IHeaders | undefined): Record<string, string> {

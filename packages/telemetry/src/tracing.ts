@@ -64,6 +64,12 @@ export function traceSampler(
 }
 
 let sdk: NodeSDK | undefined;
+/**
+ * The project's tracer, looked up once per tracer provider: `trace.getTracer` walks the global
+ * registry on every call, and the ingress starts two spans per request. Cleared when tracing starts
+ * or stops, because a proxy tracer keeps the first provider it delegated to.
+ */
+let projectTracer: Tracer | undefined;
 /** Whether the sampler in use follows the parent's decision (see `mayRecordUnder`). */
 let followsParentDecision = true;
 
@@ -101,6 +107,7 @@ export function mayRecordUnder(parent: Context): boolean {
  */
 export function startTelemetry(options: TelemetryOptions): void {
   if (sdk !== undefined) return;
+  projectTracer = undefined;
   const named = process.env.OTEL_TRACES_SAMPLER;
   followsParentDecision = named === undefined || named === "" || named.startsWith("parentbased_");
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
@@ -131,6 +138,7 @@ export function startTelemetry(options: TelemetryOptions): void {
 export async function shutdownTelemetry(): Promise<void> {
   const current = sdk;
   sdk = undefined;
+  projectTracer = undefined;
   await current?.shutdown();
 }
 
@@ -152,7 +160,8 @@ export async function exitAfterTelemetry(code: number, flushTimeoutMs = 2_000): 
 
 /** The project's tracer. */
 export function tracer(): Tracer {
-  return trace.getTracer("parakey-bridge");
+  projectTracer ??= trace.getTracer("parakey-bridge");
+  return projectTracer;
 }
 
 /**
