@@ -16,7 +16,7 @@ import type { MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { createAllowlist } from "./allowlist.js";
 import type { AppEnv } from "./app-env.js";
-import { createAuthenticator } from "./auth/authenticator.js";
+import { createAuthenticator, oncePerRequest } from "./auth/authenticator.js";
 import type { WebhookConfig } from "./config.js";
 import { RecentEventIds } from "./dedupe/recent-event-ids.js";
 import type { EventSink } from "./event-sink.js";
@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): ApiApp<AppEnv> {
   app.use("*", requestMetrics(deps.metrics, log));
   app.use("*", intake.middleware(config.retryAfterSeconds));
   // One budget per sender, so one noisy credential cannot starve the others; Parakey retries a 429.
-  const sender = createAuthenticator(config.auth);
+  const sender = oncePerRequest(createAuthenticator(config.auth));
   app.use(
     config.path,
     rateLimitPerPrincipal({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { authHeaders, BASIC_PASSWORD, BASIC_USER, OLD_SECRET, SECRET, testApp } from "../testing/fixtures.js";
-import { createAuthenticator } from "./authenticator.js";
+import { type Authenticator, createAuthenticator, oncePerRequest } from "./authenticator.js";
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
@@ -66,6 +66,20 @@ describe("webhook authentication", () => {
       method: "basic",
       principal: "basic:u",
     });
+  });
+
+  it("checks a request's credentials once however often its answer is asked for, and each request anew", () => {
+    const checked: Headers[] = [];
+    const counting: Authenticator = (headers) => {
+      checked.push(headers);
+      return { ok: true, method: "secret-header", principal: "secret-header" };
+    };
+    const authenticate = oncePerRequest(counting);
+    const first = new Headers({ "x-parakey-secret": SECRET });
+    const second = new Headers({ "x-parakey-secret": SECRET });
+    expect(authenticate(first)).toBe(authenticate(first));
+    authenticate(second);
+    expect(checked).toEqual([first, second]);
   });
 
   it("accepts requests without credentials only in the explicit insecure mode", async () => {

@@ -51,6 +51,27 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
   };
 }
 
+/**
+ * The same authenticator, remembering its answer per request (per `Headers` object): the per-sender
+ * rate limit and the webhook route both need it, and checking a credential hashes it (SHA-256) and
+ * compares it with every configured one.
+ *
+ * @example
+ * const authenticate = oncePerRequest(createAuthenticator(config.auth));
+ * authenticate(c.req.raw.headers) === authenticate(c.req.raw.headers); // true: checked once
+ */
+export function oncePerRequest(authenticate: Authenticator): Authenticator {
+  const answers = new WeakMap<Headers, AuthResult>();
+  return (headers) => {
+    let answer = answers.get(headers);
+    if (answer === undefined) {
+      answer = authenticate(headers);
+      answers.set(headers, answer);
+    }
+    return answer;
+  };
+}
+
 /** `Basic base64(user:password)` → `user:password`; undefined for any other scheme or shape. */
 function decodeBasic(header: string): string | undefined {
   const match = /^basic +([A-Za-z0-9+/=._~-]+) *$/i.exec(header);

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 
 /**
  * A set of accepted secrets (several at once, so credentials can be rotated without downtime),
@@ -32,6 +32,7 @@ export class SecretSet {
   }
 }
 
+/** SHA-256 in one call: for inputs this small, `hash` costs a fraction of a `createHash` object. */
 function digest(value: string): Buffer {
-  return createHash("sha256").update(value, "utf8").digest();
+  return hash("sha256", value, "buffer");
 }
