@@ -37,7 +37,8 @@ export function doorEventHeaders(event: DoorEvent): CloudEventHeaders {
 /**
  * The Kafka record of a DoorEvent on the event topic: keyed by device (one lock's events stay in
  * order on one partition), CloudEvents binary-mode headers (`ce_id` = event log id, the dedupe key).
- * Its shape is the producer's `OutgoingRecord`.
+ * Its shape is the producer's `OutgoingRecord`. `value` is the event's encoding when the caller has
+ * it already (normalizing checks the encoded value, see `Normalized`).
  *
  * @example
  * await producer.send([doorEventRecord(event, Topics.eventLogs)]);
@@ -45,8 +46,9 @@ export function doorEventHeaders(event: DoorEvent): CloudEventHeaders {
 export function doorEventRecord(
   event: DoorEvent,
   topic: string,
+  value: Buffer = encodeDoorEvent(event),
 ): { topic: string; key: string; value: Buffer; headers: CloudEventHeaders } {
-  return { topic, key: event.deviceId, value: encodeDoorEvent(event), headers: doorEventHeaders(event) };
+  return { topic, key: event.deviceId, value, headers: doorEventHeaders(event) };
 }
 
 /** Reads CloudEvents headers back from a record (values arrive as Buffers). */

@@ -38,21 +38,29 @@ export function isStorableInstant(date: Date): boolean {
   return ms >= earliestInstant && ms <= DELIVERABLE_LIMITS.latestInstantMs;
 }
 
+/** A deliverable event's record value, or why the event cannot be delivered. */
+export type Deliverable = { ok: true; value: Buffer } | { ok: false; problem: DeliveryProblem };
+
 /**
  * Checks a normalized event the way its consumers will see it: the event log's nesting and every
  * string (keys too), then the record value exactly as the ingress produces it, decoded again with
- * the consumers' decoder. Iterative, so a hostile payload cannot overflow the stack here.
+ * the consumers' decoder. Iterative, so a hostile payload cannot overflow the stack here. The value
+ * checked is the value returned, so the record is not encoded a second time.
  *
  * @example
- * const problem = deliveryProblemOf(event);
- * if (problem) reject(problem.reason, problem.detail);
+ * const checked = deliverable(event);
+ * if (!checked.ok) reject(checked.problem.reason, checked.problem.detail);
+ * else send({ ...doorEventRecord(event, topic, checked.value) });
  */
-export function deliveryProblemOf(event: DoorEvent): DeliveryProblem | undefined {
+export function deliverable(event: DoorEvent): Deliverable {
   const walked = walkEventLog(event.eventLog);
-  if (walked) return walked;
+  if (walked) return { ok: false, problem: walked };
   for (const [field, value] of Object.entries(event)) {
     if (typeof value === "string" && !isStorableText(value)) {
-      return { reason: "unstorable_text", detail: `field \`${field}\` ${textProblem(value)}` };
+      return {
+        ok: false,
+        problem: { reason: "unstorable_text", detail: `field \`${field}\` ${textProblem(value)}` },
+      };
     }
   }
   let value: Buffer;
@@ -60,15 +68,24 @@ export function deliveryProblemOf(event: DoorEvent): DeliveryProblem | undefined
     value = encodeDoorEvent(event);
   } catch (error) {
     return {
-      reason: "contract_violation",
-      detail: `the event cannot be encoded: ${(error as Error).message}`,
+      ok: false,
+      problem: {
+        reason: "contract_violation",
+        detail: `the event cannot be encoded: ${(error as Error).message}`,
+      },
     };
   }
   const decoded = decodeDoorEvent(value);
   if (!decoded.ok) {
-    return { reason: "contract_violation", detail: `DoorEvent v1 refuses it: ${bounded(decoded.reason)}` };
+    return {
+      ok: false,
+      problem: {
+        reason: "contract_violation",
+        detail: `DoorEvent v1 refuses it: ${bounded(decoded.reason)}`,
+      },
+    };
   }
-  return undefined;
+  return { ok: true, value };
 }
 
 /** No U+0000 and well-formed UTF-16 (no lone surrogate). */

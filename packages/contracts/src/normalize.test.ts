@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { doorEventHeaders } from "./cloudevents.js";
-import { DoorEvent } from "./door-event.js";
+import { DoorEvent, decodeDoorEvent, encodeDoorEvent } from "./door-event.js";
 import { normalizeEventLog, normalizeEventLogText } from "./normalize.js";
 import { eventLogFixture } from "./testing.js";
 
@@ -34,8 +34,18 @@ describe("normalizeEventLog", () => {
         payloadVersion: "1.0",
         eventLog: log,
       },
+      value: expect.any(Buffer),
     });
     if (result.ok) expect(DoorEvent.safeParse(result.event).success).toBe(true);
+  });
+
+  it("gives the record value it checked with the consumers' decoder: the event's own encoding", () => {
+    const result = normalizeEventLog(eventLogFixture({ id: "el_1", deviceId: "dev_1" }), ctx);
+    expect(result.ok && result.value.equals(encodeDoorEvent(result.event))).toBe(true);
+    expect(result.ok && decodeDoorEvent(result.value)).toEqual({
+      ok: true,
+      value: result.ok && result.event,
+    });
   });
 
   it("accepts a minimal payload: id, device and both timestamps", () => {

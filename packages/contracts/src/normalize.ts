@@ -1,6 +1,6 @@
 import { isSafeNumber } from "lossless-json";
 import { z } from "zod";
-import { deliveryProblemOf, isStorableInstant } from "./deliverable.js";
+import { deliverable, isStorableInstant } from "./deliverable.js";
 import type { DoorEvent, Via } from "./door-event.js";
 import {
   deviceIdOf,
@@ -50,7 +50,11 @@ export interface Rejection {
   deviceId?: string;
 }
 
-export type Normalized = { ok: true; event: DoorEvent } | { ok: false; rejection: Rejection };
+/**
+ * A normalized event with its record value (`encodeDoorEvent(event)`, already checked against the
+ * consumers' decoder), or why the payload was rejected.
+ */
+export type Normalized = { ok: true; event: DoorEvent; value: Buffer } | { ok: false; rejection: Rejection };
 
 export interface NormalizeContext {
   via: Via;
@@ -127,9 +131,9 @@ export function normalizeEventLog(input: unknown, context: NormalizeContext): No
   };
   // Accepted means every consumer can decode and store it; anything else is rejected here, stored
   // with its exact bytes, instead of being dead-lettered downstream for ever.
-  const problem = deliveryProblemOf(event);
-  if (problem) return reject(problem.reason, problem.detail, { eventLogId, deviceId });
-  return { ok: true, event };
+  const checked = deliverable(event);
+  if (!checked.ok) return reject(checked.problem.reason, checked.problem.detail, { eventLogId, deviceId });
+  return { ok: true, event, value: checked.value };
 }
 
 /**

@@ -16,6 +16,8 @@ export type EventLogItem =
       eventLog: OriginalEventLog;
       /** Its normalized form, ready for Kafka. */
       event: DoorEvent;
+      /** The record value of `event` (its encoding, checked with the consumers' decoder). */
+      value: Buffer;
     }
   | {
       ok: false;
@@ -51,6 +53,6 @@ export function eventLogListOf(body: unknown): unknown[] | undefined {
 export function eventLogItemOf(raw: unknown, receivedAt: Date): EventLogItem {
   const normalized = normalizeEventLog(raw, { via: "poll", receivedAt });
   return normalized.ok
-    ? { ok: true, eventLog: normalized.event.eventLog, event: normalized.event }
+    ? { ok: true, eventLog: normalized.event.eventLog, event: normalized.event, value: normalized.value }
     : { ok: false, raw, rejection: normalized.rejection };
 }

@@ -84,7 +84,7 @@ export class EventLogPublisher {
       return;
     }
     const id = event.eventLogId;
-    const record = doorEventRecord(event, deps.topics.eventLogs);
+    const record = doorEventRecord(event, deps.topics.eventLogs, item.value);
     const gaps = deps.gaps;
     if (deps.recent.has(id) || gaps?.isWatched(id)) {
       this.duplicate(outcome);

@@ -205,7 +205,7 @@ async function receive(c: Context<AppEnv>, deps: WebhookRouteDeps, limits: BodyL
     outcome = await deps.recent.storeOnce(event.eventLogId, async () => {
       const sent = await sendEventOrReject(
         deps.sink,
-        doorEventRecord(event, config.topics.eventLogs),
+        doorEventRecord(event, config.topics.eventLogs, normalized.value),
         original,
       );
       if (sent.stored === "rejected") tooLarge = sent.rejection;
