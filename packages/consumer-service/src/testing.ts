@@ -2,7 +2,7 @@ import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridg
 import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
-import { PostgresDb, SinkOffsets } from "@parakey-bridge/storage";
+import { type Migration, migrate, PgliteDb, PostgresDb, SinkOffsets } from "@parakey-bridge/storage";
 import {
   caughtUp,
   consumerServiceEnv,
@@ -17,12 +17,42 @@ import {
   waitUntil,
 } from "@parakey-bridge/testkit";
 import type { Registry } from "prom-client";
-import { expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import type { ConsumerService, RunningConsumerService } from "./consumer-service.js";
 import type { ConsumerServiceConfig } from "./env.js";
 
-// Integration scenarios every consumer service on the template must pass (billing and check-in run
-// them; each adds what its own store must show). Source only: not part of the package's build.
+// What the tests of every consumer service on the template share: an embedded database per unit-test
+// file, and the integration scenarios each service must pass (billing and check-in run them; each adds
+// what its own store must show). Source only: not part of the package's build.
+
+/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
+const EMBEDDED_DB_SETUP_MS = 60_000;
+
+/**
+ * One embedded PostgreSQL (PGlite) for the unit tests of a file, in the service's schema and migrated:
+ * opened once before them (opening one costs a second of CPU), `ready` then builds what the tests use;
+ * the tables in `truncate` are emptied before each test, so each starts empty; closed after the file.
+ *
+ * @example
+ * let store: UsageStore;
+ * embeddedDatabasePerFile({ schema: "billing", migrations: billingMigrations, truncate: ["usage_meters"] }, (db) => {
+ *   store = new UsageStore(db, zones, "billing");
+ * });
+ */
+export function embeddedDatabasePerFile(
+  options: { schema: string; migrations: readonly Migration[]; truncate?: readonly string[] },
+  ready: (db: PgliteDb) => Promise<void> | void,
+): void {
+  let db: PgliteDb | undefined;
+  beforeAll(async () => {
+    db = await PgliteDb.open({ schema: options.schema });
+    await migrate(db, options.migrations, testLog);
+    await ready(db);
+  }, EMBEDDED_DB_SETUP_MS);
+  const { truncate = [] } = options;
+  if (truncate.length > 0) beforeEach(() => db?.exec(`TRUNCATE ${truncate.join(", ")}`));
+  afterAll(() => db?.close());
+}
 
 /** What a scenario is told about the service under test. */
 interface ScenarioService<C extends ConsumerServiceConfig, P> {

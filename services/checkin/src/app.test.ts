@@ -1,22 +1,13 @@
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { embeddedDatabasePerFile } from "@parakey-bridge/consumer-service/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { migrate, PgliteDb } from "@parakey-bridge/storage";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testLog as log } from "@parakey-bridge/testkit";
+import { describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { CheckInStore } from "./check-in-store.js";
-import { domainSettings } from "./domain-settings.js";
 import { checkInMigrations } from "./migrations.js";
-import { unlockRecord } from "./testing.js";
-
-const log = pino({ level: "silent" });
-const settings = domainSettings({
-  defaultTimeZone: "UTC",
-  timeZones: { dom_se: "Europe/Stockholm" },
-  liveWindowMs: 600_000,
-  liveWindowsMs: {},
-});
+import { testDomainSettings as settings, unlockRecord } from "./testing.js";
 
 const keys = testApiKeys({
   auditor: { roles: ["auditor"] },
@@ -25,15 +16,9 @@ const keys = testApiKeys({
 });
 type As = Parameters<typeof keys.headers>[0];
 
-/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
-const EMBEDDED_DB_SETUP_MS = 60_000;
-
 describe("check-in HTTP API", () => {
-  let db: PgliteDb;
   let app: ReturnType<typeof createApp>;
-  beforeAll(async () => {
-    db = await PgliteDb.open({ schema: "checkin" });
-    await migrate(db, checkInMigrations, log);
+  embeddedDatabasePerFile({ schema: "checkin", migrations: checkInMigrations }, async (db) => {
     const store = new CheckInStore(db, settings, "checkin");
     // Five people on 2026-11-24 in Stockholm (one of them at 23:30 UTC the evening before), one failed unlock.
     await store.writeBatch([
@@ -58,8 +43,7 @@ describe("check-in HTTP API", () => {
       pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
       log,
     });
-  }, EMBEDDED_DB_SETUP_MS);
-  afterAll(() => db.close());
+  });
 
   /** A request as one of the test principals (the auditor unless named). */
   const get = async (path: string, as: As = "auditor") => {
