@@ -62,8 +62,11 @@ interface ScenarioService<C extends ConsumerServiceConfig, P> {
   name: string;
   /** The database schema its store lives in (`billing`). */
   schema: string;
-  /** More of its environment (a topic it writes: `TOPIC_CHECKINS`). */
-  env?: Record<string, string>;
+  /**
+   * The topics it writes, by the variable that names them (`{ TOPIC_CHECKINS: "checkin-out" }`): each
+   * made for the test (one partition) and named in the service's environment.
+   */
+  writes?: Readonly<Record<string, string>>;
 }
 
 /** The ground every scenario stands on: a topic and a group of the test's own, a pool to look into the store. */
@@ -77,11 +80,14 @@ async function scenarioGround<C extends ConsumerServiceConfig, P>(
 ) {
   const inspect = new PostgresDb({ url: database.url, schema: under.schema, log: testLog });
   harness.onClose(() => inspect.close());
+  const written: Record<string, string> = {};
+  for (const [variable, prefix] of Object.entries(under.writes ?? {}))
+    written[variable] = await harness.topic(prefix, 1);
   const topic = await harness.topic(`${under.name}-${topicName}`, partitions);
   const group = uniqueName(`${under.name}-${topicName}`);
   harness.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
   const config = under.service.loadConfig(
-    consumerServiceEnv({ databaseUrl: database.url, group, topic }, { ...env, ...under.env }),
+    consumerServiceEnv({ databaseUrl: database.url, group, topic }, { ...env, ...written }),
   );
   const start = () => harness.start((deps) => under.service.create(config, { ...deps, clock: systemClock }));
   const produce = (events: readonly DoorEvent[]) =>
@@ -89,7 +95,7 @@ async function scenarioGround<C extends ConsumerServiceConfig, P>(
       harness.kafka,
       events.map((event) => doorEventRecord(event, topic)),
     );
-  return { inspect, topic, group, config, start, produce };
+  return { inspect, topic, group, config, start, produce, written };
 }
 
 /** Distinct Kafka timestamps on each side of a replay's `since`. */
@@ -98,6 +104,8 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
 /** A replay rehearsal under way: its ground, and the steps every service takes the same way. */
 export interface ReplayRehearsal<C extends ConsumerServiceConfig, P> {
   topic: string;
+  /** The topics the service writes, by variable (see `writes`). */
+  written: Readonly<Record<string, string>>;
   group: string;
   config: C;
   /** Every unlock produced; */
@@ -157,7 +165,7 @@ export async function replayRehearsal<C extends ConsumerServiceConfig, P>(
   events: readonly DoorEvent[],
   replayFrom: number,
 ): Promise<ReplayRehearsal<C, P>> {
-  const { inspect, topic, group, config, start, produce } = await scenarioGround(
+  const { inspect, topic, group, config, start, produce, written } = await scenarioGround(
     harness,
     database,
     under,
@@ -190,6 +198,7 @@ export async function replayRehearsal<C extends ConsumerServiceConfig, P>(
 
   return {
     topic,
+    written,
     group,
     config,
     events,
@@ -255,6 +264,8 @@ export async function replayRehearsal<C extends ConsumerServiceConfig, P>(
 /** What the topic-recreated scenario leaves for the test to check in the service's store. */
 export interface TopicRecreated<P> {
   group: string;
+  /** The topics the service writes, by variable (see `writes`). */
+  written: Readonly<Record<string, string>>;
   /** The unlocks of the first life of the topic (60) and of its second (20). */
   before: readonly DoorEvent[];
   after: readonly DoorEvent[];
@@ -289,7 +300,7 @@ export async function topicRecreatedScenario<C extends ConsumerServiceConfig, P>
     oldConsumed?: (inspect: PostgresDb) => Promise<void>;
   },
 ): Promise<TopicRecreated<P>> {
-  const { inspect, topic, group, start, produce } = await scenarioGround(
+  const { inspect, topic, group, start, produce, written } = await scenarioGround(
     harness,
     database,
     under,
@@ -322,5 +333,5 @@ export async function topicRecreatedScenario<C extends ConsumerServiceConfig, P>
   );
   expect(await topicSize(harness.kafka, deadLetterTopic(group))).toBe(0);
   expect(running.fatal).toEqual([]);
-  return { group, before, after, inspect, running };
+  return { group, written, before, after, inspect, running };
 }

@@ -77,6 +77,31 @@ function meteringConsumer(
   return { runner, store, registry };
 }
 
+/** The unlock as a producer once shipped it, without `via`: a contract violation for the current decoder. */
+function oldShape(event: DoorEvent, topic: string) {
+  const { via: _dropped, ...withoutVia } = event;
+  return { topic, key: event.deviceId, value: Buffer.from(JSON.stringify(withoutVia)) };
+}
+
+/**
+ * Runs billing's consumer over a topic of three records, one of them the old shape, until that one is
+ * dead-lettered and the store's offset passed all three; then stops it.
+ */
+async function meterPastTheDeadLetter(kafka: Kafka, db: Db, group: string, topic: string): Promise<void> {
+  const first = meteringConsumer(kafka, db, group, topic);
+  await first.runner.start();
+  try {
+    await waitUntil("the old-shape unlock was dead-lettered", async () => {
+      return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
+    });
+    await waitUntil("the store's offset passed it", async () => {
+      return (await first.store.storedOffsets(topic)).get(0) === "3";
+    });
+  } finally {
+    await first.runner.stop();
+  }
+}
+
 /** The billing schema, migrated, in the test's database. */
 async function billingDb(database: TestDatabase): Promise<PostgresDb> {
   const db = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
@@ -94,25 +119,13 @@ describe("billing's stored offsets and the dead-letter topic", () => {
     const topic = await topics.create("billing-dlq-tail", 1);
     const group = uniqueName("billing-dlq-tail");
     topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
-    const { via: _dropped, ...withoutVia } = unlock("el_bad");
     await produceAll(kafka, [
       doorEventRecord(unlock("el_0"), topic),
       doorEventRecord(unlock("el_1"), topic),
-      { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
+      oldShape(unlock("el_bad"), topic),
     ]);
     try {
-      const first = meteringConsumer(kafka, db, group, topic);
-      await first.runner.start();
-      try {
-        await waitUntil("the contract violation was dead-lettered", async () => {
-          return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
-        });
-        await waitUntil("the store's offset passed it", async () => {
-          return (await first.store.storedOffsets(topic)).get(0) === "3";
-        });
-      } finally {
-        await first.runner.stop();
-      }
+      await meterPastTheDeadLetter(kafka, db, group, topic);
 
       // The pod restarts: the runner seeks to the store's offset, so it must be past the dead letter.
       await produceAll(kafka, [doorEventRecord(unlock("el_3"), topic)]);
@@ -151,10 +164,9 @@ describe("billing's stored offsets and the dead-letter topic", () => {
     const topic = await topics.create("billing-redrive", 1);
     const group = uniqueName("billing-redrive");
     topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
-    const { via: _dropped, ...withoutVia } = unlock("el_old_shape");
     await produceAll(kafka, [
       doorEventRecord(unlock("el_0"), topic),
-      { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
+      oldShape(unlock("el_old_shape"), topic),
       doorEventRecord(unlock("el_2"), topic),
     ]);
     const config = loadBillingConfig(consumerServiceEnv({ databaseUrl: database.url, group, topic }));
@@ -171,18 +183,7 @@ describe("billing's stored offsets and the dead-letter topic", () => {
         await db.query<{ event_log_id: string }>("SELECT event_log_id FROM metered_unlocks ORDER BY 1")
       ).rows.map((r) => r.event_log_id);
     try {
-      const first = meteringConsumer(kafka, db, group, topic);
-      await first.runner.start();
-      try {
-        await waitUntil("the old-shape unlock was dead-lettered", async () => {
-          return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
-        });
-        await waitUntil("the store's offset passed it", async () => {
-          return (await first.store.storedOffsets(topic)).get(0) === "3";
-        });
-      } finally {
-        await first.runner.stop();
-      }
+      await meterPastTheDeadLetter(kafka, db, group, topic);
       expect(await metered()).toEqual(["el_0", "el_2"]);
 
       // The fix is deployed (a decoder that reads the old shape), then the operator redrives.

@@ -43,15 +43,20 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
     harness,
     database,
   }) => {
-    const checkInsTopic = await harness.topic("checkin-replay-out", 1);
     const rehearsal = await replayRehearsal(
       harness,
       database,
-      { service: checkInService, name: "checkin", schema: "checkin", env: { TOPIC_CHECKINS: checkInsTopic } },
+      {
+        service: checkInService,
+        name: "checkin",
+        schema: "checkin",
+        writes: { TOPIC_CHECKINS: "checkin-out" },
+      },
       unlocks(),
       200,
     );
     const { topic, events, replayed, inspect, offsets, replay, operator, processed } = rehearsal;
+    const checkInsTopic = rehearsal.written.TOPIC_CHECKINS as string;
     const { kafka } = harness;
 
     const first = await rehearsal.firstRun(async ({ service }) => (await service.store.outboxSize()) === 0);

@@ -19,11 +19,15 @@ describe("check-in when its topic is recreated under it (issue 13, item 5)", () 
     harness,
     database,
   }) => {
-    const checkInsTopic = await harness.topic("checkin-recreated-out", 1);
-    const { before, after, inspect } = await topicRecreatedScenario(
+    const { written, before, after, inspect } = await topicRecreatedScenario(
       harness,
       database,
-      { service: checkInService, name: "checkin", schema: "checkin", env: { TOPIC_CHECKINS: checkInsTopic } },
+      {
+        service: checkInService,
+        name: "checkin",
+        schema: "checkin",
+        writes: { TOPIC_CHECKINS: "checkin-out" },
+      },
       {
         // Unlocks of one life of the topic: 5 people per life, each a check-in of 23 November.
         unlock: (i, life) =>
@@ -39,6 +43,7 @@ describe("check-in when its topic is recreated under it (issue 13, item 5)", () 
         oldConsumed: async (db) => expect(await checkIns(db, "old")).toHaveLength(5),
       },
     );
+    const checkInsTopic = written.TOPIC_CHECKINS as string;
     expect(await checkIns(inspect, "new")).toEqual([
       "usr_new_0",
       "usr_new_1",
