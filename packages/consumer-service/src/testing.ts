@@ -1,4 +1,5 @@
 import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
+import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
@@ -17,7 +18,7 @@ import {
   waitUntil,
 } from "@parakey-bridge/testkit";
 import type { Registry } from "prom-client";
-import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import type { ConsumerService, RunningConsumerService } from "./consumer-service.js";
 import type { ConsumerServiceConfig } from "./env.js";
 
@@ -52,6 +53,81 @@ export function embeddedDatabasePerFile(
   const { truncate = [] } = options;
   if (truncate.length > 0) beforeEach(() => db?.exec(`TRUNCATE ${truncate.join(", ")}`));
   afterAll(() => db?.close());
+}
+
+/**
+ * The tests of what a consumer service's configuration takes from the template, run against the
+ * service's own loader: the group the Helm chart names (`parakey-bridge-<service>`), and an API that
+ * will not start without authentication unless explicitly waived.
+ *
+ * @example
+ * describe("loadBillingConfig", () => {
+ *   itTakesTheConsumerServiceConfig("billing", loadBillingConfig);
+ * });
+ */
+export function itTakesTheConsumerServiceConfig(
+  service: string,
+  load: (env: Record<string, string>) => ConsumerServiceConfig,
+): void {
+  it(`joins the group the Helm chart names, parakey-bridge-${service}, unless KAFKA_GROUP_ID says otherwise`, () => {
+    const waived = { AUTH_DISABLED: "true" };
+    expect(load(waived).consumer.group).toBe(`parakey-bridge-${service}`);
+    expect(load({ ...waived, KAFKA_GROUP_ID: `${service}-eu` }).consumer.group).toBe(`${service}-eu`);
+  });
+
+  it("refuses to start without API authentication unless waived, and reads API keys", () => {
+    expect(() => load({})).toThrow(/no API authentication configured/);
+    const hash = "a".repeat(64);
+    expect(load({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
+      { id: "ci", sha256: hash, roles: ["reader"] },
+    ]);
+  });
+}
+
+/** How `unlockSeries` spreads its unlocks over time, domains, people and doors. */
+export interface UnlockSpread {
+  /** The first unlock's time, and the minutes from one to the next. */
+  from: string;
+  everyMinutes: number;
+  /** Unlock i is in `domains[i % domains.length]`, */
+  domains: readonly string[];
+  /** by `usr_${(i * step) % count}`, or by nobody (a PIN code) when i is a multiple of `anonymousEvery`, */
+  people: { count: number; step: number; anonymousEvery?: number };
+  /** at `dev_${(i * step) % count}`, */
+  doors: { count: number; step?: number };
+  /** and fails when i is a multiple of `failedEvery`. */
+  failedEvery: number;
+  /** Its event log id is `${idPrefix}${i}`: `el_` unless told. */
+  idPrefix?: string;
+}
+
+/**
+ * `count` unlocks as a busy site makes them, the same on every run: the stream the consumer services'
+ * integration tests feed and count independently.
+ *
+ * @example
+ * // 300 unlocks in January over 3 domains, 9 people and 5 doors; every 7th failed.
+ * const events = unlockSeries(300, {
+ *   from: "2026-01-05T06:00:00.000Z", everyMinutes: 37, domains: ["dom_a", "dom_b", "dom_c"],
+ *   people: { count: 9, step: 5 }, doors: { count: 5 }, failedEvery: 7,
+ * });
+ */
+export function unlockSeries(count: number, spread: UnlockSpread): DoorEvent[] {
+  const start = Date.parse(spread.from);
+  const { people, doors } = spread;
+  return Array.from({ length: count }, (_, i) =>
+    doorEventFixture({
+      id: `${spread.idPrefix ?? "el_"}${i}`,
+      domainId: spread.domains[i % spread.domains.length] as string,
+      userId:
+        people.anonymousEvery !== undefined && i % people.anonymousEvery === 0
+          ? null
+          : `usr_${(i * people.step) % people.count}`,
+      deviceId: `dev_${(i * (doors.step ?? 1)) % doors.count}`,
+      success: i % spread.failedEvery !== 0,
+      occurredAt: new Date(start + i * spread.everyMinutes * 60_000),
+    }),
+  );
 }
 
 /** What a scenario is told about the service under test. */

@@ -1,25 +1,19 @@
-import { replayRehearsal } from "@parakey-bridge/consumer-service/testing";
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import { doorEventFixture } from "@parakey-bridge/contracts/testing";
+import { replayRehearsal, unlockSeries } from "@parakey-bridge/consumer-service/testing";
 import { it, metricValue, uniqueName } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
 import { billingService } from "./service.js";
 import { independentMeters, storedMeters } from "./test-support.js";
 
 /** 300 unlocks in January 2026 over 3 domains, 9 people and 5 doors; every 7th failed. */
-function unlocks(): DoorEvent[] {
-  const start = Date.parse("2026-01-05T06:00:00.000Z");
-  return Array.from({ length: 300 }, (_, i) =>
-    doorEventFixture({
-      id: `el_${i}`,
-      domainId: ["dom_a", "dom_b", "dom_c"][i % 3] as string,
-      userId: `usr_${(i * 5) % 9}`,
-      deviceId: `dev_${i % 5}`,
-      success: i % 7 !== 0,
-      occurredAt: new Date(start + i * 37 * 60_000),
-    }),
-  );
-}
+const unlocks = () =>
+  unlockSeries(300, {
+    from: "2026-01-05T06:00:00.000Z",
+    everyMinutes: 37,
+    domains: ["dom_a", "dom_b", "dom_c"],
+    people: { count: 9, step: 5 },
+    doors: { count: 5 },
+    failedEvery: 7,
+  });
 
 describe("replaying the billing group from a timestamp (billing-admin replay)", () => {
   it("re-reads the unlocks since then, the store's own offsets rewound too, and leaves the meters unchanged; refuses while the service runs, says when the database was not rewound", async ({

@@ -1,6 +1,4 @@
-import { replayRehearsal } from "@parakey-bridge/consumer-service/testing";
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import { doorEventFixture } from "@parakey-bridge/contracts/testing";
+import { replayRehearsal, unlockSeries } from "@parakey-bridge/consumer-service/testing";
 import type { PostgresDb } from "@parakey-bridge/storage";
 import { it, metricValue, topicSize } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
@@ -12,19 +10,15 @@ import { checkInService } from "./service.js";
  * replay's start; among them are people's first unlocks of the 25th, so the replay passes over
  * records that created check-ins.
  */
-function unlocks(): DoorEvent[] {
-  const start = Date.parse("2026-11-23T05:00:00.000Z");
-  return Array.from({ length: 300 }, (_, i) =>
-    doorEventFixture({
-      id: `el_${i}`,
-      domainId: ["dom_a", "dom_b", "dom_c"][i % 3] as string,
-      userId: i % 13 === 0 ? null : `usr_${(i * 3) % 8}`,
-      deviceId: `dev_${i % 5}`,
-      success: i % 9 !== 0,
-      occurredAt: new Date(start + i * 9 * 60_000),
-    }),
-  );
-}
+const unlocks = () =>
+  unlockSeries(300, {
+    from: "2026-11-23T05:00:00.000Z",
+    everyMinutes: 9,
+    domains: ["dom_a", "dom_b", "dom_c"],
+    people: { count: 8, step: 3, anonymousEvery: 13 },
+    doors: { count: 5 },
+    failedEvery: 9,
+  });
 
 /** Everything a replay must leave as it was: the check-ins with their presences, and the day counts. */
 async function snapshot(db: PostgresDb) {

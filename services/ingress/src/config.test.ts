@@ -1,5 +1,5 @@
-import { ConfigError } from "@parakey-bridge/config";
 import { Topics } from "@parakey-bridge/contracts";
+import { configIssues } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { loadIngressConfig } from "./config.js";
 
@@ -8,15 +8,7 @@ const secretEnv = {
   WEBHOOK_SECRETS: "secret-one-0123456789, secret-two-0123456789",
 };
 
-function issuesOf(env: Record<string, string>): string[] {
-  try {
-    loadIngressConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+const issuesOf = (env: Record<string, string>) => configIssues(loadIngressConfig, env);
 
 describe("loadIngressConfig", () => {
   it("applies the documented defaults", () => {
