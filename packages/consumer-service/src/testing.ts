@@ -136,8 +136,6 @@ interface ScenarioService<C extends ConsumerServiceConfig, P> {
   service: ConsumerService<C, P>;
   /** Names the topic, the group and the waits (`billing`). */
   name: string;
-  /** The database schema its store lives in (`billing`). */
-  schema: string;
   /**
    * The topics it writes, by the variable that names them (`{ TOPIC_CHECKINS: "checkin-out" }`): each
    * made for the test (one partition) and named in the service's environment.
@@ -145,7 +143,7 @@ interface ScenarioService<C extends ConsumerServiceConfig, P> {
   writes?: Readonly<Record<string, string>>;
 }
 
-/** The ground every scenario stands on: a topic and a group of the test's own, a pool to look into the store. */
+/** The ground every scenario stands on: a topic and a group of the test's own, a pool on the store's schema. */
 async function scenarioGround<C extends ConsumerServiceConfig, P>(
   harness: TestHarness,
   database: TestDatabase,
@@ -154,8 +152,6 @@ async function scenarioGround<C extends ConsumerServiceConfig, P>(
   partitions: number,
   env: Record<string, string> = {},
 ) {
-  const inspect = new PostgresDb({ url: database.url, schema: under.schema, log: testLog });
-  harness.onClose(() => inspect.close());
   const written: Record<string, string> = {};
   for (const [variable, prefix] of Object.entries(under.writes ?? {}))
     written[variable] = await harness.topic(prefix, 1);
@@ -165,6 +161,8 @@ async function scenarioGround<C extends ConsumerServiceConfig, P>(
   const config = under.service.loadConfig(
     consumerServiceEnv({ databaseUrl: database.url, group, topic }, { ...env, ...written }),
   );
+  const inspect = new PostgresDb({ url: database.url, schema: config.database.schema, log: testLog });
+  harness.onClose(() => inspect.close());
   const start = () => harness.start((deps) => under.service.create(config, { ...deps, clock: systemClock }));
   const produce = (events: readonly DoorEvent[]) =>
     produceAll(
@@ -227,7 +225,7 @@ export interface ReplayRehearsal<C extends ConsumerServiceConfig, P> {
  * batches of 50. The test then runs the steps, checking its own store between them.
  *
  * @example
- * const r = await replayRehearsal(harness, database, { service: billingService, name: "billing", schema: "billing" }, unlocks(), 200);
+ * const r = await replayRehearsal(harness, database, { service: billingService, name: "billing" }, unlocks(), 200);
  * await r.firstRun();
  * const storedBefore = await r.offsets.read(r.inspect, r.topic);
  * const { code, lines } = await r.operator(r.replay);

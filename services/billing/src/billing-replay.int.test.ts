@@ -23,7 +23,7 @@ describe("replaying the billing group from a timestamp (billing-admin replay)", 
     const rehearsal = await replayRehearsal(
       harness,
       database,
-      { service: billingService, name: "billing", schema: "billing" },
+      { service: billingService, name: "billing" },
       unlocks(),
       200,
     );

@@ -13,7 +13,7 @@ describe("billing when its topic is recreated under it (issue 13, item 5)", () =
     const { group, before, after, inspect, running } = await topicRecreatedScenario(
       harness,
       database,
-      { service: billingService, name: "billing", schema: "billing" },
+      { service: billingService, name: "billing" },
       {
         unlock: (i, life) =>
           doorEventFixture({

@@ -40,12 +40,7 @@ describe("replaying the check-in group from a timestamp (checkin-admin replay)",
     const rehearsal = await replayRehearsal(
       harness,
       database,
-      {
-        service: checkInService,
-        name: "checkin",
-        schema: "checkin",
-        writes: { TOPIC_CHECKINS: "checkin-out" },
-      },
+      { service: checkInService, name: "checkin", writes: { TOPIC_CHECKINS: "checkin-out" } },
       unlocks(),
       200,
     );

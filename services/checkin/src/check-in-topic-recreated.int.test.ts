@@ -22,12 +22,7 @@ describe("check-in when its topic is recreated under it (issue 13, item 5)", () 
     const { written, before, after, inspect } = await topicRecreatedScenario(
       harness,
       database,
-      {
-        service: checkInService,
-        name: "checkin",
-        schema: "checkin",
-        writes: { TOPIC_CHECKINS: "checkin-out" },
-      },
+      { service: checkInService, name: "checkin", writes: { TOPIC_CHECKINS: "checkin-out" } },
       {
         // Unlocks of one life of the topic: 5 people per life, each a check-in of 23 November.
         unlock: (i, life) =>
