@@ -22,6 +22,19 @@ export function configIssues(load: ConfigLoader, env: Record<string, string>): s
   return expect.unreachable("expected a ConfigError");
 }
 
+/**
+ * The variables a configuration loader refuses for `env` (one per issue), sorted: for a test that every
+ * problem is reported at once (`KAFKA_BROKERS.0` names the first broker of the list).
+ *
+ * @example
+ * expect(refusedVariables(loadAuditConfig, { DATABASE_URL: "not a url", KAFKA_GROUP_ID: "a b" })).toEqual(["DATABASE_URL", "KAFKA_GROUP_ID"]);
+ */
+export function refusedVariables(load: ConfigLoader, env: Record<string, string>): string[] {
+  return configIssues(load, env)
+    .map((issue) => issue.split(":")[0] ?? issue)
+    .sort();
+}
+
 /** One row of `itReadsConfig`: what the test proves, the environment, the configuration it gives. */
 export interface ConfigReading {
   /** The behaviour, as the test is named. */

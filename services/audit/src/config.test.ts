@@ -1,5 +1,5 @@
 import { itTakesTheConsumerServiceConfig } from "@parakey-bridge/consumer-service/testing";
-import { configIssues, itReadsConfig } from "@parakey-bridge/testkit";
+import { itReadsConfig, refusedVariables } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { loadAuditConfig } from "./config.js";
 
@@ -44,15 +44,14 @@ describe("loadAuditConfig", () => {
   ]);
 
   it("reports every bad variable at once", () => {
-    const issues = configIssues(loadAuditConfig, {
-      ...devAuth,
-      DATABASE_URL: "not a url",
-      AUDIT_RETENTION_DAYS: "0",
-      KAFKA_GROUP_ID: "a b",
-    });
-    expect(issues.map((i) => i.split(":")[0]).sort()).toEqual(
-      ["AUDIT_RETENTION_DAYS", "KAFKA_GROUP_ID", "DATABASE_URL"].sort(),
-    );
+    expect(
+      refusedVariables(loadAuditConfig, {
+        ...devAuth,
+        DATABASE_URL: "not a url",
+        AUDIT_RETENTION_DAYS: "0",
+        KAFKA_GROUP_ID: "a b",
+      }),
+    ).toEqual(["AUDIT_RETENTION_DAYS", "DATABASE_URL", "KAFKA_GROUP_ID"]);
   });
 
   itTakesTheConsumerServiceConfig("audit", loadAuditConfig);

@@ -1,5 +1,5 @@
 import { itTakesTheConsumerServiceConfig } from "@parakey-bridge/consumer-service/testing";
-import { configIssues } from "@parakey-bridge/testkit";
+import { configIssues, itReadsConfig } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { loadCheckInConfig } from "./config.js";
 
@@ -24,19 +24,24 @@ describe("loadCheckInConfig", () => {
     expect(loadCheckInConfig({ ...devAuth, CONSUMER_CONCURRENCY: "2" }).consumer.concurrency).toBe(2);
   });
 
-  it("reads per-domain time zones and live windows", () => {
-    const config = loadCheckInConfig({
-      ...devAuth,
-      DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",
-      LIVE_WINDOW_MS: "300000",
-      DOMAIN_LIVE_WINDOWS_MS: "dom_a=0",
-    });
-    expect(config.domains).toMatchObject({
-      timeZones: { dom_a: "Europe/Stockholm", dom_b: "America/New_York" },
-      liveWindowMs: 300_000,
-      liveWindowsMs: { dom_a: 0 },
-    });
-  });
+  itReadsConfig(loadCheckInConfig, [
+    {
+      name: "reads per-domain time zones and live windows",
+      env: {
+        ...devAuth,
+        DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",
+        LIVE_WINDOW_MS: "300000",
+        DOMAIN_LIVE_WINDOWS_MS: "dom_a=0",
+      },
+      reads: {
+        domains: {
+          timeZones: { dom_a: "Europe/Stockholm", dom_b: "America/New_York" },
+          liveWindowMs: 300_000,
+          liveWindowsMs: { dom_a: 0 },
+        },
+      },
+    },
+  ]);
 
   it("refuses an unknown time zone, naming the domain and the zone", () => {
     const issues = configIssues(loadCheckInConfig, {
