@@ -1,3 +1,4 @@
+export { type ConfigReading, configIssues, itReadsConfig, refusedVariables } from "./config-loading.js";
 export { dockerAvailable } from "./docker.js";
 export {
   it,

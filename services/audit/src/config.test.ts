@@ -1,4 +1,5 @@
-import { ConfigError } from "@parakey-bridge/config";
+import { itTakesTheConsumerServiceConfig } from "@parakey-bridge/consumer-service/testing";
+import { itReadsConfig, refusedVariables } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { loadAuditConfig } from "./config.js";
 
@@ -6,61 +7,52 @@ import { loadAuditConfig } from "./config.js";
 const devAuth = { AUTH_DISABLED: "true" };
 
 describe("loadAuditConfig", () => {
-  it("runs without a database server by default (embedded store in .data/audit)", () => {
-    const config = loadAuditConfig(devAuth);
-    expect(config).toMatchObject({
-      port: 8080,
-      adminPort: 9464,
-      database: { url: undefined, dataDir: ".data/audit", schema: "audit", poolSize: 5 },
-      consumer: { group: "parakey-bridge-audit", heartbeatIntervalMs: 3_000, concurrency: 1 },
-      topics: { eventLogs: "parakey.event-logs.v1" },
-      erasure: { retentionDays: 90 },
-      shutdownGraceMs: 20_000,
-    });
-  });
-
-  it("reads the names every service shares, as the Helm chart sets them", () => {
-    const config = loadAuditConfig({
-      ...devAuth,
-      KAFKA_GROUP_ID: "parakey-bridge-audit-eu",
-      TOPIC_EVENT_LOGS: "t.events",
-      DATABASE_URL: "postgres://audit@db:5432/bridge",
-      DATABASE_POOL_SIZE: "12",
-      PGLITE_DATA_DIR: "",
-      SHUTDOWN_GRACE_MS: "45000",
-      ENSURE_TOPICS: "false",
-    });
-    expect(config).toMatchObject({
-      consumer: { group: "parakey-bridge-audit-eu" },
-      topics: { eventLogs: "t.events" },
-      database: { url: "postgres://audit@db:5432/bridge", poolSize: 12, dataDir: undefined },
-      shutdownGraceMs: 45_000,
-      ensureTopics: false,
-    });
-  });
+  itReadsConfig(loadAuditConfig, [
+    {
+      name: "runs without a database server by default (embedded store in .data/audit)",
+      env: devAuth,
+      reads: {
+        port: 8080,
+        adminPort: 9464,
+        database: { url: undefined, dataDir: ".data/audit", schema: "audit", poolSize: 5 },
+        consumer: { group: "parakey-bridge-audit", heartbeatIntervalMs: 3_000, concurrency: 1 },
+        topics: { eventLogs: "parakey.event-logs.v1" },
+        erasure: { retentionDays: 90 },
+        shutdownGraceMs: 20_000,
+      },
+    },
+    {
+      name: "reads the names every service shares, as the Helm chart sets them",
+      env: {
+        ...devAuth,
+        KAFKA_GROUP_ID: "parakey-bridge-audit-eu",
+        TOPIC_EVENT_LOGS: "t.events",
+        DATABASE_URL: "postgres://audit@db:5432/bridge",
+        DATABASE_POOL_SIZE: "12",
+        PGLITE_DATA_DIR: "",
+        SHUTDOWN_GRACE_MS: "45000",
+        ENSURE_TOPICS: "false",
+      },
+      reads: {
+        consumer: { group: "parakey-bridge-audit-eu" },
+        topics: { eventLogs: "t.events" },
+        database: { url: "postgres://audit@db:5432/bridge", poolSize: 12, dataDir: undefined },
+        shutdownGraceMs: 45_000,
+        ensureTopics: false,
+      },
+    },
+  ]);
 
   it("reports every bad variable at once", () => {
-    try {
-      loadAuditConfig({
+    expect(
+      refusedVariables(loadAuditConfig, {
         ...devAuth,
         DATABASE_URL: "not a url",
         AUDIT_RETENTION_DAYS: "0",
         KAFKA_GROUP_ID: "a b",
-      });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).issues.map((i) => i.split(":")[0]).sort()).toEqual(
-        ["AUDIT_RETENTION_DAYS", "KAFKA_GROUP_ID", "DATABASE_URL"].sort(),
-      );
-    }
+      }),
+    ).toEqual(["AUDIT_RETENTION_DAYS", "DATABASE_URL", "KAFKA_GROUP_ID"]);
   });
 
-  it("refuses to start without API authentication unless waived, and reads API keys", () => {
-    expect(() => loadAuditConfig({})).toThrow(/no API authentication configured/);
-    const hash = "a".repeat(64);
-    expect(loadAuditConfig({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
-      { id: "ci", sha256: hash, roles: ["reader"] },
-    ]);
-  });
+  itTakesTheConsumerServiceConfig("audit", loadAuditConfig);
 });

@@ -1,14 +1,13 @@
 import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { embeddedDatabasePerFile } from "@parakey-bridge/consumer-service/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { migrate, PgliteDb } from "@parakey-bridge/storage";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testLog as log } from "@parakey-bridge/testkit";
+import { describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { billingMigrations } from "./migrations.js";
 import { unlockRecord } from "./testing.js";
 import { UsageStore } from "./usage-store.js";
 
-const log = pino({ level: "silent" });
 const zones = (domainId: string) => (domainId === "dom_ny" ? "America/New_York" : "UTC");
 const keys = testApiKeys({
   operator: { roles: ["operator"] },
@@ -17,17 +16,11 @@ const keys = testApiKeys({
   "operator-a": { roles: ["operator"], domains: ["dom_a"] },
 });
 
-/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
-const EMBEDDED_DB_SETUP_MS = 60_000;
-
 describe("billing HTTP API", () => {
-  let db: PgliteDb;
   let store: UsageStore;
   const clock = new ManualClock(new Date("2026-02-01T02:00:00.000Z"));
   let app: ReturnType<typeof createApp>;
-  beforeAll(async () => {
-    db = await PgliteDb.open({ schema: "billing" });
-    await migrate(db, billingMigrations, log);
+  embeddedDatabasePerFile({ schema: "billing", migrations: billingMigrations }, async (db) => {
     store = new UsageStore(db, zones, "billing");
     await store.writeBatch([
       unlockRecord(0, { domainId: "dom_a" }),
@@ -41,8 +34,7 @@ describe("billing HTTP API", () => {
       auth: keys.settings,
       log,
     });
-  }, EMBEDDED_DB_SETUP_MS);
-  afterAll(() => db.close());
+  });
 
   /** A request as one of the test principals (the operator unless named). */
   const call = (path: string, init: { method?: string; as?: Parameters<typeof keys.headers>[0] } = {}) =>

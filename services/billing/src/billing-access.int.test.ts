@@ -1,7 +1,7 @@
 import { TestIssuer } from "@parakey-bridge/auth/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { migrate, PostgresDb } from "@parakey-bridge/storage";
-import { createTestDatabase, testLog } from "@parakey-bridge/testkit";
+import { TestHarness, testLog } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { billingMigrations } from "./migrations.js";
@@ -11,16 +11,17 @@ import { UsageStore } from "./usage-store.js";
 // Closing a period bills every customer: only an operator over every domain may, with a token of a real
 // (local) OpenID Connect issuer, against real PostgreSQL.
 describe("billing: who may close a period", () => {
+  // Undone at the end: the pool closed, the issuer stopped, the database dropped.
+  const harness = new TestHarness();
   let issuer: TestIssuer;
-  let db: PostgresDb;
-  let drop: () => Promise<void>;
   let app: ReturnType<typeof createApp>;
 
   beforeAll(async () => {
     issuer = await TestIssuer.start();
-    const database = await createTestDatabase();
-    drop = database.drop;
-    db = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
+    harness.onClose(() => issuer.stop());
+    const database = await harness.database();
+    const db = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
+    harness.onClose(() => db.close());
     await migrate(db, billingMigrations, testLog);
     const store = new UsageStore(db, () => "UTC", "billing-access");
     await store.writeBatch([unlockRecord(0, { domainId: "dom_a" })]);
@@ -32,11 +33,7 @@ describe("billing: who may close a period", () => {
       log: testLog,
     });
   });
-  afterAll(async () => {
-    await db.close();
-    await drop();
-    await issuer.stop();
-  });
+  afterAll(() => harness.close());
 
   const close = async (claims: Record<string, unknown>) =>
     app.request("/v1/periods/2026-01/close", {

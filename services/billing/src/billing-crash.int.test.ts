@@ -1,7 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { unlockSeries } from "@parakey-bridge/consumer-service/testing";
 import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
-import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import { redriveTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { PostgresDb } from "@parakey-bridge/storage";
@@ -13,17 +13,14 @@ const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** 10 000 unlocks in 5 UTC domains over January and February; every fifth delivered twice. */
 function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
-  const start = Date.parse("2026-01-01T00:00:00.000Z");
-  const events = Array.from({ length: 10_000 }, (_, i) =>
-    doorEventFixture({
-      id: `el_${i}`,
-      domainId: `dom_${i % 5}`,
-      userId: i % 23 === 0 ? null : `usr_${(i * 13) % 40}`,
-      deviceId: `dev_${(i * 3) % 15}`,
-      success: i % 10 !== 0,
-      occurredAt: new Date(start + i * 8 * 60_000),
-    }),
-  );
+  const events = unlockSeries(10_000, {
+    from: "2026-01-01T00:00:00.000Z",
+    everyMinutes: 8,
+    domains: ["dom_0", "dom_1", "dom_2", "dom_3", "dom_4"],
+    people: { count: 40, step: 13, anonymousEvery: 23 },
+    doors: { count: 15, step: 3 },
+    failedEvery: 10,
+  });
   const stream = events.flatMap((event, i) =>
     i % 5 === 0 ? [event, { ...event, via: "poll" as const }] : [event],
   );

@@ -15,6 +15,7 @@ import {
   it,
   metricValue,
   type TestDatabase,
+  type TopicsFixture,
   testLog,
   topicSize,
   uniqueName,
@@ -77,11 +78,60 @@ function meteringConsumer(
   return { runner, store, registry };
 }
 
-/** The billing schema, migrated, in the test's database. */
-async function billingDb(database: TestDatabase): Promise<PostgresDb> {
+/** The unlock as a producer once shipped it, without `via`: a contract violation for the current decoder. */
+function oldShape(event: DoorEvent, topic: string) {
+  const { via: _dropped, ...withoutVia } = event;
+  return { topic, key: event.deviceId, value: Buffer.from(JSON.stringify(withoutVia)) };
+}
+
+/**
+ * Runs billing's consumer over a topic of three records, one of them the old shape, until that one is
+ * dead-lettered and the store's offset passed all three; then stops it.
+ */
+async function meterPastTheDeadLetter(kafka: Kafka, db: Db, group: string, topic: string): Promise<void> {
+  const first = meteringConsumer(kafka, db, group, topic);
+  await first.runner.start();
+  try {
+    await waitUntil("the old-shape unlock was dead-lettered", async () => {
+      return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
+    });
+    await waitUntil("the store's offset passed it", async () => {
+      return (await first.store.storedOffsets(topic)).get(0) === "3";
+    });
+  } finally {
+    await first.runner.stop();
+  }
+}
+
+/**
+ * The billing schema, migrated, in the test's database, and a topic (one partition) of a group of the
+ * test's own holding an unlock per id, in order: the one named `old` in the old shape.
+ */
+async function meteringGround(
+  fixtures: { kafka: Kafka; topics: TopicsFixture; database: TestDatabase },
+  prefix: string,
+  ids: readonly string[],
+  old: string,
+): Promise<{ db: PostgresDb; topic: string; group: string }> {
+  const { kafka, topics, database } = fixtures;
   const db = new PostgresDb({ url: database.url, schema: "billing", log: testLog });
   await migrate(db, billingMigrations, testLog);
-  return db;
+  const topic = await topics.create(prefix, 1);
+  const group = uniqueName(prefix);
+  topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
+  await produceAll(
+    kafka,
+    ids.map((id) => (id === old ? oldShape(unlock(id), topic) : doorEventRecord(unlock(id), topic))),
+  );
+  return { db, topic, group };
+}
+
+/** The event log ids billing metered, in order. */
+async function meteredIds(db: Db): Promise<string[]> {
+  const { rows } = await db.query<{ event_log_id: string }>(
+    "SELECT event_log_id FROM metered_unlocks ORDER BY 1",
+  );
+  return rows.map((r) => r.event_log_id);
 }
 
 describe("billing's stored offsets and the dead-letter topic", () => {
@@ -90,29 +140,14 @@ describe("billing's stored offsets and the dead-letter topic", () => {
     topics,
     database,
   }) => {
-    const db = await billingDb(database);
-    const topic = await topics.create("billing-dlq-tail", 1);
-    const group = uniqueName("billing-dlq-tail");
-    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
-    const { via: _dropped, ...withoutVia } = unlock("el_bad");
-    await produceAll(kafka, [
-      doorEventRecord(unlock("el_0"), topic),
-      doorEventRecord(unlock("el_1"), topic),
-      { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
-    ]);
+    const { db, topic, group } = await meteringGround(
+      { kafka, topics, database },
+      "billing-dlq-tail",
+      ["el_0", "el_1", "el_bad"],
+      "el_bad",
+    );
     try {
-      const first = meteringConsumer(kafka, db, group, topic);
-      await first.runner.start();
-      try {
-        await waitUntil("the contract violation was dead-lettered", async () => {
-          return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
-        });
-        await waitUntil("the store's offset passed it", async () => {
-          return (await first.store.storedOffsets(topic)).get(0) === "3";
-        });
-      } finally {
-        await first.runner.stop();
-      }
+      await meterPastTheDeadLetter(kafka, db, group, topic);
 
       // The pod restarts: the runner seeks to the store's offset, so it must be past the dead letter.
       await produceAll(kafka, [doorEventRecord(unlock("el_3"), topic)]);
@@ -133,10 +168,7 @@ describe("billing's stored offsets and the dead-letter topic", () => {
         [DeadLetterHeaders.originOffset]: "2",
         [DeadLetterHeaders.errorCode]: "contract_violation",
       });
-      const metered = await db.query<{ event_log_id: string }>(
-        "SELECT event_log_id FROM metered_unlocks ORDER BY 1",
-      );
-      expect(metered.rows.map((r) => r.event_log_id)).toEqual(["el_0", "el_1", "el_3"]);
+      expect(await meteredIds(db)).toEqual(["el_0", "el_1", "el_3"]);
     } finally {
       await db.close();
     }
@@ -147,16 +179,12 @@ describe("billing's stored offsets and the dead-letter topic", () => {
     topics,
     database,
   }) => {
-    const db = await billingDb(database);
-    const topic = await topics.create("billing-redrive", 1);
-    const group = uniqueName("billing-redrive");
-    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
-    const { via: _dropped, ...withoutVia } = unlock("el_old_shape");
-    await produceAll(kafka, [
-      doorEventRecord(unlock("el_0"), topic),
-      { topic, key: "dev_1", value: Buffer.from(JSON.stringify(withoutVia)) },
-      doorEventRecord(unlock("el_2"), topic),
-    ]);
+    const { db, topic, group } = await meteringGround(
+      { kafka, topics, database },
+      "billing-redrive",
+      ["el_0", "el_old_shape", "el_2"],
+      "el_old_shape",
+    );
     const config = loadBillingConfig(consumerServiceEnv({ databaseUrl: database.url, group, topic }));
     const redrive = async () => {
       const lines: string[] = [];
@@ -166,23 +194,9 @@ describe("billing's stored offsets and the dead-letter topic", () => {
       });
       return { code, lines };
     };
-    const metered = async () =>
-      (
-        await db.query<{ event_log_id: string }>("SELECT event_log_id FROM metered_unlocks ORDER BY 1")
-      ).rows.map((r) => r.event_log_id);
+    const metered = () => meteredIds(db);
     try {
-      const first = meteringConsumer(kafka, db, group, topic);
-      await first.runner.start();
-      try {
-        await waitUntil("the old-shape unlock was dead-lettered", async () => {
-          return (await topicSize(kafka, deadLetterTopic(group))) >= 1;
-        });
-        await waitUntil("the store's offset passed it", async () => {
-          return (await first.store.storedOffsets(topic)).get(0) === "3";
-        });
-      } finally {
-        await first.runner.stop();
-      }
+      await meterPastTheDeadLetter(kafka, db, group, topic);
       expect(await metered()).toEqual(["el_0", "el_2"]);
 
       // The fix is deployed (a decoder that reads the old shape), then the operator redrives.

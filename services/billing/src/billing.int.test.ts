@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { apiKeyHash } from "@parakey-bridge/auth";
+import { unlockSeries } from "@parakey-bridge/consumer-service/testing";
 import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture as doorEvent, redelivered } from "@parakey-bridge/contracts/testing";
 import { redriveTopic } from "@parakey-bridge/kafka";
@@ -22,20 +23,14 @@ const offsetOf = (domainId: string) => (domainId === "dom_se" ? 3_600_000 : 0);
  * end; and one unlock at 23:30 UTC on 31 January in Stockholm.
  */
 function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
-  const start = Date.parse("2026-01-28T00:00:00.000Z");
-  const events: DoorEvent[] = [];
-  for (let i = 0; i < 800; i++) {
-    events.push(
-      doorEvent({
-        id: `el_${i}`,
-        domainId: ["dom_se", "dom_a", "dom_b", "dom_c"][i % 4] as string,
-        userId: i % 17 === 0 ? null : `usr_${(i * 7) % 15}`,
-        deviceId: `dev_${i % 8}`,
-        success: i % 11 !== 0,
-        occurredAt: new Date(start + i * 10 * 60_000),
-      }),
-    );
-  }
+  const events = unlockSeries(800, {
+    from: "2026-01-28T00:00:00.000Z",
+    everyMinutes: 10,
+    domains: ["dom_se", "dom_a", "dom_b", "dom_c"],
+    people: { count: 15, step: 7, anonymousEvery: 17 },
+    doors: { count: 8 },
+    failedEvery: 11,
+  });
   events.push(
     doorEvent({
       id: "el_midnight",

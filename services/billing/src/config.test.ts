@@ -1,4 +1,5 @@
-import { ConfigError } from "@parakey-bridge/config";
+import { itTakesTheConsumerServiceConfig } from "@parakey-bridge/consumer-service/testing";
+import { configIssues } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { billingTimeZones, loadBillingConfig } from "./config.js";
 
@@ -14,11 +15,6 @@ describe("loadBillingConfig", () => {
     expect(zones.all).toEqual(["UTC", "Europe/Stockholm"]);
   });
 
-  it("joins the group the Helm chart names, parakey-bridge-billing, unless KAFKA_GROUP_ID says otherwise", () => {
-    expect(loadBillingConfig(devAuth).consumer.group).toBe("parakey-bridge-billing");
-    expect(loadBillingConfig({ ...devAuth, KAFKA_GROUP_ID: "billing-eu" }).consumer.group).toBe("billing-eu");
-  });
-
   it("uses embedded PGlite when DATABASE_URL is absent or empty", () => {
     expect(loadBillingConfig(devAuth).database.url).toBeUndefined();
     expect(loadBillingConfig({ ...devAuth, DATABASE_URL: "" }).database.url).toBeUndefined();
@@ -28,27 +24,17 @@ describe("loadBillingConfig", () => {
   });
 
   it("refuses unknown time zones with a clear message, every one of them", () => {
-    try {
-      loadBillingConfig({
+    expect(
+      configIssues(loadBillingConfig, {
         ...devAuth,
         DEFAULT_TIME_ZONE: "Mars/Base",
         DOMAIN_TIME_ZONES: "dom_a=America/NewYork",
-      });
-      expect.unreachable("must throw");
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).issues).toEqual([
-        'DEFAULT_TIME_ZONE: unknown IANA time zone "Mars/Base"',
-        'DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "America/NewYork"',
-      ]);
-    }
-  });
-
-  it("refuses to start without API authentication unless waived, and reads API keys", () => {
-    expect(() => loadBillingConfig({})).toThrow(/no API authentication configured/);
-    const hash = "a".repeat(64);
-    expect(loadBillingConfig({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
-      { id: "ci", sha256: hash, roles: ["reader"] },
+      }),
+    ).toEqual([
+      'DEFAULT_TIME_ZONE: unknown IANA time zone "Mars/Base"',
+      'DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "America/NewYork"',
     ]);
   });
+
+  itTakesTheConsumerServiceConfig("billing", loadBillingConfig);
 });

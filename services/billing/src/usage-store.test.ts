@@ -1,30 +1,26 @@
-import { migrate, PgliteDb } from "@parakey-bridge/storage";
-import { pino } from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { embeddedDatabasePerFile } from "@parakey-bridge/consumer-service/testing";
+import { describe, expect, it } from "vitest";
 import { billingMigrations } from "./migrations.js";
 import { unlockRecord } from "./testing.js";
 import { UsageStore } from "./usage-store.js";
 
-const log = pino({ level: "silent" });
 const zones = (domainId: string) => (domainId === "dom_se" ? "Europe/Stockholm" : "UTC");
 
-/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
-const EMBEDDED_DB_SETUP_MS = 60_000;
-
 describe("UsageStore on embedded PostgreSQL", () => {
-  let db: PgliteDb;
   let store: UsageStore;
-  // One embedded database per file (opening one costs a second of CPU); each test starts empty.
-  beforeAll(async () => {
-    db = await PgliteDb.open({ schema: "billing" });
-    await migrate(db, billingMigrations, log);
+  const truncate = [
+    "metered_unlocks",
+    "usage_meters",
+    "period_active_users",
+    "period_active_devices",
+    "billing_periods",
+    "issued_usage",
+    "usage_adjustments",
+    "consumer_offsets",
+  ];
+  embeddedDatabasePerFile({ schema: "billing", migrations: billingMigrations, truncate }, (db) => {
     store = new UsageStore(db, zones, "billing");
-  }, EMBEDDED_DB_SETUP_MS);
-  beforeEach(() =>
-    db.exec(`TRUNCATE metered_unlocks, usage_meters, period_active_users, period_active_devices,
-      billing_periods, issued_usage, usage_adjustments, consumer_offsets`),
-  );
-  afterAll(() => db.close());
+  });
 
   it("meters successful unlocks, distinct users and distinct devices per domain and month", async () => {
     await store.writeBatch([

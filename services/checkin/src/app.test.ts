@@ -1,22 +1,13 @@
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { embeddedDatabasePerFile } from "@parakey-bridge/consumer-service/testing";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
-import { migrate, PgliteDb } from "@parakey-bridge/storage";
-import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testLog as log } from "@parakey-bridge/testkit";
+import { describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { CheckInStore } from "./check-in-store.js";
-import { domainSettings } from "./domain-settings.js";
 import { checkInMigrations } from "./migrations.js";
-import { unlockRecord } from "./testing.js";
-
-const log = pino({ level: "silent" });
-const settings = domainSettings({
-  defaultTimeZone: "UTC",
-  timeZones: { dom_se: "Europe/Stockholm" },
-  liveWindowMs: 600_000,
-  liveWindowsMs: {},
-});
+import { testDomainSettings as settings, unlockRecord } from "./testing.js";
 
 const keys = testApiKeys({
   auditor: { roles: ["auditor"] },
@@ -25,15 +16,9 @@ const keys = testApiKeys({
 });
 type As = Parameters<typeof keys.headers>[0];
 
-/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
-const EMBEDDED_DB_SETUP_MS = 60_000;
-
 describe("check-in HTTP API", () => {
-  let db: PgliteDb;
   let app: ReturnType<typeof createApp>;
-  beforeAll(async () => {
-    db = await PgliteDb.open({ schema: "checkin" });
-    await migrate(db, checkInMigrations, log);
+  embeddedDatabasePerFile({ schema: "checkin", migrations: checkInMigrations }, async (db) => {
     const store = new CheckInStore(db, settings, "checkin");
     // Five people on 2026-11-24 in Stockholm (one of them at 23:30 UTC the evening before), one failed unlock.
     await store.writeBatch([
@@ -58,8 +43,7 @@ describe("check-in HTTP API", () => {
       pseudonyms: new Pseudonymiser(keys.settings.pseudonymKey),
       log,
     });
-  }, EMBEDDED_DB_SETUP_MS);
-  afterAll(() => db.close());
+  });
 
   /** A request as one of the test principals (the auditor unless named). */
   const get = async (path: string, as: As = "auditor") => {
@@ -67,22 +51,31 @@ describe("check-in HTTP API", () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 
+  /**
+   * Every page of dom_se's 24 November, two check-ins a page, as `as` sees them (each answered 200),
+   * following `nextCursor` until it is null (at most 10 pages); and the user ids they list, in order.
+   */
+  const pagesOfTheDay = async (as: As) => {
+    const pages: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `date=2026-11-24&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const { status, body } = await get(`/v1/domains/dom_se/check-ins?${query}`, as);
+      expect(status).toBe(200);
+      pages.push(body);
+      cursor = body.nextCursor as string | null;
+    } while (cursor !== null && pages.length < 10);
+    const seen = pages.flatMap((body) => (body.checkIns as { userId: string }[]).map((c) => c.userId));
+    return { pages, seen };
+  };
+
   describe("happy", () => {
     it("pages through a domain's local day in check-in order until nextCursor is null", async () => {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const query: string = `date=2026-11-24&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
-        const { status, body } = await get(`/v1/domains/dom_se/check-ins?${query}`);
-        expect(status).toBe(200);
+      const { pages, seen } = await pagesOfTheDay("auditor");
+      for (const body of pages)
         expect(body).toMatchObject({ domainId: "dom_se", date: "2026-11-24", timeZone: "Europe/Stockholm" });
-        seen.push(...(body.checkIns as { userId: string }[]).map((c) => c.userId));
-        cursor = body.nextCursor as string | null;
-        pages += 1;
-      } while (cursor !== null);
       expect(seen).toEqual(["usr_1", "usr_2", "usr_3", "usr_4", "usr_5"]);
-      expect(pages).toBe(3);
+      expect(pages).toHaveLength(3);
     });
 
     it("reports the day's unlocks, the failed one included", async () => {
@@ -144,19 +137,12 @@ describe("check-in HTTP API", () => {
     });
 
     it("pages a reader through a day with pseudonyms and sealed cursors, never a user id", async () => {
-      const seen: string[] = [];
-      let cursor: string | null = null;
-      let pages = 0;
-      do {
-        const query: string = `date=2026-11-24&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
-        const { status, body } = await get(`/v1/domains/dom_se/check-ins?${query}`, "reader");
-        expect(status).toBe(200);
+      const { pages, seen } = await pagesOfTheDay("reader");
+      for (const body of pages) {
         expect(JSON.stringify(body)).not.toContain("usr_");
-        cursor = body.nextCursor as string | null;
+        const cursor = body.nextCursor as string | null;
         if (cursor) expect(Buffer.from(cursor, "base64url").toString("latin1")).not.toContain("usr_");
-        seen.push(...(body.checkIns as { userId: string }[]).map((c) => c.userId));
-        pages += 1;
-      } while (cursor !== null && pages < 10);
+      }
       expect(seen).toHaveLength(5);
       expect(new Set(seen).size).toBe(5);
       expect(seen.every((id) => id.startsWith("psn_"))).toBe(true);

@@ -1,6 +1,6 @@
 import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { unlockSeries } from "@parakey-bridge/consumer-service/testing";
 import { type DoorEvent, deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
-import { doorEventFixture as doorEvent } from "@parakey-bridge/contracts/testing";
 import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
 import { systemClock } from "@parakey-bridge/service-kit";
 import {
@@ -27,17 +27,15 @@ const keys = testApiKeys({ auditor: { roles: ["auditor"] } });
  * the same check-ins and day counts. One in ten is delivered twice.
  */
 function unlocks(): { events: DoorEvent[]; stream: DoorEvent[] } {
-  const start = Date.parse("2026-11-23T12:00:00.000Z");
-  const events = Array.from({ length: 1_200 }, (_, i) =>
-    doorEvent({
-      id: `el_c${i}`,
-      domainId: `dom_${i % 5}`,
-      userId: `usr_${(i * 7) % 30}`,
-      deviceId: `dev_${i % 24}`,
-      success: i % 13 !== 0,
-      occurredAt: new Date(start + i * 60_000).toISOString(),
-    }),
-  );
+  const events = unlockSeries(1_200, {
+    from: "2026-11-23T12:00:00.000Z",
+    everyMinutes: 1,
+    domains: ["dom_0", "dom_1", "dom_2", "dom_3", "dom_4"],
+    people: { count: 30, step: 7 },
+    doors: { count: 24 },
+    failedEvery: 13,
+    idPrefix: "el_c",
+  });
   const stream = events.flatMap((event, i) =>
     i % 10 === 0 ? [event, { ...event, via: "poll" as const }] : [event],
   );

@@ -1,23 +1,15 @@
+import { embeddedDatabasePerFile } from "@parakey-bridge/consumer-service/testing";
 import type { OutgoingRecord } from "@parakey-bridge/kafka";
 import { UnavailableError } from "@parakey-bridge/service-kit";
-import { migrate, PgliteDb } from "@parakey-bridge/storage";
-import { pino } from "pino";
+import type { PgliteDb } from "@parakey-bridge/storage";
+import { testLog as log } from "@parakey-bridge/testkit";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CheckInPublisher } from "./check-in-publisher.js";
 import { CheckInStore } from "./check-in-store.js";
-import { domainSettings } from "./domain-settings.js";
 import { createCheckInMetrics } from "./metrics.js";
 import { checkInMigrations } from "./migrations.js";
-import { unlockRecord } from "./testing.js";
-
-const log = pino({ level: "silent" });
-const settings = domainSettings({
-  defaultTimeZone: "UTC",
-  timeZones: {},
-  liveWindowMs: 600_000,
-  liveWindowsMs: {},
-});
+import { checkInTables, testDomainSettings as settings, unlockRecord } from "./testing.js";
 
 /** Kafka as the publisher sees it: takes records, or refuses them while "down". */
 class BrokerStandIn {
@@ -29,22 +21,17 @@ class BrokerStandIn {
   }
 }
 
-/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
-const EMBEDDED_DB_SETUP_MS = 60_000;
-
 describe("CheckInPublisher", () => {
   let db: PgliteDb;
   let store: CheckInStore;
   const metrics = createCheckInMetrics(new Registry(), async () => 0);
-  beforeAll(async () => {
-    db = await PgliteDb.open({ schema: "checkin" });
-    await migrate(db, checkInMigrations, log);
-    store = new CheckInStore(db, settings, "checkin");
-  }, EMBEDDED_DB_SETUP_MS);
-  beforeEach(() =>
-    db.exec("TRUNCATE processed_unlocks, check_ins, day_unlocks, check_in_outbox, consumer_offsets"),
+  embeddedDatabasePerFile(
+    { schema: "checkin", migrations: checkInMigrations, truncate: checkInTables },
+    (opened) => {
+      db = opened;
+      store = new CheckInStore(db, settings, "checkin");
+    },
   );
-  afterAll(() => db.close());
 
   it("keeps check-ins in the outbox while Kafka refuses them and publishes each once it takes them", async () => {
     await store.writeBatch([unlockRecord(0), unlockRecord(1, { userId: "usr_bob", domainId: "dom_b" })]);

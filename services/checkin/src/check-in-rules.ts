@@ -132,14 +132,7 @@ export function planDays(events: readonly DoorEvent[], settings: DomainSettings)
     const existing = presences.get(presenceKey);
     if (existing === undefined) {
       presences.set(presenceKey, {
-        candidate: candidateCheckIn(
-          event,
-          userId,
-          unlock.domainId,
-          unlock.localDate,
-          unlock.timeZone,
-          settings,
-        ),
+        candidate: candidateCheckIn(event, userId, unlock, settings),
         firstSeenAt: event.occurredAt,
         lastSeenAt: event.occurredAt,
         lastDeviceId: event.deviceId,
@@ -151,14 +144,7 @@ export function planDays(events: readonly DoorEvent[], settings: DomainSettings)
     const at = Date.parse(event.occurredAt);
     if (at < Date.parse(existing.firstSeenAt)) {
       existing.firstSeenAt = event.occurredAt;
-      existing.candidate = candidateCheckIn(
-        event,
-        userId,
-        unlock.domainId,
-        unlock.localDate,
-        unlock.timeZone,
-        settings,
-      );
+      existing.candidate = candidateCheckIn(event, userId, unlock, settings);
     }
     if (at > Date.parse(existing.lastSeenAt)) {
       existing.lastSeenAt = event.occurredAt;
@@ -170,14 +156,14 @@ export function planDays(events: readonly DoorEvent[], settings: DomainSettings)
   return { days: byKey(days), presences: byKey(presences), noDomain };
 }
 
+/** The check-in `event` makes for `userId` on its domain's local day, if it is the first of that day. */
 function candidateCheckIn(
   event: DoorEvent,
   userId: string,
-  domainId: string,
-  localDate: string,
-  timeZone: string,
+  day: { domainId: string; localDate: string; timeZone: string },
   settings: DomainSettings,
 ): CheckIn {
+  const { domainId, localDate, timeZone } = day;
   return {
     checkInId: checkInIdOf(domainId, userId, localDate),
     domainId,

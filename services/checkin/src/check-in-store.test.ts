@@ -1,35 +1,17 @@
-import { migrate, PgliteDb } from "@parakey-bridge/storage";
-import { pino } from "pino";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { embeddedDatabasePerFile } from "@parakey-bridge/consumer-service/testing";
+import { describe, expect, it } from "vitest";
 import { CheckInStore } from "./check-in-store.js";
-import { domainSettings } from "./domain-settings.js";
 import { checkInMigrations } from "./migrations.js";
-import { unlockRecord } from "./testing.js";
-
-const log = pino({ level: "silent" });
-const settings = domainSettings({
-  defaultTimeZone: "UTC",
-  timeZones: { dom_se: "Europe/Stockholm" },
-  liveWindowMs: 600_000,
-  liveWindowsMs: {},
-});
-
-/** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
-const EMBEDDED_DB_SETUP_MS = 60_000;
+import { checkInTables, testDomainSettings as settings, unlockRecord } from "./testing.js";
 
 describe("CheckInStore on embedded PostgreSQL", () => {
-  let db: PgliteDb;
   let store: CheckInStore;
-  // One embedded database per file (opening one costs a second of CPU); each test starts empty.
-  beforeAll(async () => {
-    db = await PgliteDb.open({ schema: "checkin" });
-    await migrate(db, checkInMigrations, log);
-    store = new CheckInStore(db, settings, "checkin");
-  }, EMBEDDED_DB_SETUP_MS);
-  beforeEach(() =>
-    db.exec("TRUNCATE processed_unlocks, check_ins, day_unlocks, check_in_outbox, consumer_offsets"),
+  embeddedDatabasePerFile(
+    { schema: "checkin", migrations: checkInMigrations, truncate: checkInTables },
+    (db) => {
+      store = new CheckInStore(db, settings, "checkin");
+    },
   );
-  afterAll(() => db.close());
 
   it("records one check-in per person and day and queues it once for publishing", async () => {
     const first = await store.writeBatch([

@@ -1,5 +1,6 @@
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
+import { unlockSeries } from "@parakey-bridge/consumer-service/testing";
 import {
   type CheckIn,
   type DoorEvent,
@@ -38,20 +39,14 @@ const STOCKHOLM_OFFSET_MS = 3_600_000;
  * replayed at the end; plus a two-day-late upload for a person seen on no other day.
  */
 function unlocks(): { events: DoorEvent[]; stream: DoorEvent[]; late: DoorEvent; midnight: DoorEvent } {
-  const start = Date.parse("2026-11-22T20:00:00.000Z");
-  const events: DoorEvent[] = [];
-  for (let i = 0; i < 600; i++) {
-    events.push(
-      doorEvent({
-        id: `el_${i}`,
-        domainId: ["dom_se", "dom_a", "dom_b", "dom_c"][i % 4] as string,
-        userId: i % 17 === 0 ? null : `usr_${(i * 7) % 12}`,
-        deviceId: `dev_${i % 6}`,
-        success: i % 11 !== 0,
-        occurredAt: new Date(start + i * 7 * 60_000),
-      }),
-    );
-  }
+  const events = unlockSeries(600, {
+    from: "2026-11-22T20:00:00.000Z",
+    everyMinutes: 7,
+    domains: ["dom_se", "dom_a", "dom_b", "dom_c"],
+    people: { count: 12, step: 7, anonymousEvery: 17 },
+    doors: { count: 6 },
+    failedEvery: 11,
+  });
   const midnight = doorEvent({
     id: "el_midnight",
     domainId: "dom_se",

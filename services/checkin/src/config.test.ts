@@ -1,4 +1,5 @@
-import { ConfigError } from "@parakey-bridge/config";
+import { itTakesTheConsumerServiceConfig } from "@parakey-bridge/consumer-service/testing";
+import { configIssues, itReadsConfig } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { loadCheckInConfig } from "./config.js";
 
@@ -18,53 +19,41 @@ describe("loadCheckInConfig", () => {
     expect(config.topics).toEqual({ eventLogs: "parakey.event-logs.v1", checkIns: "parakey.checkins.v1" });
   });
 
-  it("joins the group the Helm chart names, parakey-bridge-checkin, unless KAFKA_GROUP_ID says otherwise", () => {
-    expect(loadCheckInConfig(devAuth).consumer.group).toBe("parakey-bridge-checkin");
-    expect(loadCheckInConfig({ ...devAuth, KAFKA_GROUP_ID: "checkin-eu" }).consumer.group).toBe("checkin-eu");
-  });
-
   it("stores one partition at a time unless CONSUMER_CONCURRENCY asks for more", () => {
     expect(loadCheckInConfig(devAuth).consumer.concurrency).toBe(1);
     expect(loadCheckInConfig({ ...devAuth, CONSUMER_CONCURRENCY: "2" }).consumer.concurrency).toBe(2);
   });
 
-  it("reads per-domain time zones and live windows", () => {
-    const config = loadCheckInConfig({
-      ...devAuth,
-      DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",
-      LIVE_WINDOW_MS: "300000",
-      DOMAIN_LIVE_WINDOWS_MS: "dom_a=0",
-    });
-    expect(config.domains).toMatchObject({
-      timeZones: { dom_a: "Europe/Stockholm", dom_b: "America/New_York" },
-      liveWindowMs: 300_000,
-      liveWindowsMs: { dom_a: 0 },
-    });
-  });
+  itReadsConfig(loadCheckInConfig, [
+    {
+      name: "reads per-domain time zones and live windows",
+      env: {
+        ...devAuth,
+        DOMAIN_TIME_ZONES: "dom_a=Europe/Stockholm,dom_b=America/New_York",
+        LIVE_WINDOW_MS: "300000",
+        DOMAIN_LIVE_WINDOWS_MS: "dom_a=0",
+      },
+      reads: {
+        domains: {
+          timeZones: { dom_a: "Europe/Stockholm", dom_b: "America/New_York" },
+          liveWindowMs: 300_000,
+          liveWindowsMs: { dom_a: 0 },
+        },
+      },
+    },
+  ]);
 
   it("refuses an unknown time zone, naming the domain and the zone", () => {
-    try {
-      loadCheckInConfig({
-        ...devAuth,
-        DOMAIN_TIME_ZONES: "dom_a=Europe/Stokholm",
-        DOMAIN_LIVE_WINDOWS_MS: "dom_b=soon",
-      });
-      expect.unreachable("must throw");
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigError);
-      const issues = (error as ConfigError).issues;
-      expect(issues).toEqual([
-        expect.stringMatching(/^DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "Europe\/Stokholm"/),
-        expect.stringMatching(/^DOMAIN_LIVE_WINDOWS_MS: dom_b: /),
-      ]);
-    }
-  });
-
-  it("refuses to start without API authentication unless waived, and reads API keys", () => {
-    expect(() => loadCheckInConfig({})).toThrow(/no API authentication configured/);
-    const hash = "a".repeat(64);
-    expect(loadCheckInConfig({ API_KEYS: `ci:${hash}:reader` }).auth.apiKeys).toEqual([
-      { id: "ci", sha256: hash, roles: ["reader"] },
+    const issues = configIssues(loadCheckInConfig, {
+      ...devAuth,
+      DOMAIN_TIME_ZONES: "dom_a=Europe/Stokholm",
+      DOMAIN_LIVE_WINDOWS_MS: "dom_b=soon",
+    });
+    expect(issues).toEqual([
+      expect.stringMatching(/^DOMAIN_TIME_ZONES: dom_a: unknown IANA time zone "Europe\/Stokholm"/),
+      expect.stringMatching(/^DOMAIN_LIVE_WINDOWS_MS: dom_b: /),
     ]);
   });
+
+  itTakesTheConsumerServiceConfig("checkin", loadCheckInConfig);
 });

@@ -71,6 +71,3 @@ export const checkInService = defineConsumerService({
 /** One replica, built and not started (`lifecycle.start()`); for tests and `main.ts`. */
 export const createCheckInService = checkInService.create;
 export type CheckInService = Awaited<ReturnType<typeof createCheckInService>>;
-
-/** `redrive` or `replay` of the check-in group; returns the exit code (0 done, 1 failed, 2 usage). */
-export const runCheckInOperatorCommand = checkInService.runCommand;

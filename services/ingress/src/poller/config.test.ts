@@ -1,18 +1,10 @@
-import { ConfigError } from "@parakey-bridge/config";
+import { configIssues } from "@parakey-bridge/testkit";
 import { describe, expect, it } from "vitest";
 import { loadIngressConfig } from "../config.js";
 
 const base = { WEBHOOK_INSECURE_NO_AUTH: "true" };
 
-function issuesOf(env: Record<string, string>): string[] {
-  try {
-    loadIngressConfig({ ...base, ...env });
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+const issuesOf = (env: Record<string, string>) => configIssues(loadIngressConfig, { ...base, ...env });
 
 describe("poller configuration", () => {
   it("is off by default, with Parakey's recommended 5-minute interval and a few minutes of overlap", () => {
