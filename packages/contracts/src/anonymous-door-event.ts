@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { type CloudEventHeaders, cloudEventSource } from "./cloudevents.js";
-import type { Decoded, DoorEvent } from "./door-event.js";
+import type { DoorEvent } from "./door-event.js";
 import { Via } from "./door-event.js";
+import { type Decoded, decodeRecordValue, encodeRecordValue } from "./record-value.js";
 
 /** CloudEvents `type` of an AnonymousDoorEvent v1. */
 export const ANONYMOUS_DOOR_EVENT_TYPE = "co.parakey.door-event.anonymous.v1";
@@ -70,22 +71,12 @@ export function anonymizeDoorEvent(
 
 /** Encodes an AnonymousDoorEvent as the Kafka record value (UTF-8 JSON). */
 export function encodeAnonymousDoorEvent(event: AnonymousDoorEvent): Buffer {
-  return Buffer.from(JSON.stringify(event), "utf8");
+  return encodeRecordValue(event);
 }
 
 /** Decodes and validates a record value against AnonymousDoorEvent v1. */
 export function decodeAnonymousDoorEvent(value: Buffer | null): Decoded<AnonymousDoorEvent> {
-  if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = AnonymousDoorEvent.safeParse(json);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, reason: z.prettifyError(parsed.error) };
+  return decodeRecordValue(AnonymousDoorEvent, value);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OriginalEventLog } from "./parakey-event-log.js";
+import { type Decoded, decodeRecordValue, encodeRecordValue } from "./record-value.js";
 
 /** How an event log reached the bridge. */
 export const Via = z.enum(["webhook", "poll"]);
@@ -41,26 +42,13 @@ export function doorEventReceivedAt(event: DoorEvent): number {
 
 /** Encodes a DoorEvent as the Kafka record value (UTF-8 JSON). */
 export function encodeDoorEvent(event: DoorEvent): Buffer {
-  return Buffer.from(JSON.stringify(event), "utf8");
+  return encodeRecordValue(event);
 }
-
-/** The outcome of decoding a record value: a value that fails the contract is a value, not a throw. */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * Decodes and validates a Kafka record value against DoorEvent v1. It is the consumer services'
  * record decoder: a record that fails it is dead-lettered with the reason.
  */
 export function decodeDoorEvent(value: Buffer | null): Decoded<DoorEvent> {
-  if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = DoorEvent.safeParse(json);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, reason: z.prettifyError(parsed.error) };
+  return decodeRecordValue(DoorEvent, value);
 }
