@@ -169,22 +169,12 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
     await produce(kafka, topic, ["r0", "r1", "r2"]);
     // The store remembers offset 50 of the topic's previous life.
     const sink = new OffsetKeepingSink(new Map([[0, "50"]]));
-    const registry = new Registry();
-    const consumer = runner(kafka, group, topic, sink, { registry });
-    await consumer.start();
-    try {
-      await waitUntil("the sink took the new records", () => sink.written.length >= 3);
-      await waitUntil("the store's offset follows them", () => sink.stored.get(0) === "3");
-    } finally {
-      await consumer.stop();
-    }
+    const rebased = await rebasedWhileRunning(kafka, group, topic, sink, "beyond_end", [
+      ["the sink took the new records", () => sink.written.length >= 3],
+      ["the store's offset follows them", () => sink.stored.get(0) === "3"],
+    ]);
     expect(sink.written.map((r) => r.value)).toEqual(["r0", "r1", "r2"]);
-    expect(
-      await metricValue(registry, "bridge_consumer_stored_offset_rebased_total", {
-        group,
-        reason: "beyond_end",
-      }),
-    ).toBe(1);
+    expect(rebased).toBe(1);
     await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
 
@@ -199,21 +189,11 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "3" }] });
     await admin.disconnect();
     const sink = new OffsetKeepingSink(new Map([[0, "1"]]));
-    const registry = new Registry();
-    const consumer = runner(kafka, group, topic, sink, { registry });
-    await consumer.start();
-    try {
-      await waitUntil("the sink took the retained records", () => sink.written.length >= 2);
-    } finally {
-      await consumer.stop();
-    }
+    const rebased = await rebasedWhileRunning(kafka, group, topic, sink, "before_start", [
+      ["the sink took the retained records", () => sink.written.length >= 2],
+    ]);
     expect(sink.written.map((r) => r.value)).toEqual(["r3", "r4"]);
-    expect(
-      await metricValue(registry, "bridge_consumer_stored_offset_rebased_total", {
-        group,
-        reason: "before_start",
-      }),
-    ).toBe(1);
+    expect(rebased).toBe(1);
     await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
 
@@ -228,6 +208,29 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
     expect(() => runner(kafka, uniqueName("g"), "t", sink)).toThrow(/setStoredOffset/);
   });
 });
+
+/**
+ * Runs `sink`'s consumer until each of `waits` held, in turn; resolves with how often the runner
+ * re-based the sink's stored offset for `reason` meanwhile.
+ */
+async function rebasedWhileRunning(
+  kafka: Kafka,
+  group: string,
+  topic: string,
+  sink: OffsetKeepingSink,
+  reason: "beyond_end" | "before_start",
+  waits: [what: string, done: () => boolean][],
+): Promise<number> {
+  const registry = new Registry();
+  const consumer = runner(kafka, group, topic, sink, { registry });
+  await consumer.start();
+  try {
+    for (const [what, done] of waits) await waitUntil(what, done);
+  } finally {
+    await consumer.stop();
+  }
+  return metricValue(registry, "bridge_consumer_stored_offset_rebased_total", { group, reason });
+}
 
 /** An offset-keeping sink whose store is unreachable until the test brings it back. */
 class OutageSink extends OffsetKeepingSink {
