@@ -6,6 +6,25 @@ import { type Decoded, decodeRecordValue, encodeRecordValue } from "./record-val
 export const Via = z.enum(["webhook", "poll"]);
 export type Via = z.infer<typeof Via>;
 
+/** The ids a door event carries, in every form of it (DoorEvent, AnonymousDoorEvent). */
+export const doorEventIds = {
+  eventLogId: z.string().min(1).describe("Parakey event log id; the idempotency key everywhere"),
+  deviceId: z.string().min(1).describe("The lock; the Kafka record key"),
+  domainId: z.string().min(1).nullable().describe("The place (customer site)"),
+};
+
+/** What happened and when, in every form of a door event (DoorEvent, AnonymousDoorEvent). */
+export const doorEventUnlock = {
+  success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
+  occurredAt: z.iso
+    .datetime()
+    .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
+  recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
+  receivedAt: z.iso.datetime().describe("When the bridge received it"),
+  delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
+  via: Via.describe("webhook or poll"),
+};
+
 /**
  * `DoorEvent` v1: the normalized record on `parakey.event-logs.v1`, keyed by `deviceId`.
  * The topic is at-least-once (webhook retries, poll overlap, replays): consumers dedupe on
@@ -17,18 +36,9 @@ export type Via = z.infer<typeof Via>;
  */
 export const DoorEvent = z
   .object({
-    eventLogId: z.string().min(1).describe("Parakey event log id; the idempotency key everywhere"),
-    deviceId: z.string().min(1).describe("The lock; the Kafka record key"),
-    domainId: z.string().min(1).nullable().describe("The place (customer site)"),
+    ...doorEventIds,
     userId: z.string().min(1).nullable().describe("The person; null for failed or anonymised unlocks"),
-    success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
-    occurredAt: z.iso
-      .datetime()
-      .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
-    recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
-    receivedAt: z.iso.datetime().describe("When the bridge received it"),
-    delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
-    via: Via.describe("webhook or poll"),
+    ...doorEventUnlock,
     payloadVersion: z.string().describe("Parakey payload API version of eventLog"),
     eventLog: OriginalEventLog.describe("The original event log as received, unknown fields included"),
   })
