@@ -71,6 +71,19 @@ function testKafka(): Kafka {
   return createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName("runner"), ssl: false }, log);
 }
 
+/** A fresh one-partition topic holding `values` (in order, one key), a client, and a fresh group name. */
+async function topicWith(
+  topicPrefix: string,
+  groupPrefix: string,
+  values: string[],
+): Promise<{ kafka: Kafka; topic: string; group: string }> {
+  const kafka = testKafka();
+  const topic = await createTopic(kafka, topicPrefix, 1);
+  const group = uniqueName(groupPrefix);
+  await produce(kafka, topic, values);
+  return { kafka, topic, group };
+}
+
 async function produce(kafka: Kafka, topic: string, values: string[]): Promise<void> {
   const producer = new BatchingProducer(kafka, { log, registry: new Registry() });
   await producer.start();
@@ -163,10 +176,7 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
   });
 
   it("re-bases a stored offset beyond the partition's end (the topic was recreated) to its start, counts and stores it", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "sink-offsets-beyond", 1);
-    const group = uniqueName("recreated");
-    await produce(kafka, topic, ["r0", "r1", "r2"]);
+    const { kafka, topic, group } = await topicWith("sink-offsets-beyond", "recreated", ["r0", "r1", "r2"]);
     // The store remembers offset 50 of the topic's previous life.
     const sink = new OffsetKeepingSink(new Map([[0, "50"]]));
     const rebased = await rebasedWhileRunning(kafka, group, topic, sink, "beyond_end", [
@@ -179,10 +189,13 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
   });
 
   it("re-bases a stored offset before the partition's start (records deleted unread) to its start", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "sink-offsets-before", 1);
-    const group = uniqueName("expired");
-    await produce(kafka, topic, ["r0", "r1", "r2", "r3", "r4"]);
+    const { kafka, topic, group } = await topicWith("sink-offsets-before", "expired", [
+      "r0",
+      "r1",
+      "r2",
+      "r3",
+      "r4",
+    ]);
     const admin = kafka.admin();
     await admin.connect();
     await admin.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs it loaded
@@ -248,10 +261,7 @@ class OutageSink extends OffsetKeepingSink {
 
 describe("a dead-lettered last record of a batch", () => {
   it("waits for an unreachable store to take the offset past it, paused and not ready meanwhile", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "dlq-tail-outage", 1);
-    const group = uniqueName("dlq-tail-outage");
-    await produce(kafka, topic, ["r0"]);
+    const { kafka, topic, group } = await topicWith("dlq-tail-outage", "dlq-tail-outage", ["r0"]);
     const sink = new OutageSink(new Map());
     const consumer = runner(kafka, group, topic, sink, { probeIntervalMs: 100 });
     await consumer.start();
@@ -282,10 +292,7 @@ describe("a dead-lettered last record of a batch", () => {
   };
   for (const [kind, newSink] of Object.entries(sinks)) {
     it(`is dead-lettered once, though the group restarts right after it (${kind})`, async () => {
-      const kafka = testKafka();
-      const topic = await createTopic(kafka, "dlq-tail", 1);
-      const group = uniqueName("dlq-tail");
-      await produce(kafka, topic, ["r0", "r1", "bad"]);
+      const { kafka, topic, group } = await topicWith("dlq-tail", "dlq-tail", ["r0", "r1", "bad"]);
 
       const sink = newSink();
       const first = runner(kafka, group, topic, sink);
@@ -345,10 +352,7 @@ class HangingSink extends MemorySink {
 
 describe("ConsumerRunner health", () => {
   it("fails liveness while a sink write hangs, though it keeps the group membership, and recovers when it returns", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "hang", 1);
-    const group = uniqueName("hang");
-    await produce(kafka, topic, ["r0"]);
+    const { kafka, topic, group } = await topicWith("hang", "hang", ["r0"]);
     const sink = new HangingSink();
     const consumer = runner(kafka, group, topic, sink, { livenessTimeoutMs: 3_000 });
     await consumer.start();
@@ -368,10 +372,7 @@ describe("ConsumerRunner health", () => {
   });
 
   it("reports a consumer loop that crashed (kafkajs does not restart it) as fatal and not live", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "crash", 1);
-    const group = uniqueName("crash");
-    await produce(kafka, topic, ["r0"]);
+    const { kafka, topic, group } = await topicWith("crash", "crash", ["r0"]);
     const fatal: Error[] = [];
     const consumer = runner(kafka, group, topic, new MemorySink(), {
       // A bug in the service's code that escapes the loop: kafkajs treats a TypeError as unrecoverable.
@@ -398,10 +399,7 @@ describe("ConsumerRunner health", () => {
 
 describe("ConsumerRunner shutdown", () => {
   it("on stop, finishes the write in flight, commits its offset and starts nothing more", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "stop", 1);
-    const group = uniqueName("stop");
-    await produce(kafka, topic, ["r0", "r1", "r2"]);
+    const { kafka, topic, group } = await topicWith("stop", "stop", ["r0", "r1", "r2"]);
     const sink = new HangingSink();
     const consumer = runner(kafka, group, topic, sink, { maxBatchRecords: 1 });
     await consumer.start();
@@ -437,10 +435,7 @@ class DuplicateReportingSink extends MemorySink {
 
 describe("ConsumerRunner metrics", () => {
   it("counts outcomes and duplicates, times each record, and measures end-to-end latency of stored records by its clock", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "metrics", 1);
-    const group = uniqueName("metrics");
-    await produce(kafka, topic, ["r0", "r1", "r2", "r3", "bad"]);
+    const { kafka, topic, group } = await topicWith("metrics", "metrics", ["r0", "r1", "r2", "r3", "bad"]);
     const clock = new ManualClock(new Date("2026-11-23T08:00:00.000Z"));
     const registry = new Registry();
     const sink = new DuplicateReportingSink();
