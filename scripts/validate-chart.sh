@@ -67,6 +67,10 @@ bad() {
   if [[ -n "${2:-}" ]]; then sed 's/^/        /' <<<"$2" | head -n 40; fi
 }
 section() { printf '\n== %s\n' "$*"; }
+# verdict PROBLEMS OK_MESSAGE FAIL_TITLE: ok when a check found no problems, else FAIL listing them.
+verdict() {
+  if [[ -z "$1" ]]; then ok "$2"; else bad "$3" "${1%$'\n'}"; fi
+}
 
 # The values arguments of a test file: on top of the required values, unless it says `# base: none`.
 values_args() {
@@ -248,11 +252,9 @@ check_case() {
     out="$(pod_policy "${manifest}")"
     [[ -z "${out}" ]] || problems+="${out}"$'\n'
   done
-  if [[ -z "${problems}" ]]; then
-    ok "${name}: pods restricted, probes on the admin port, drain fits the grace period, secrets by reference"
-  else
-    bad "${name}: pod policy" "${problems%$'\n'}"
-  fi
+  verdict "${problems}" \
+    "${name}: pods restricted, probes on the admin port, drain fits the grace period, secrets by reference" \
+    "${name}: pod policy"
 
   local values_files=() next=0
   for arg in "$@"; do
@@ -261,11 +263,9 @@ check_case() {
     [[ "${arg}" == -f ]] && next=1
   done
   out="$(env_contract "${dir}" "${values_files[@]}")"
-  if [[ -z "${out}" ]]; then
-    ok "${name}: every variable set is read by its component; the Job creates each consumer group's topics"
-  else
-    bad "${name}: environment contract" "${out}"
-  fi
+  verdict "${out}" \
+    "${name}: every variable set is read by its component; the Job creates each consumer group's topics" \
+    "${name}: environment contract"
 
   local expectation kind want got mismatches=""
   for expectation in ${expected_kinds} Secret=0; do
@@ -273,11 +273,9 @@ check_case() {
     got="$(count_kind "${dir}" "${kind}")"
     [[ "${got}" == "${want}" ]] || mismatches+="${kind}: rendered ${got}, expected ${want}"$'\n'
   done
-  if [[ -z "${mismatches}" ]]; then
-    ok "${name}: renders ${expected_kinds} Secret=0"
-  else
-    bad "${name}: rendered kinds" "${mismatches%$'\n'}"
-  fi
+  verdict "${mismatches}" \
+    "${name}: renders ${expected_kinds} Secret=0" \
+    "${name}: rendered kinds"
 }
 
 section "valid values: lint, render, validate against Kubernetes ${KUBE_VERSION} schemas"
@@ -364,11 +362,9 @@ for expectation in ingress= checkin=768 billing=357 audit=384 topics=192; do
   got="$(env_value "${manifest}" NODE_OPTIONS | sed -n 's/^--max-old-space-size=//p')"
   [[ "${got}" == "${want}" ]] || out+="${component}: heap ${got:-none} MiB, expected ${want:-none}"$'\n'
 done
-if [[ -z "${out}" ]]; then
-  ok "NODE_OPTIONS heap = 75% of limits.memory (1Gi: 768, 500M: 357, 536870912: 384, 256Mi: 192 MiB; no limit: none)"
-else
-  bad "heap from the memory limit" "${out%$'\n'}"
-fi
+verdict "${out}" \
+  "NODE_OPTIONS heap = 75% of limits.memory (1Gi: 768, 500M: 357, 536870912: 384, 256Mi: 192 MiB; no limit: none)" \
+  "heap from the memory limit"
 render_case heap-off --set heapPercentOfMemoryLimit=0
 if ! grep -q 'NODE_OPTIONS' "${work}/heap-off.yaml"; then
   ok "heapPercentOfMemoryLimit=0 leaves Node's heap alone"
@@ -446,11 +442,9 @@ while read -r alert; do
   grep -qE "\\{ alertname: ${alert}, .*exp_alerts: \\[\\] \\}" "${RULE_TESTS}"/*.test.yaml ||
     untested+="${alert}: no case where it must stay quiet"$'\n'
 done < <(sed -n 's/^ *- alert: //p' "${RULES_SOURCE}")
-if [[ -z "${untested}" ]]; then
-  ok "every alert of ${RULES_SOURCE} has a firing and a non-firing test case"
-else
-  bad "alerts without tests" "${untested%$'\n'}"
-fi
+verdict "${untested}" \
+  "every alert of ${RULES_SOURCE} has a firing and a non-firing test case" \
+  "alerts without tests"
 
 # A component the release does not run has no rule that would wait for it for ever.
 rendered_rules consumers-only blue prod -f "${TESTS}/valid/consumers-only.yaml"
@@ -462,11 +456,9 @@ grep -q 'alert: ParakeyBridgeAuditDown' "${work}/rules-consumers-only.yaml" || o
 grep -qE 'alert: ParakeyBridge(Consumer|DeadLetters|EndToEnd|CheckinDown|BillingDown|AuditDown|AuditChain)' \
   "${work}/rules-ingress-only.yaml" && out+="ingress-only renders consumer rules"$'\n'
 grep -q 'alert: ParakeyBridgeIngressDown' "${work}/rules-ingress-only.yaml" || out+="ingress-only lost the ingress rules"$'\n'
-if [[ -z "${out}" ]]; then
-  ok "a release renders the rules of the components it runs, and only those"
-else
-  bad "rules of components the release does not run" "${out%$'\n'}"
-fi
+verdict "${out}" \
+  "a release renders the rules of the components it runs, and only those" \
+  "rules of components the release does not run"
 
 section "two releases in one namespace: no shared consumer group, poller election, topic or alert"
 # kafka_names DIR: what a rendered release uses on the Kafka cluster and in Prometheus, one
@@ -549,11 +541,9 @@ fi
 # The dashboard shows one release at a time: every metric selector filters by its variables.
 out="$(grep -oE '\bbridge_[a-z0-9_]+(\{[^}]*\})?' deploy/observability/grafana-dashboard.json |
   grep -vF 'namespace=~\"$namespace\", app_kubernetes_io_instance=~\"$release\"' || true)"
-if [[ -z "${out}" ]]; then
-  ok "the Grafana dashboard filters every metric by \$namespace and \$release"
-else
-  bad "dashboard selectors without the release filter" "${out}"
-fi
+verdict "${out}" \
+  "the Grafana dashboard filters every metric by \$namespace and \$release" \
+  "dashboard selectors without the release filter"
 # Today's names stay the default (existing installs keep their offsets), and this check sees that
 # two such releases on one cluster share their consumer groups.
 out="$(shared_names)"

@@ -18,6 +18,12 @@ const rows = (entries: [string, number, number?][]): SinkRows => ({
 const noExcess = { billing: 0, checkin: 0, auditChain: 0 };
 const webhook = { ok: 0, unavailable: 0, failed: 0, dropped: 0 };
 
+type ReconcileInput = Parameters<typeof reconcile>[0];
+
+/** Reconciles a scenario with no excess before it, nothing on the topic, no healing and no webhook figures unless told. */
+const reconcileScenario = (input: Pick<ReconcileInput, "created" | "sinks"> & Partial<ReconcileInput>) =>
+  reconcile({ excessBefore: noExcess, topic: new Map(), healedMs: undefined, webhook, ...input });
+
 function snapshot(
   ids: [string, number?][],
   overrides: Partial<SinkSnapshot> = {},
@@ -43,14 +49,7 @@ describe("the chaos reconciliation", () => {
       ]),
       billing: rows([["a", 1]]),
     });
-    const figures = reconcile({
-      created,
-      sinks,
-      excessBefore: noExcess,
-      topic: new Map(),
-      healedMs: undefined,
-      webhook,
-    });
+    const figures = reconcileScenario({ created, sinks });
     // b is missing from check-in and billing (one lost event); c is not metered, so billing need not hold it.
     expect(figures.lost).toBe(1);
     expect(figures.appliedTwice).toBe(0);
@@ -58,13 +57,11 @@ describe("the chaos reconciliation", () => {
 
   it("counts a meter or day count that grew beyond one per id during the scenario as applied twice", () => {
     const created = [event("a", 0)];
-    const figures = reconcile({
+    const figures = reconcileScenario({
       created,
       sinks: snapshot([["a"]], {}, { billing: 3, checkin: 1, auditChain: 0 }),
       excessBefore: { billing: 2, checkin: 0, auditChain: 0 },
       topic: new Map([["a", 2]]),
-      healedMs: undefined,
-      webhook,
     });
     expect(figures.appliedTwice).toBe(2);
     expect(figures.topicDistinct).toBe(1);
@@ -82,14 +79,7 @@ describe("the chaos reconciliation", () => {
         viaPoll: new Set(["b"]),
       },
     });
-    const figures = reconcile({
-      created,
-      sinks,
-      excessBefore: noExcess,
-      topic: new Map(),
-      healedMs: undefined,
-      webhook,
-    });
+    const figures = reconcileScenario({ created, sinks });
     expect(figures.appliedTwice).toBe(2);
     expect(figures.recoveredByPoller).toBe(1);
   });
@@ -100,14 +90,7 @@ describe("the chaos reconciliation", () => {
       ["early", 7_500],
       ["late", 9_200],
     ]);
-    const figures = reconcile({
-      created,
-      sinks,
-      excessBefore: noExcess,
-      topic: new Map(),
-      healedMs: 5_000,
-      webhook,
-    });
+    const figures = reconcileScenario({ created, sinks, healedMs: 5_000 });
     expect(figures.recoverMs).toBe(2_500);
     expect(figures.maxDelayMs).toBe(6_500);
   });

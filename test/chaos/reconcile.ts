@@ -1,4 +1,5 @@
 import { Topics } from "@parakey-bridge/contracts";
+import { readToEnd } from "@parakey-bridge/testkit/launchers";
 import { Kafka, logLevel } from "kafkajs";
 import type pg from "pg";
 import type { Created } from "./load.js";
@@ -86,57 +87,20 @@ export async function tallyTopic(
     brokers: brokers.split(","),
     logLevel: logLevel.NOTHING,
   });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<number, number>();
-  try {
-    for (const p of await admin.fetchTopicOffsets(topic)) ends.set(p.partition, Number(p.high));
-  } finally {
-    await admin.disconnect();
-  }
   const seen = new Map<string, string>();
-  const reached = new Set<number>();
-  for (const [partition, high] of ends) if (high === 0) reached.add(partition);
-  const consumer = kafka.consumer({ groupId: `chaos-reconcile-${Date.now()}-${process.pid}` });
-  await consumer.connect();
-  try {
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    if (reached.size === ends.size) done();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch }) => {
-        for (const message of batch.messages) {
-          const id = message.headers?.ce_id?.toString();
-          // The reader itself may be handed a batch twice (rebalance); a record counts once.
-          if (id !== undefined) seen.set(`${batch.partition}:${message.offset}`, id);
-          if (Number(message.offset) + 1 >= (ends.get(batch.partition) ?? 0)) reached.add(batch.partition);
-        }
-        if (reached.size === ends.size) done();
-      },
-    });
-    await withDeadline(finished, 120_000, "reading the event topic to its end");
-  } finally {
-    await consumer.disconnect();
-  }
+  await readToEnd(
+    kafka,
+    topic,
+    (message, partition) => {
+      const id = message.headers?.ce_id?.toString();
+      // The reader itself may be handed a batch twice (rebalance); a record counts once.
+      if (id !== undefined) seen.set(`${partition}:${message.offset}`, id);
+    },
+    { groupId: `chaos-reconcile-${Date.now()}-${process.pid}`, timeoutMs: 120_000 },
+  );
   const counts = new Map<string, number>();
   for (const id of seen.values()) counts.set(id, (counts.get(id) ?? 0) + 1);
   return counts;
-}
-
-async function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** One scenario's row of the results table. */

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { type CloudEventHeaders, cloudEventSource } from "./cloudevents.js";
-import type { Decoded, DoorEvent } from "./door-event.js";
-import { Via } from "./door-event.js";
+import type { DoorEvent } from "./door-event.js";
+import { doorEventIds, doorEventUnlock } from "./door-event.js";
+import { type Decoded, decodeRecordValue, encodeRecordValue } from "./record-value.js";
 
 /** CloudEvents `type` of an AnonymousDoorEvent v1. */
 export const ANONYMOUS_DOOR_EVENT_TYPE = "co.parakey.door-event.anonymous.v1";
@@ -20,9 +21,7 @@ export const ANONYMOUS_DOOR_EVENT_TYPE = "co.parakey.door-event.anonymous.v1";
  */
 export const AnonymousDoorEvent = z
   .object({
-    eventLogId: z.string().min(1).describe("Parakey event log id; the idempotency key everywhere"),
-    deviceId: z.string().min(1).describe("The lock; the Kafka record key"),
-    domainId: z.string().min(1).nullable().describe("The place (customer site)"),
+    ...doorEventIds,
     userPseudonym: z
       .string()
       .regex(/^[A-Za-z0-9_-]{43}$/)
@@ -30,14 +29,7 @@ export const AnonymousDoorEvent = z
       .describe(
         "HMAC-SHA256 of the user id under the stream's pseudonym key, base64url: the same person has the same pseudonym; null when the unlock had no user",
       ),
-    success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
-    occurredAt: z.iso
-      .datetime()
-      .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
-    recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
-    receivedAt: z.iso.datetime().describe("When the bridge received it"),
-    delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
-    via: Via.describe("webhook or poll"),
+    ...doorEventUnlock,
   })
   .strict();
 export type AnonymousDoorEvent = z.infer<typeof AnonymousDoorEvent>;
@@ -70,22 +62,12 @@ export function anonymizeDoorEvent(
 
 /** Encodes an AnonymousDoorEvent as the Kafka record value (UTF-8 JSON). */
 export function encodeAnonymousDoorEvent(event: AnonymousDoorEvent): Buffer {
-  return Buffer.from(JSON.stringify(event), "utf8");
+  return encodeRecordValue(event);
 }
 
 /** Decodes and validates a record value against AnonymousDoorEvent v1. */
 export function decodeAnonymousDoorEvent(value: Buffer | null): Decoded<AnonymousDoorEvent> {
-  if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = AnonymousDoorEvent.safeParse(json);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, reason: z.prettifyError(parsed.error) };
+  return decodeRecordValue(AnonymousDoorEvent, value);
 }
 
 /**

@@ -11,18 +11,40 @@ import {
 } from "./checkin.js";
 
 describe("localDateOf", () => {
-  it("puts 23:30 UTC on the next day in Europe/Stockholm and on the same day in UTC", () => {
-    expect(localDateOf("2026-11-23T23:30:00Z", "Europe/Stockholm")).toBe("2026-11-24");
-    expect(localDateOf("2026-11-23T23:30:00Z", "UTC")).toBe("2026-11-23");
-  });
-
-  it("follows daylight saving time: Stockholm is UTC+2 in summer, so 22:30 UTC is already tomorrow", () => {
-    expect(localDateOf("2026-07-01T22:30:00Z", "Europe/Stockholm")).toBe("2026-07-02");
-    expect(localDateOf("2026-01-01T22:30:00Z", "Europe/Stockholm")).toBe("2026-01-01");
-  });
-
-  it("puts an early-morning UTC instant on the previous day in America/New_York", () => {
-    expect(localDateOf(new Date("2026-03-01T03:00:00Z"), "America/New_York")).toBe("2026-02-28");
+  it.each([
+    {
+      behaviour: "puts 23:30 UTC on the next day in Europe/Stockholm",
+      instant: "2026-11-23T23:30:00Z",
+      zone: "Europe/Stockholm",
+      date: "2026-11-24",
+    },
+    {
+      behaviour: "puts 23:30 UTC on the same day in UTC",
+      instant: "2026-11-23T23:30:00Z",
+      zone: "UTC",
+      date: "2026-11-23",
+    },
+    {
+      behaviour:
+        "follows daylight saving time: Stockholm is UTC+2 in summer, so 22:30 UTC is already tomorrow",
+      instant: "2026-07-01T22:30:00Z",
+      zone: "Europe/Stockholm",
+      date: "2026-07-02",
+    },
+    {
+      behaviour: "follows daylight saving time: Stockholm is UTC+1 in winter, so 22:30 UTC is still today",
+      instant: "2026-01-01T22:30:00Z",
+      zone: "Europe/Stockholm",
+      date: "2026-01-01",
+    },
+    {
+      behaviour: "puts an early-morning UTC instant (a Date) on the previous day in America/New_York",
+      instant: new Date("2026-03-01T03:00:00Z"),
+      zone: "America/New_York",
+      date: "2026-02-28",
+    },
+  ])("$behaviour", ({ instant, zone, date }) => {
+    expect(localDateOf(instant, zone)).toBe(date);
   });
 });
 

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { type CloudEventHeaders, cloudEventSource } from "./cloudevents.js";
-import type { Decoded, DoorEvent } from "./door-event.js";
+import type { DoorEvent } from "./door-event.js";
+import { type Decoded, decodeRecordValue, encodeRecordValue } from "./record-value.js";
 
 /**
  * An IANA time zone name (`Europe/Stockholm`, `America/New_York`, `UTC`), checked against the time
@@ -129,20 +130,10 @@ export function checkInHeaders(checkIn: CheckIn): CloudEventHeaders {
 
 /** Encodes a CheckIn as the Kafka record value (UTF-8 JSON). */
 export function encodeCheckIn(checkIn: CheckIn): Buffer {
-  return Buffer.from(JSON.stringify(checkIn), "utf8");
+  return encodeRecordValue(checkIn);
 }
 
 /** Decodes and validates a Kafka record value against CheckIn v1. */
 export function decodeCheckIn(value: Buffer | null): Decoded<CheckIn> {
-  if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = CheckIn.safeParse(json);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, reason: z.prettifyError(parsed.error) };
+  return decodeRecordValue(CheckIn, value);
 }

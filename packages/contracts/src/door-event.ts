@@ -1,9 +1,29 @@
 import { z } from "zod";
 import { OriginalEventLog } from "./parakey-event-log.js";
+import { type Decoded, decodeRecordValue, encodeRecordValue } from "./record-value.js";
 
 /** How an event log reached the bridge. */
 export const Via = z.enum(["webhook", "poll"]);
 export type Via = z.infer<typeof Via>;
+
+/** The ids a door event carries, in every form of it (DoorEvent, AnonymousDoorEvent). */
+export const doorEventIds = {
+  eventLogId: z.string().min(1).describe("Parakey event log id; the idempotency key everywhere"),
+  deviceId: z.string().min(1).describe("The lock; the Kafka record key"),
+  domainId: z.string().min(1).nullable().describe("The place (customer site)"),
+};
+
+/** What happened and when, in every form of a door event (DoorEvent, AnonymousDoorEvent). */
+export const doorEventUnlock = {
+  success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
+  occurredAt: z.iso
+    .datetime()
+    .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
+  recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
+  receivedAt: z.iso.datetime().describe("When the bridge received it"),
+  delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
+  via: Via.describe("webhook or poll"),
+};
 
 /**
  * `DoorEvent` v1: the normalized record on `parakey.event-logs.v1`, keyed by `deviceId`.
@@ -16,18 +36,9 @@ export type Via = z.infer<typeof Via>;
  */
 export const DoorEvent = z
   .object({
-    eventLogId: z.string().min(1).describe("Parakey event log id; the idempotency key everywhere"),
-    deviceId: z.string().min(1).describe("The lock; the Kafka record key"),
-    domainId: z.string().min(1).nullable().describe("The place (customer site)"),
+    ...doorEventIds,
     userId: z.string().min(1).nullable().describe("The person; null for failed or anonymised unlocks"),
-    success: z.boolean().nullable().describe("Whether the unlock succeeded; null when Parakey did not say"),
-    occurredAt: z.iso
-      .datetime()
-      .describe("When the door was unlocked, on the lock's clock (Parakey `timestamp`)"),
-    recordedAt: z.iso.datetime().describe("When Parakey received the event log (Parakey `createdAt`)"),
-    receivedAt: z.iso.datetime().describe("When the bridge received it"),
-    delayMs: z.int().describe("recordedAt − occurredAt: how long the lock held the event offline"),
-    via: Via.describe("webhook or poll"),
+    ...doorEventUnlock,
     payloadVersion: z.string().describe("Parakey payload API version of eventLog"),
     eventLog: OriginalEventLog.describe("The original event log as received, unknown fields included"),
   })
@@ -41,26 +52,13 @@ export function doorEventReceivedAt(event: DoorEvent): number {
 
 /** Encodes a DoorEvent as the Kafka record value (UTF-8 JSON). */
 export function encodeDoorEvent(event: DoorEvent): Buffer {
-  return Buffer.from(JSON.stringify(event), "utf8");
+  return encodeRecordValue(event);
 }
-
-/** The outcome of decoding a record value: a value that fails the contract is a value, not a throw. */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /**
  * Decodes and validates a Kafka record value against DoorEvent v1. It is the consumer services'
  * record decoder: a record that fails it is dead-lettered with the reason.
  */
 export function decodeDoorEvent(value: Buffer | null): Decoded<DoorEvent> {
-  if (value === null) return { ok: false, reason: "record has no value (tombstone)" };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: `value is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = DoorEvent.safeParse(json);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, reason: z.prettifyError(parsed.error) };
+  return decodeRecordValue(DoorEvent, value);
 }

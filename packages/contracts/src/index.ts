@@ -32,7 +32,6 @@ export {
   readCloudEventHeaders,
 } from "./cloudevents.js";
 export {
-  type Decoded,
   DoorEvent,
   decodeDoorEvent,
   doorEventReceivedAt,
@@ -56,5 +55,6 @@ export {
   parseInstant,
   userIdOf,
 } from "./parakey-event-log.js";
+export type { Decoded } from "./record-value.js";
 export { type RejectedMetadata, rejectedRecordHeaders, rejectedRecordKey } from "./rejected.js";
 export { deadLetterTopic, Topics } from "./topics.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { UnavailableError } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
+import { endOffsets, readToEnds } from "./read-to-end.js";
 
 export interface ReadLatestOptions {
   log: Logger;
@@ -29,59 +29,22 @@ export async function readLatestByKey(
   topic: string,
   options: ReadLatestOptions,
 ): Promise<Map<string, Buffer | null>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  let ends: Map<number, bigint>;
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(
-      offsets.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  const ends = await endOffsets(kafka, topic);
   const latest = new Map<string, Buffer | null>();
   if (ends.size === 0) return latest;
-
-  const consumer = kafka.consumer({
-    groupId: `state-reader-${randomUUID()}`,
-    allowAutoTopicCreation: false,
-    maxWaitTimeInMs: 250,
+  await readToEnds(kafka, topic, ends, {
+    consumer: { groupId: `state-reader-${randomUUID()}` },
+    fromBeginning: true,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    verb: "read",
+    reader: "state reader",
+    log: options.log,
+    eachBatch: ({ batch }) => {
+      for (const message of batch.messages) {
+        const key = message.key?.toString();
+        if (key !== undefined && (options.keep?.(key) ?? true)) latest.set(key, message.value);
+      }
+    },
   });
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new UnavailableError("kafka_unavailable", `${topic} not read to its end in ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      );
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      void consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              const key = message.key?.toString();
-              if (key !== undefined && (options.keep?.(key) ?? true)) latest.set(key, message.value);
-            }
-            const end = ends.get(batch.partition);
-            if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
-            if (ends.size === 0) resolve();
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    clearTimeout(timer);
-    await consumer.disconnect().catch((error: unknown) => {
-      options.log.debug({ err: error }, "state reader disconnect failed");
-    });
-  }
   return latest;
 }

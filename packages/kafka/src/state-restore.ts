@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { UnavailableError } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
+import { endOffsets, readToEnds } from "./read-to-end.js";
 
 export interface RestoreOptions {
   log: Logger;
@@ -46,80 +46,45 @@ export async function restorePartitions(
 ): Promise<RestoreSummary> {
   const summary: RestoreSummary = { records: 0, bytes: 0 };
   const wanted = new Set(partitions);
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<number, bigint>();
-  try {
-    // kafkajs's admin lists offsets with isolation read_committed: `high` is the last stable offset.
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      if (wanted.has(p.partition) && BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  // kafkajs's admin lists offsets with isolation read_committed: `high` is the last stable offset.
+  const ends = await endOffsets(kafka, topic, (partition) => wanted.has(partition));
   if (ends.size === 0) return summary;
 
-  const consumer = kafka.consumer({
-    groupId: `${options.groupPrefix}.restore-${randomUUID()}`,
-    allowAutoTopicCreation: false,
-    readUncommitted: false,
-    maxWaitTimeInMs: 250,
-    maxBytesPerPartition: 8 * 1024 * 1024,
-  });
-  const timeoutMs = options.timeoutMs ?? 600_000;
-  let timer: NodeJS.Timeout | undefined;
-  let keepAlive: NodeJS.Timeout | undefined;
+  const beat = options.keepAlive;
+  const keepAlive = beat
+    ? setInterval(() => {
+        beat().catch((error: unknown) =>
+          options.log.debug({ err: error }, "keep-alive during restore failed"),
+        );
+      }, options.keepAliveIntervalMs ?? 1_000)
+    : undefined;
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new UnavailableError("kafka_unavailable", `${topic} not restored to its end in ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      );
-      if (options.keepAlive) {
-        const beat = options.keepAlive;
-        keepAlive = setInterval(() => {
-          beat().catch((error: unknown) =>
-            options.log.debug({ err: error }, "keep-alive during restore failed"),
-          );
-        }, options.keepAliveIntervalMs ?? 1_000);
-      }
-      // Emitted for every fetched batch, including one that held only transaction markers or
-      // aborted records (kafkajs skips eachBatch for those): the only reliable "reached the end".
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const end = ends.get(payload.partition);
-        if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(payload.partition);
-        if (ends.size === 0) resolve();
-      });
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      void consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch, pause }) => {
-            if (!wanted.has(batch.partition)) {
-              pause();
-              return;
-            }
-            for (const message of batch.messages) {
-              if (message.key === null) continue;
-              summary.records += 1;
-              summary.bytes += message.key.length + (message.value?.length ?? 0);
-              onRecord(batch.partition, message.key.toString(), message.value);
-            }
-          },
-        })
-        .catch(reject);
+    await readToEnds(kafka, topic, ends, {
+      consumer: {
+        groupId: `${options.groupPrefix}.restore-${randomUUID()}`,
+        readUncommitted: false,
+        maxBytesPerPartition: 8 * 1024 * 1024,
+      },
+      fromBeginning: true,
+      timeoutMs: options.timeoutMs ?? 600_000,
+      verb: "restored",
+      reader: "restore reader",
+      log: options.log,
+      eachBatch: ({ batch, pause }) => {
+        if (!wanted.has(batch.partition)) {
+          pause();
+          return;
+        }
+        for (const message of batch.messages) {
+          if (message.key === null) continue;
+          summary.records += 1;
+          summary.bytes += message.key.length + (message.value?.length ?? 0);
+          onRecord(batch.partition, message.key.toString(), message.value);
+        }
+      },
     });
   } finally {
-    clearTimeout(timer);
     clearInterval(keepAlive);
-    await consumer.disconnect().catch((error: unknown) => {
-      options.log.debug({ err: error }, "restore reader disconnect failed");
-    });
   }
   return summary;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { UnavailableError } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
+import { readToEnds } from "./read-to-end.js";
 import { headersToStrings } from "./tracing.js";
 
 /** One record read by {@link readTopicSince}. */
@@ -75,53 +75,35 @@ export async function readTopicSince(
     await admin.disconnect();
     return records;
   }
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  let timer: NodeJS.Timeout | undefined;
   let read = 0;
   try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: false });
-    await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new UnavailableError("kafka_unavailable", `${topic} not read to its end in ${timeoutMs} ms`),
-          ),
-        timeoutMs,
-      );
-      consumer.on(consumer.events.CRASH, ({ payload }) => reject(payload.error));
-      void consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            const end = ends.get(batch.partition);
-            for (const message of batch.messages) {
-              if (end === undefined || BigInt(message.offset) >= end) continue;
-              read += 1;
-              const record: TimedRecord = {
-                topic,
-                partition: batch.partition,
-                offset: message.offset,
-                timestamp: Number(message.timestamp),
-                key: message.key?.toString() ?? null,
-                value: message.value,
-                headers: headersToStrings(message.headers),
-              };
-              if (options.keep?.(record) ?? true) records.push(record);
-            }
-            options.onProgress?.(read, Number(total));
-            if (end !== undefined && BigInt(batch.lastOffset()) + 1n >= end) ends.delete(batch.partition);
-            if (ends.size === 0) resolve();
-          },
-        })
-        .catch(reject);
+    await readToEnds(kafka, topic, ends, {
+      consumer: { groupId },
+      fromBeginning: false,
+      timeoutMs: options.timeoutMs ?? 120_000,
+      verb: "read",
+      reader: "range reader",
+      log: options.log,
+      eachBatch: ({ batch }) => {
+        const end = ends.get(batch.partition);
+        for (const message of batch.messages) {
+          if (end === undefined || BigInt(message.offset) >= end) continue;
+          read += 1;
+          const record: TimedRecord = {
+            topic,
+            partition: batch.partition,
+            offset: message.offset,
+            timestamp: Number(message.timestamp),
+            key: message.key?.toString() ?? null,
+            value: message.value,
+            headers: headersToStrings(message.headers),
+          };
+          if (options.keep?.(record) ?? true) records.push(record);
+        }
+        options.onProgress?.(read, Number(total));
+      },
     });
   } finally {
-    clearTimeout(timer);
-    await consumer.disconnect().catch((error: unknown) => {
-      options.log.debug({ err: error }, "range reader disconnect failed");
-    });
     await admin.deleteGroups([groupId]).catch((error: unknown) => {
       options.log.debug({ err: error }, "range reader group not deleted (the broker expires it)");
     });

@@ -1,26 +1,15 @@
-import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
+import { uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
 import { Registry } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka } from "./client.js";
+import { describe, expect, it } from "vitest";
 import { ConsumerRunner } from "./consumer/runner.js";
+import { brokerSuite } from "./test-support.js";
 import { consumerGroupTopicSpecs, ensureTopics } from "./topic-admin.js";
 
 const log = pino({ level: "silent" });
 
 describe("consumer group topics", () => {
-  const kafka = createKafka(
-    { brokers: testKafkaBrokers(), clientId: uniqueName("group-topics"), ssl: false },
-    log,
-  );
-  const admin = kafka.admin();
-  const created: string[] = [];
-
-  beforeAll(() => admin.connect());
-  afterAll(async () => {
-    await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { kafka, admin, created } = brokerSuite("group-topics", log);
 
   /** Partitions and retention of each topic, as the broker has them. */
   async function shapeOf(

@@ -140,17 +140,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], log: Logger
   try {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((spec) => !existing.has(spec.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor,
-          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    }
+    await createTopics(admin, missing);
     const present = specs.filter((spec) => existing.has(spec.topic));
     if (present.length > 0) {
       const metadata = await admin.fetchTopicMetadata({ topics: present.map((spec) => spec.topic) });
@@ -219,18 +209,8 @@ export async function reconcileTopics(
       );
     }
     const missing = specs.filter((spec) => plan.created.includes(spec.topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((spec) => ({
-          topic: spec.topic,
-          numPartitions: spec.partitions,
-          replicationFactor: spec.replicationFactor,
-          configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
-      log.info({ created: plan.created }, "created topics");
-    }
+    await createTopics(admin, missing);
+    if (missing.length > 0) log.info({ created: plan.created }, "created topics");
     if (plan.configs.size > 0) {
       await admin.alterConfigs({
         validateOnly: false,
@@ -257,6 +237,20 @@ export async function reconcileTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Creates the topics of `specs` (none of which exists yet), waiting until each has a leader. */
+async function createTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  if (specs.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: specs.map((spec) => ({
+      topic: spec.topic,
+      numPartitions: spec.partitions,
+      replicationFactor: spec.replicationFactor,
+      configEntries: Object.entries(spec.config ?? {}).map(([name, value]) => ({ name, value })),
+    })),
+  });
 }
 
 async function planTopics(admin: Admin, specs: TopicSpec[]): Promise<TopicPlan> {

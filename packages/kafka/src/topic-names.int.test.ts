@@ -2,24 +2,13 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
-import { pino } from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { createKafka } from "./client.js";
+import { describe, expect, it } from "vitest";
+import { brokerSuite } from "./test-support.js";
 
 const packageRoot = join(import.meta.dirname, "..");
 
 describe("topic names (one source for the services, the topics CLI and the chart)", () => {
-  const kafka = createKafka(
-    { brokers: testKafkaBrokers(), clientId: uniqueName("topic-names"), ssl: false },
-    pino({ level: "silent" }),
-  );
-  const admin = kafka.admin();
-  const created: string[] = [];
-
-  afterAll(async () => {
-    await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { admin, created } = brokerSuite("topic-names");
 
   it("makes `topics ensure` create a topic under the name TOPIC_EVENT_LOGS gives it, as the services read it", async () => {
     const prefix = `${uniqueName("topic-names")}.`;

@@ -4,26 +4,15 @@ import { promisify } from "node:util";
 import { BridgeError } from "@parakey-bridge/service-kit";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKafka } from "./client.js";
+import { describe, expect, it } from "vitest";
+import { brokerSuite } from "./test-support.js";
 import { bridgeTopicSpecs, reconcileTopics, type TopicSpec } from "./topic-admin.js";
 
 const log = pino({ level: "silent" });
 const packageRoot = join(import.meta.dirname, "..");
 
 describe("reconcileTopics (the topic Job)", () => {
-  const kafka = createKafka(
-    { brokers: testKafkaBrokers(), clientId: uniqueName("reconcile"), ssl: false },
-    log,
-  );
-  const admin = kafka.admin();
-  const created: string[] = [];
-
-  beforeAll(() => admin.connect());
-  afterAll(async () => {
-    await admin.deleteTopics({ topics: created }).catch(() => undefined);
-    await admin.disconnect();
-  });
+  const { kafka, admin, created } = brokerSuite("reconcile", log);
 
   async function topic(partitions: number, config: Record<string, string>): Promise<string> {
     const name = uniqueName("reconcile");

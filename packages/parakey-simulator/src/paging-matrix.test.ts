@@ -24,6 +24,14 @@ interface Stored {
   createdAtMs: number;
 }
 
+/** A server that honours every paging parameter and orders ties stably; each test below changes one thing. */
+const honest: PagingBehaviour = {
+  ascending: "honoured",
+  offset: "honoured",
+  ties: "stable",
+  startDate: "inclusive",
+};
+
 function world(paging: PagingBehaviour) {
   const clock = new ManualClock(NOW);
   const sim = createSimulator({ token: TOKEN, clock, offlineFraction: 0, paging });
@@ -137,12 +145,7 @@ describe.each(pagingMatrix([undefined, 4]).map((paging) => [describePaging(pagin
 
 describe("window read, verification", () => {
   it("stops with outside_window when the server ignores startDate", async () => {
-    const { sim, client, stored, add } = world({
-      ascending: "honoured",
-      offset: "honoured",
-      ties: "stable",
-      startDate: "inclusive",
-    });
+    const { sim, client, stored, add } = world(honest);
     fillWindow(add, 3 * PAGE);
     // A server that drops startDate answers from the oldest event log of all.
     const original = sim.app.fetch;
@@ -164,13 +167,7 @@ describe("window read, verification", () => {
   });
 
   it("stops with tie_exceeds_page when more event logs share one createdAt than the server returns in a page", async () => {
-    const { client, stored, add } = world({
-      ascending: "honoured",
-      offset: "honoured",
-      ties: "unstable",
-      startDate: "inclusive",
-      limitCap: PAGE,
-    });
+    const { client, stored, add } = world({ ...honest, ties: "unstable", limitCap: PAGE });
     for (let i = 0; i < PAGE + 3; i++) add(`same_${i}`, from.getTime() + 5_000);
     const { error } = await readChecked(client, stored);
     expect(error).toBeInstanceOf(ParakeyPagingError);
@@ -183,7 +180,7 @@ describe("window read, verification", () => {
   ] as const)(
     "reads more ties than a page holds with a larger limit (%s)",
     async (_mode, ascending, offset) => {
-      const { client, stored, add } = world({ ascending, offset, ties: "unstable", startDate: "inclusive" });
+      const { client, stored, add } = world({ ...honest, ascending, offset, ties: "unstable" });
       add("before", from.getTime() + 1_000);
       for (let i = 0; i < 2 * PAGE + 5; i++) add(`same_${i}`, from.getTime() + 5_000);
       add("after", from.getTime() + 9_000);
@@ -196,13 +193,7 @@ describe("window read, verification", () => {
   );
 
   it("learns that a short page is the server's cap, not the end, from the newest page of all history", async () => {
-    const { sim, client, stored, add } = world({
-      ascending: "ignored",
-      offset: "honoured",
-      ties: "stable",
-      startDate: "inclusive",
-      limitCap: 4,
-    });
+    const { sim, client, stored, add } = world({ ...honest, ascending: "ignored", limitCap: 4 });
     fillWindow(add, 9);
     sim.api.resetStats();
     const { yielded, error, expected } = await readChecked(client, stored);

@@ -61,6 +61,18 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+/** `Db.probe` of a driver: whether `client` answers a trivial query right now (a failure is the answer). */
+export async function answersTrivialQuery(client: {
+  query(sql: string): Promise<unknown>;
+}): Promise<boolean> {
+  try {
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A schema name we are willing to put into SQL text. */
 export function assertSchemaName(schema: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {

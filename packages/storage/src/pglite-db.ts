@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Context } from "@opentelemetry/api";
 import {
+  answersTrivialQuery,
   assertSchemaName,
   type Db,
   type Queryable,
@@ -83,13 +84,8 @@ export class PgliteDb implements Db {
     }
   }
 
-  async probe(): Promise<boolean> {
-    try {
-      await this.pg.query("SELECT 1");
-      return true;
-    } catch {
-      return false;
-    }
+  probe(): Promise<boolean> {
+    return answersTrivialQuery(this.pg);
   }
 
   async close(): Promise<void> {

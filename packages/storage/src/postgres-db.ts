@@ -2,6 +2,7 @@ import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@parakey-bridge/telemetry";
 import pg from "pg";
 import {
+  answersTrivialQuery,
   assertSchemaName,
   type Db,
   type Queryable,
@@ -112,13 +113,8 @@ export class PostgresDb implements Db {
     }
   }
 
-  async probe(): Promise<boolean> {
-    try {
-      await this.pool.query("SELECT 1");
-      return true;
-    } catch {
-      return false;
-    }
+  probe(): Promise<boolean> {
+    return answersTrivialQuery(this.pool);
   }
 
   async close(): Promise<void> {

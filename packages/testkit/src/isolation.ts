@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { inject } from "vitest";
+import { type CreatedDatabase, createDatabase } from "./database.js";
 
 /** A name no other test uses (topics, groups, databases). */
 export function uniqueName(prefix: string): string {
@@ -25,25 +25,8 @@ export function testDatabaseUrl(): string {
  * const db = await createTestDatabase(); // db.url → DATABASE_URL of the service under test
  * afterAll(() => db.drop());
  */
-export async function createTestDatabase(
-  adminUrl = testDatabaseUrl(),
-): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = uniqueName("t").replaceAll("-", "_");
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
+export function createTestDatabase(adminUrl = testDatabaseUrl()): Promise<CreatedDatabase> {
+  return createDatabase(adminUrl, uniqueName("t").replaceAll("-", "_"));
 }
 
 declare module "vitest" {

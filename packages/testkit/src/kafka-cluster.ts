@@ -1,11 +1,7 @@
-import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { kafkaLauncher } from "./paths.js";
-
-const run = promisify(execFile);
+import { runKafkaLauncher } from "./paths.js";
 
 /** A node of the three-node cluster: 1, 2 or 3 (also its KRaft node id). */
 export type ClusterNode = 1 | 2 | 3;
@@ -41,25 +37,17 @@ export class KafkaCluster {
     return this.basePort + 2 * (node - 1);
   }
 
-  private async launcher(args: string[], timeoutMs = 240_000): Promise<string> {
-    const { stdout } = await run("bash", [kafkaLauncher, "cluster", ...args], {
-      env: { ...process.env, ...this.env, KAFKA_CLUSTER_PORT: String(this.basePort) },
-      timeout: timeoutMs,
-    });
-    return stdout.trim();
+  private launcher(args: string[], timeoutMs = 240_000, env: Record<string, string> = {}): Promise<string> {
+    return runKafkaLauncher(
+      ["cluster", ...args],
+      { ...this.env, KAFKA_CLUSTER_PORT: String(this.basePort), ...env },
+      timeoutMs,
+    );
   }
 
   /** Formats (once, or anew with `fresh`) and starts the three nodes; resolves with {@link brokers}. */
   async start(options: { fresh?: boolean } = {}): Promise<string> {
-    await run("bash", [kafkaLauncher, "cluster", "start"], {
-      env: {
-        ...process.env,
-        ...this.env,
-        KAFKA_CLUSTER_PORT: String(this.basePort),
-        KAFKA_LOCAL_FRESH: options.fresh ? "1" : "0",
-      },
-      timeout: 300_000,
-    });
+    await this.launcher(["start"], 300_000, { KAFKA_LOCAL_FRESH: options.fresh ? "1" : "0" });
     return this.brokers;
   }
 

@@ -1,8 +1,4 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { kafkaLauncher } from "./paths.js";
-
-const run = promisify(execFile);
+import { runKafkaLauncher } from "./paths.js";
 
 /**
  * A real single-node Kafka broker started by the project's launcher (deploy/kafka-local). Tests that
@@ -25,33 +21,24 @@ export class LocalKafka {
   }
 
   async start(options: { fresh?: boolean } = {}): Promise<string> {
-    await run("bash", [kafkaLauncher, "start"], {
-      env: {
-        ...process.env,
-        ...this.env,
-        KAFKA_PORT: String(this.port),
-        KAFKA_LOCAL_FRESH: options.fresh ? "1" : "0",
-      },
-      timeout: 180_000,
-    });
+    await this.launcher("start", 180_000, { KAFKA_LOCAL_FRESH: options.fresh ? "1" : "0" });
     return this.brokers;
   }
 
   async stop(): Promise<void> {
-    await run("bash", [kafkaLauncher, "stop"], {
-      env: { ...process.env, ...this.env, KAFKA_PORT: String(this.port) },
-      timeout: 90_000,
-    });
+    await this.launcher("stop", 90_000);
   }
 
   async isRunning(): Promise<boolean> {
     try {
-      await run("bash", [kafkaLauncher, "status"], {
-        env: { ...process.env, ...this.env, KAFKA_PORT: String(this.port) },
-      });
+      await this.launcher("status");
       return true;
     } catch {
       return false;
     }
+  }
+
+  private launcher(command: string, timeoutMs?: number, env: Record<string, string> = {}): Promise<string> {
+    return runKafkaLauncher([command], { ...this.env, KAFKA_PORT: String(this.port), ...env }, timeoutMs);
   }
 }

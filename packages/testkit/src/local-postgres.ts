@@ -35,27 +35,18 @@ export class PrivatePostgres {
     return join(stdout.trim(), name);
   }
 
-  private asPostgres(args: string[]) {
-    return run("runuser", ["-u", "postgres", "--", ...args], { timeout: 120_000 });
+  /** Runs one of the server's programs as the `postgres` OS user on this server's data directory. */
+  private async onData(program: string, args: string[]) {
+    const command = [await this.bin(program), "-D", join(this.dir, "data"), ...args];
+    return run("runuser", ["-u", "postgres", "--", ...command], { timeout: 120_000 });
   }
 
   async init(): Promise<void> {
-    await this.asPostgres([
-      await this.bin("initdb"),
-      "-D",
-      join(this.dir, "data"),
-      "-A",
-      "trust",
-      "-U",
-      "postgres",
-    ]);
+    await this.onData("initdb", ["-A", "trust", "-U", "postgres"]);
   }
 
   async start(): Promise<void> {
-    await this.asPostgres([
-      await this.bin("pg_ctl"),
-      "-D",
-      join(this.dir, "data"),
+    await this.onData("pg_ctl", [
       "-o",
       `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`,
       "-l",
@@ -81,14 +72,6 @@ export class PrivatePostgres {
   }
 
   async stop(): Promise<void> {
-    await this.asPostgres([
-      await this.bin("pg_ctl"),
-      "-D",
-      join(this.dir, "data"),
-      "-m",
-      "fast",
-      "-w",
-      "stop",
-    ]);
+    await this.onData("pg_ctl", ["-m", "fast", "-w", "stop"]);
   }
 }

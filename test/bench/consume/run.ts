@@ -8,19 +8,17 @@
 // first stored record to the last, and from process start) and the service's peak RSS.
 // Uses KAFKA_BROKERS / DATABASE_URL when set, otherwise the project's own launchers (the broker on
 // PB_BENCH_KAFKA_PORT, default 19492, shared with the other benchmarks).
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { type DoorEvent, doorEventHeaders, encodeDoorEvent } from "@parakey-bridge/contracts";
-import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
-import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
+import { createDatabase, freePort } from "@parakey-bridge/testkit/launchers";
+import { logLevel } from "kafkajs";
 import pg from "pg";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+import { backlogOptions, produceBacklog } from "../lib/backlog.js";
+import { type BenchBroker, withBenchBroker } from "../lib/broker.js";
+import { watchDrain } from "../lib/drain.js";
+import { metricTotal, root, spawnService } from "../lib/service.js";
 
 /** Each service measured, and the table holding exactly one row per event it applied. */
 const SERVICES = {
@@ -32,17 +30,12 @@ type ServiceName = keyof typeof SERVICES;
 
 const { values: args } = parseArgs({
   options: {
+    ...backlogOptions,
     service: { type: "string", default: "audit" },
-    events: { type: "string", default: "1000000" },
-    partitions: { type: "string", default: "6" },
     batch: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "2" },
-    duplicates: { type: "string", default: "0.05" },
-    devices: { type: "string", default: "500" },
     domains: { type: "string", default: "50" },
     pglite: { type: "boolean", default: false },
-    keep: { type: "boolean", default: false },
-    "max-minutes": { type: "string", default: "60" },
   },
 });
 const EVENTS = Number(args.events);
@@ -53,40 +46,6 @@ const DOMAINS = Number(args.domains);
 const log = (line: string) => process.stderr.write(`[bench:consume] ${line}\n`);
 if (!(args.service in SERVICES)) throw new Error(`--service: one of ${Object.keys(SERVICES).join(", ")}`);
 const SERVICE = args.service as ServiceName;
-const serviceDir = join(root, "services", SERVICE);
-
-/** Peak resident set size of a process in MiB (Linux /proc). */
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
-}
-
-/** A DoorEvent as the ingress produces it, built without the zod pass (1M of them must be cheap). */
-function doorEvent(index: number, base: number): DoorEvent {
-  const timestamp = new Date(base + index * 10);
-  const log = eventLogFixture({
-    id: `el_bench_${index}`,
-    deviceId: `dev_${index % DEVICES}`,
-    domainId: `dom_${index % DOMAINS}`,
-    userId: `usr_${index % 997}`,
-    timestamp,
-  });
-  const receivedAt = new Date(timestamp.getTime() + 1500);
-  return {
-    eventLogId: String(log.id),
-    deviceId: `dev_${index % DEVICES}`,
-    domainId: `dom_${index % DOMAINS}`,
-    userId: `usr_${index % 997}`,
-    success: true,
-    occurredAt: timestamp.toISOString(),
-    recordedAt: new Date(timestamp.getTime() + 1000).toISOString(),
-    receivedAt: receivedAt.toISOString(),
-    delayMs: 1000,
-    via: "webhook",
-    payloadVersion: "1.0",
-    eventLog: log,
-  };
-}
 
 /**
  * The W3C trace context the ingress writes on every record: its PRODUCER span's, in a trace the
@@ -99,82 +58,8 @@ function traceparentOf(index: number): string {
   return `00-${id.padStart(32, "0")}-${id.padStart(16, "0")}-${sampled ? "01" : "00"}`;
 }
 
-async function produceBacklog(kafka: Kafka, topic: string): Promise<number> {
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-  });
-  await producer.connect();
-  const base = Date.UTC(2026, 10, 1);
-  let produced = 0;
-  let batch: Message[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    await producer.send({ topic, acks: 1, messages: batch });
-    produced += batch.length;
-    batch = [];
-  };
-  for (let i = 0; i < EVENTS; i++) {
-    const event = doorEvent(i, base);
-    const message = {
-      key: event.deviceId,
-      value: encodeDoorEvent(event),
-      headers: { ...doorEventHeaders(event), traceparent: traceparentOf(i) },
-    };
-    batch.push(message);
-    // A deterministic share of events is delivered twice (webhook retry / poll overlap).
-    if ((i * 7919) % 1000 < DUPLICATES * 1000)
-      batch.push({ ...message, value: encodeDoorEvent({ ...event, via: "poll" }) });
-    if (batch.length >= 5_000) await flush();
-    if (i > 0 && i % 200_000 === 0) log(`produced ${i} events`);
-  }
-  await flush();
-  await producer.disconnect();
-  return produced;
-}
-
-async function processedTotal(adminPort: number): Promise<number> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
-    let total = 0;
-    for (const match of text.matchAll(
-      /^bridge_consumer_records_processed_total\{[^}]*\} (\d+(?:\.\d+)?)/gm,
-    )) {
-      total += Number(match[1]);
-    }
-    return total;
-  } catch {
-    return 0;
-  }
-}
-
-async function main(): Promise<void> {
-  let brokers = process.env.KAFKA_BROKERS;
-  let ownBroker: LocalKafka | undefined;
-  if (!brokers) {
-    // The benchmarks' own broker, not the tests' shared one: a million records would slow the tests
-    // running beside it, and their load would skew the figures.
-    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
-    // A broker left running (another benchmark's, a developer's) is used and left alone.
-    if (!(await local.isRunning())) {
-      log(`starting a broker on 127.0.0.1:${local.port} ...`);
-      ownBroker = local;
-    }
-    brokers = await local.start({ fresh: ownBroker !== undefined });
-  }
-  try {
-    await drainBacklog(brokers);
-  } finally {
-    await ownBroker?.stop();
-  }
-}
-
-async function drainBacklog(brokers: string): Promise<void> {
-  const kafka = new Kafka({
-    clientId: "bench-consume",
-    brokers: brokers.split(","),
-    logLevel: logLevel.ERROR,
-  });
+async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
+  const kafka = client("bench-consume", logLevel.ERROR);
   const stamp = Date.now().toString(36);
   const topic = `bench-consume-${stamp}`;
   const group = `bench-${SERVICE}-${stamp}`;
@@ -192,33 +77,31 @@ async function drainBacklog(brokers: string): Promise<void> {
     ],
   });
 
-  let databaseUrl: string | undefined;
-  let dropDatabase = async (): Promise<void> => undefined;
-  if (!args.pglite) {
-    const adminUrl =
-      process.env.DATABASE_URL ??
-      execFileSync("bash", [join(root, "scripts", "postgres.sh"), "ensure"], { encoding: "utf8" }).trim();
-    const name = `bench_consume_${stamp}`;
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    await client.query(`CREATE DATABASE ${name}`);
-    await client.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    dropDatabase = async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
-  }
+  const database = args.pglite
+    ? undefined
+    : await createDatabase(
+        process.env.DATABASE_URL ??
+          execFileSync("bash", [join(root, "scripts", "postgres.sh"), "ensure"], { encoding: "utf8" }).trim(),
+        `bench_consume_${stamp}`,
+      );
+  const databaseUrl = database?.url;
 
   log(
     `producing ${EVENTS} events (+${DUPLICATES * 100}% duplicate deliveries) to ${topic} (${PARTITIONS} partitions)`,
   );
   const produceStarted = performance.now();
-  const records = await produceBacklog(kafka, topic);
+  const records = await produceBacklog(
+    kafka,
+    topic,
+    {
+      events: EVENTS,
+      devices: DEVICES,
+      domains: DOMAINS,
+      duplicates: DUPLICATES,
+      extraHeaders: (i) => ({ traceparent: traceparentOf(i) }),
+    },
+    log,
+  );
   const produceSeconds = (performance.now() - produceStarted) / 1000;
   log(`produced ${records} records in ${produceSeconds.toFixed(1)} s`);
 
@@ -246,30 +129,16 @@ async function drainBacklog(brokers: string): Promise<void> {
   else delete env.DATABASE_URL;
 
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-    cwd: serviceDir,
-    env,
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const child = spawnService(SERVICE, env, ["ignore", "inherit", "inherit"]);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  let firstAt: number | undefined;
-  let done = 0;
-  let peak = 0;
-  const deadline = Date.now() + Number(args["max-minutes"]) * 60_000;
-  let lastReport = Date.now();
-  while (done < records && Date.now() < deadline && child.exitCode === null) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    done = await processedTotal(adminPort);
-    if (done > 0 && firstAt === undefined) firstAt = performance.now();
-    if (child.pid && child.exitCode === null) peak = Math.max(peak, peakRssMiB(child.pid));
-    if (Date.now() - lastReport > 15_000) {
-      lastReport = Date.now();
-      const rate = firstAt ? done / ((performance.now() - firstAt) / 1000) : 0;
-      log(`${done}/${records} records processed (${Math.round(rate)}/s so far)`);
-    }
-  }
-  const finished = performance.now();
-  if (child.pid && child.exitCode === null) peak = Math.max(peak, peakRssMiB(child.pid));
+  const { done, firstAt, finished, peakRssMiB } = await watchDrain({
+    child,
+    records,
+    maxMinutes: Number(args["max-minutes"]),
+    progress: () => metricTotal(adminPort, "bridge_consumer_records_processed_total"),
+    what: "records processed",
+    log,
+  });
 
   let stored: number | undefined;
   let distinctIds: number | undefined;
@@ -304,7 +173,7 @@ async function drainBacklog(brokers: string): Promise<void> {
     eventsPerSecond: Math.round(EVENTS / drainSeconds),
     recordsPerSecond: Math.round(done / drainSeconds),
     secondsFromProcessStart: Number(totalSeconds.toFixed(1)),
-    peakRssMiB: Math.round(peak),
+    peakRssMiB: Math.round(peakRssMiB),
     batch: Number(args.batch),
     concurrency: Number(args.concurrency),
     partitions: PARTITIONS,
@@ -325,8 +194,8 @@ async function drainBacklog(brokers: string): Promise<void> {
     .catch(() => undefined);
   await admin.deleteGroups([group]).catch(() => undefined);
   await admin.disconnect();
-  if (!args.keep) await dropDatabase();
+  if (!args.keep) await database?.drop();
   if (!complete) process.exitCode = 1;
 }
 
-await main();
+await withBenchBroker(log, drainBacklog);

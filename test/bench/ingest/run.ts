@@ -5,20 +5,17 @@
 // with realistic event logs (a fresh id per request, 200 locks), then the same records through a bare
 // kafkajs producer in this process: the ceiling a Node process reaches on this machine. Uses
 // KAFKA_BROKERS when set, otherwise starts its own broker with the project's launcher.
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { doorEventHeaders, encodeDoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
+import { freePort } from "@parakey-bridge/testkit/launchers";
 import autocannon from "autocannon";
-import { CompressionTypes, Kafka, logLevel, type Message, Partitioners } from "kafkajs";
+import { CompressionTypes, type Kafka, type Message, Partitioners } from "kafkajs";
+import { withBenchBroker } from "../lib/broker.js";
+import { processUsage } from "../lib/proc.js";
+import { ingressEnv, spawnService, stopProcess, waitForLine } from "../lib/service.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const ingressDir = join(root, "services", "ingress");
 const SECRET = "bench-secret-0123456789abcdef";
 const DEVICES = 200;
 
@@ -59,55 +56,25 @@ function eventLogBody(): string {
   return JSON.stringify(eventLogFixture({ deviceId: `lock-${Math.floor(Math.random() * DEVICES)}` }));
 }
 
-/** Resident set size of a process now and at its peak (Linux /proc). */
-function rssOf(pid: number): { now: number; peak: number } {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  return { now: kib("VmRSS") / 1024, peak: kib("VmHWM") / 1024 };
-}
-
 async function startIngress(brokers: string, linger: number, compression: string) {
   const port = await freePort();
   const adminPort = await freePort();
   const prefix = `bench-${Date.now().toString(36)}-${linger}-${compression}`;
-  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-    cwd: ingressDir,
-    env: {
+  const child = spawnService(
+    "ingress",
+    {
       PATH: process.env.PATH,
       // e.g. INGRESS_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the ingress spends CPU.
       ...(process.env.INGRESS_NODE_OPTIONS ? { NODE_OPTIONS: process.env.INGRESS_NODE_OPTIONS } : {}),
-      KAFKA_BROKERS: brokers,
-      KAFKA_CLIENT_ID: prefix,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      ADMIN_PORT: String(adminPort),
-      WEBHOOK_SECRET_HEADER: "x-parakey-secret",
-      WEBHOOK_SECRETS: SECRET,
-      // The per-credential limit (6 000 a minute by default) stays on, set above what the load sends.
-      WEBHOOK_RATE_LIMIT_PER_MINUTE: "1000000",
-      TOPIC_EVENT_LOGS: `${prefix}.events`,
-      TOPIC_REJECTED: `${prefix}.rejected`,
-      TOPIC_PARTITIONS: "6",
+      ...ingressEnv({ brokers, prefix, port, adminPort, secret: SECRET }),
       PRODUCE_LINGER_MS: String(linger),
       PRODUCE_COMPRESSION: compression,
       LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("ingress listening")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`ingress exited with ${code}`)));
-  });
+    ["ignore", "pipe", "inherit"],
+  );
+  await waitForLine(child, "ingress listening", "ingress");
   return { child, port, adminPort, topic: `${prefix}.events` };
-}
-
-function stopProcess(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.once("exit", (code) => resolve(code));
-    child.kill("SIGTERM");
-  });
 }
 
 interface LoadResult {
@@ -153,7 +120,7 @@ async function benchIngress(brokers: string, linger: number, compression: string
   try {
     await load(ingress.port, 2, 4000); // warm-up: JIT, connections, metadata
     const { result, seconds } = await load(ingress.port, SECONDS, REQUESTS);
-    const rss = rssOf(ingress.child.pid ?? 0);
+    const rss = processUsage(ingress.child.pid ?? 0) ?? { rssMiB: 0, peakRssMiB: 0 };
     const run = `ingress linger=${linger}ms compression=${compression}`;
     samples.set(run, samples.get(run) ?? []);
     samples.get(run)?.push({
@@ -164,7 +131,7 @@ async function benchIngress(brokers: string, linger: number, compression: string
       p99: result.latency.p99,
       non2xx: result.non2xx,
       errors: result.errors + result.timeouts,
-      rssMiB: `${rss.now.toFixed(0)} (peak ${rss.peak.toFixed(0)})`,
+      rssMiB: `${rss.rssMiB.toFixed(0)} (peak ${rss.peakRssMiB.toFixed(0)})`,
     });
   } finally {
     const code = await stopProcess(ingress.child);
@@ -188,12 +155,7 @@ function doorEventMessages(count: number): Message[] {
  * per produce request, back to back (the best coalescing can do), and one `send` per record with
  * `CONNECTIONS` in flight (what kafkajs does without coalescing).
  */
-async function benchBareProducer(brokers: string, compression: "none" | "gzip"): Promise<void> {
-  const kafka = new Kafka({
-    clientId: "bench-bare",
-    brokers: brokers.split(","),
-    logLevel: logLevel.NOTHING,
-  });
+async function benchBareProducer(kafka: Kafka, compression: "none" | "gzip"): Promise<void> {
   const admin = kafka.admin();
   const topic = `bench-bare-${Date.now().toString(36)}-${compression}`;
   await admin.connect();
@@ -272,39 +234,29 @@ function percentiles(values: number[]): { p50: number; p99: number } {
 }
 
 async function main(): Promise<void> {
-  let brokers = process.env.KAFKA_BROKERS;
-  let ownBroker: LocalKafka | undefined;
-  if (!brokers) {
-    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
-    // A broker left running (another benchmark's, a developer's) is used and left alone.
-    if (!(await local.isRunning())) {
-      process.stderr.write(`starting a broker on 127.0.0.1:${local.port} ...\n`);
-      ownBroker = local;
-    }
-    brokers = await local.start({ fresh: ownBroker !== undefined });
-  }
-  process.stderr.write(
-    `ingest benchmark: ${REQUESTS} requests, ${CONNECTIONS} connections, broker ${brokers}, ` +
-      `${cpus().length} cores shared by broker, ingress and load generator\n`,
-  );
-  try {
-    for (let round = 0; round < REPEAT; round++) {
-      for (const compression of compressions) {
-        for (const linger of lingers) await benchIngress(brokers, linger, compression);
+  await withBenchBroker(
+    (line) => process.stderr.write(`${line}\n`),
+    async ({ brokers, client }) => {
+      process.stderr.write(
+        `ingest benchmark: ${REQUESTS} requests, ${CONNECTIONS} connections, broker ${brokers}, ` +
+          `${cpus().length} cores shared by broker, ingress and load generator\n`,
+      );
+      for (let round = 0; round < REPEAT; round++) {
+        for (const compression of compressions) {
+          for (const linger of lingers) await benchIngress(brokers, linger, compression);
+        }
       }
-    }
-    for (const runs of samples.values()) {
-      const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
-      const median = sorted[Math.floor(sorted.length / 2)] as Row;
-      rows.push({
-        ...median,
-        run: `${median.run} (median of ${runs.length}: ${sorted.map((r) => r.perSecond).join("/")})`,
-      });
-    }
-    for (const compression of compressions) await benchBareProducer(brokers, compression);
-  } finally {
-    await ownBroker?.stop();
-  }
+      for (const runs of samples.values()) {
+        const sorted = [...runs].sort((a, b) => a.perSecond - b.perSecond);
+        const median = sorted[Math.floor(sorted.length / 2)] as Row;
+        rows.push({
+          ...median,
+          run: `${median.run} (median of ${runs.length}: ${sorted.map((r) => r.perSecond).join("/")})`,
+        });
+      }
+      for (const compression of compressions) await benchBareProducer(client("bench-bare"), compression);
+    },
+  );
   console.log(`\nrequests/records per second, latency in ms (HTTP request / produce request), RSS in MiB`);
   console.table(
     rows.map((r) => ({

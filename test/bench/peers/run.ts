@@ -18,16 +18,17 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, promisify } from "node:util";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
-import { freePort, LocalKafka } from "@parakey-bridge/testkit/launchers";
-import { Kafka, logLevel } from "kafkajs";
+import { freePort } from "@parakey-bridge/testkit/launchers";
+import type { Admin, Kafka, KafkaMessage } from "kafkajs";
+import { withBenchBroker } from "../lib/broker.js";
+import { type ProcessUsage, processUsage } from "../lib/proc.js";
+import { ingressEnv, root, spawnService, stopProcess, waitForLine } from "../lib/service.js";
+import { ceId, idsOnTopic } from "../lib/topic.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, "..", "..", "..");
-const ingressDir = join(root, "services", "ingress");
 const SECRET = "bench-secret-0123456789abcdef";
 const DEVICES = 200;
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux (getconf CLK_TCK)
 
 const { values: args } = parseArgs({
   options: {
@@ -108,49 +109,7 @@ async function ensureKafkaTools(): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Processes and /proc.
-
-/** User + system CPU time a process has used so far, in microseconds (Linux /proc). */
-function cpuMicrosOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-}
-
-function peakRssMiBOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
-}
-
-function waitForLine(child: ChildProcess, text: string, name: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 60 s`)), 60_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes(text)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited with ${code}`));
-    });
-  });
-}
-
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
+// Processes.
 
 /** Accepts connections and never answers: where kafka-hooks' consumer half forwards, so it stays parked. */
 function startParkedSink(): Promise<{ server: Server; url: string }> {
@@ -250,72 +209,30 @@ async function load(url: string, script: string, seconds: number, runId: string)
 // ---------------------------------------------------------------------------------------------
 // The topic, read back: what each system claims it stored must be there.
 
-async function createTopic(kafka: Kafka, topic: string): Promise<void> {
+/** Runs `use` with a connected admin client, disconnected afterwards. */
+async function withAdmin<T>(kafka: Kafka, use: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
-    });
+    return await use(admin);
   } finally {
     await admin.disconnect();
   }
+}
+
+async function createTopic(kafka: Kafka, topic: string): Promise<void> {
+  await withAdmin(kafka, (admin) =>
+    admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] }),
+  );
 }
 
 async function deleteTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.deleteTopics({ topics: [topic] });
-  } finally {
-    await admin.disconnect();
-  }
+  await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] }));
 }
 
 async function recordCount(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** Every event log id on the topic, read from the start to the end offsets it has now. */
-async function idsOnTopic(kafka: Kafka, topic: string, idOf: (value: Buffer, ceId?: string) => string) {
-  const total = await recordCount(kafka, topic);
-  const ids = new Set<string>();
-  let records = 0;
-  if (total === 0) return { records, ids };
-  const consumer = kafka.consumer({ groupId: `${topic}.verify`, maxBytes: 50 * 2 ** 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`read ${records} of ${total} records of ${topic}`)),
-      180_000,
-    );
-    consumer
-      .run({
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) {
-            records += 1;
-            const ceId = message.headers?.ce_id?.toString();
-            if (message.value) ids.add(idOf(message.value, ceId));
-          }
-          if (records >= total) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return { records, ids };
+  const offsets = await withAdmin(kafka, (admin) => admin.fetchTopicOffsets(topic));
+  return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +243,8 @@ interface HttpSystem {
   url: string;
   script: string;
   topic: string;
-  idOf: (value: Buffer, ceId?: string) => string;
+  /** The event log id of a record the system wrote. */
+  idOf: (message: KafkaMessage) => string | undefined;
   stop(): Promise<void>;
 }
 
@@ -334,28 +252,17 @@ async function startIngress(brokers: string, tracing: Tracing, workDir: string):
   const port = await freePort();
   const adminPort = await freePort();
   const prefix = `peers-${Date.now().toString(36)}-ingress`;
-  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-    cwd: ingressDir,
-    env: {
+  const child = spawnService(
+    "ingress",
+    {
       PATH: process.env.PATH,
       ...(tracing === "off" ? { OTEL_SDK_DISABLED: "true" } : {}),
       ...(tracing === "all" ? { OTEL_TRACES_SAMPLER: "parentbased_always_on" } : {}),
-      KAFKA_BROKERS: brokers,
-      KAFKA_CLIENT_ID: prefix,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      ADMIN_PORT: String(adminPort),
-      WEBHOOK_SECRET_HEADER: "x-parakey-secret",
-      WEBHOOK_SECRETS: SECRET,
-      // The per-credential limit (6 000 a minute by default) stays on, set above what the load sends.
-      WEBHOOK_RATE_LIMIT_PER_MINUTE: "1000000",
-      TOPIC_EVENT_LOGS: `${prefix}.events`,
-      TOPIC_REJECTED: `${prefix}.rejected`,
-      TOPIC_PARTITIONS: "6",
+      ...ingressEnv({ brokers, prefix, port, adminPort, secret: SECRET }),
       LOG_LEVEL: "info",
     },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+    ["ignore", "pipe", "inherit"],
+  );
   await waitForLine(child, "ingress listening", "ingress");
   const script = join(workDir, `${prefix}.lua`);
   writeFileSync(
@@ -371,8 +278,10 @@ async function startIngress(brokers: string, tracing: Tracing, workDir: string):
     url: `http://127.0.0.1:${port}`,
     script,
     topic: `${prefix}.events`,
-    idOf: (_value, ceId) => ceId ?? "",
-    stop: () => stopProcess(child),
+    idOf: ceId,
+    stop: async () => {
+      await stopProcess(child);
+    },
   };
 }
 
@@ -410,12 +319,19 @@ async function startPeer(
     url: `http://127.0.0.1:${port}`,
     script,
     topic,
-    idOf: (value) => (JSON.parse(value.toString()) as { id: string }).id,
+    idOf: ({ value }) => (value ? (JSON.parse(value.toString()) as { id: string }).id : undefined),
     stop: async () => {
       await stopProcess(child);
       parked.server.close();
     },
   };
+}
+
+/** The system's process usage; it must still run while it is measured. */
+function runningUsage(pid: number): ProcessUsage {
+  const usage = processUsage(pid);
+  if (!usage) throw new Error(`process ${pid} is gone while being measured`);
+  return usage;
 }
 
 async function benchHttp(
@@ -431,16 +347,21 @@ async function benchHttp(
   let peakRssMiB: number;
   try {
     await load(server.url, server.script, 2, `${runId}w`); // warm-up: JIT, connections, metadata
-    const before = cpuMicrosOf(pid);
+    const before = runningUsage(pid);
     result = await load(server.url, server.script, SECONDS, runId);
-    cpuMicros = cpuMicrosOf(pid) - before;
-    peakRssMiB = peakRssMiBOf(pid);
+    const after = runningUsage(pid);
+    cpuMicros = (after.cpuSeconds - before.cpuSeconds) * 1e6;
+    peakRssMiB = after.peakRssMiB;
   } finally {
     await server.stop();
   }
   // Every request of the measured run that was answered 2xx must be on the topic: its distinct ids at
   // least as many as 2xx answers (a request still in flight when wrk stopped may be there uncounted).
-  const { records, ids } = await idsOnTopic(kafka, server.topic, server.idOf);
+  const { records, ids } = await idsOnTopic(kafka, server.topic, {
+    groupId: `${server.topic}.verify`,
+    maxBytes: 50 * 2 ** 20,
+    idOf: server.idOf,
+  });
   await deleteTopic(kafka, server.topic);
   const acknowledged = result.requests - result.non2xx;
   const measuredIds = [...ids].filter((id) => id.startsWith(`el_${runId}_`)).length;
@@ -562,49 +483,37 @@ async function main(): Promise<void> {
   const peerDir = needsPeer ? await ensurePeer() : "";
   const toolsDir = systems.includes("ceiling") ? await ensureKafkaTools() : "";
 
-  let brokers = process.env.KAFKA_BROKERS;
-  let ownBroker: LocalKafka | undefined;
-  if (!brokers) {
-    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
-    if (!(await local.isRunning())) {
-      process.stderr.write(`starting a broker on 127.0.0.1:${local.port} ...\n`);
-      ownBroker = local;
-    }
-    brokers = await local.start({ fresh: ownBroker !== undefined });
-  }
-  const kafka = new Kafka({
-    clientId: "bench-peers",
-    brokers: brokers.split(","),
-    logLevel: logLevel.NOTHING,
-  });
-  const workDir = mkdtempSync(join(tmpdir(), "pb-peers-"));
   const recordSize = Buffer.byteLength(JSON.stringify(eventLogFixture({ id: `el_${"x".repeat(24)}` })));
-  process.stderr.write(
-    `peers benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${REPEAT} interleaved rounds, ` +
-      `broker ${brokers}, ${cpus().length} cores shared by broker, system and load generator, ` +
-      `event log ${recordSize} bytes\n`,
-  );
-  const samples: Sample[] = [];
-  try {
-    for (let round = 0; round < REPEAT; round++) {
-      for (const system of systems) {
-        const sample =
-          system === "ceiling"
-            ? await benchCeiling(kafka, brokers, toolsDir, recordSize)
-            : await benchHttp(
-                system,
-                system === "peer"
-                  ? () => startPeer(kafka, brokers, peerDir, workDir)
-                  : () => startIngress(brokers, TRACING[system], workDir),
-                kafka,
-              );
-        process.stderr.write(`  round ${round + 1}: ${system} ${sample.perSecond}/s\n`);
-        samples.push(sample);
+  const samples = await withBenchBroker(
+    (line) => process.stderr.write(`${line}\n`),
+    async ({ brokers, client }) => {
+      const kafka = client("bench-peers");
+      const workDir = mkdtempSync(join(tmpdir(), "pb-peers-"));
+      process.stderr.write(
+        `peers benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${REPEAT} interleaved rounds, ` +
+          `broker ${brokers}, ${cpus().length} cores shared by broker, system and load generator, ` +
+          `event log ${recordSize} bytes\n`,
+      );
+      const samples: Sample[] = [];
+      for (let round = 0; round < REPEAT; round++) {
+        for (const system of systems) {
+          const sample =
+            system === "ceiling"
+              ? await benchCeiling(kafka, brokers, toolsDir, recordSize)
+              : await benchHttp(
+                  system,
+                  system === "peer"
+                    ? () => startPeer(kafka, brokers, peerDir, workDir)
+                    : () => startIngress(brokers, TRACING[system], workDir),
+                  kafka,
+                );
+          process.stderr.write(`  round ${round + 1}: ${system} ${sample.perSecond}/s\n`);
+          samples.push(sample);
+        }
       }
-    }
-  } finally {
-    await ownBroker?.stop();
-  }
+      return samples;
+    },
+  );
 
   const table = systems.map((system) => {
     const runs = samples.filter((s) => s.system === system);

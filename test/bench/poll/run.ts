@@ -10,17 +10,16 @@
 // Reports events/s, pages, wall time, the command's peak RSS and CPU, and the CPU the simulator spent
 // answering (it shares the machine's cores with the command and the broker). Uses KAFKA_BROKERS when
 // set, otherwise the project's broker launcher on PB_BENCH_KAFKA_PORT (default 19492).
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
 import { cpus } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Simulator, type StoredEventLog, startSimulator } from "@parakey-bridge/parakey-simulator";
-import { LocalKafka } from "@parakey-bridge/testkit/launchers";
-import { Kafka, logLevel } from "kafkajs";
+import { type BenchBroker, withBenchBroker } from "../lib/broker.js";
+import { type ProcessUsage, processUsage } from "../lib/proc.js";
+import { root } from "../lib/service.js";
+import { idsOnTopic } from "../lib/topic.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const backfillCli = join(root, "services", "ingress", "dist", "cli", "backfill.js");
 const TOKEN = "bench-poll-token";
 const INTEGRATION = "bench";
@@ -73,30 +72,8 @@ function loadDay(sim: Simulator, clock: ReplayClock, count: number): StoredEvent
   return loaded;
 }
 
-interface ProcessSample {
-  /** Peak resident set size, MiB (VmHWM). */
-  peakRssMiB: number;
-  /** User + system CPU, seconds. */
-  cpuSeconds: number;
-}
-
-const clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-
-/** Peak RSS and CPU time of a live process (Linux /proc); undefined once it is gone. */
-function sampleProcess(pid: number): ProcessSample | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return {
-      peakRssMiB: Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024,
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / clockTicks,
-    };
-  } catch {
-    return undefined;
-  }
-}
+/** What the sampler saw of the backfill command over its whole run. */
+type ProcessSample = Pick<ProcessUsage, "peakRssMiB" | "cpuSeconds">;
 
 interface BackfillRun {
   exitCode: number | null;
@@ -165,7 +142,7 @@ async function runBackfill(
   let sample: ProcessSample = { peakRssMiB: 0, cpuSeconds: 0 };
   const pid = child.pid ?? 0;
   const sampler = setInterval(() => {
-    const now = sampleProcess(pid);
+    const now = processUsage(pid);
     // A process that has exited but was not reaped yet still shows its CPU time, but no memory.
     if (now)
       sample = {
@@ -194,82 +171,8 @@ async function runBackfill(
   };
 }
 
-/** Reads a topic to the end offsets it had when called: how many records, and their distinct `ce_id`s. */
-async function readBack(
-  kafka: Kafka,
-  topic: string,
-  group: string,
-): Promise<{ records: number; ids: Set<string>; withoutId: number }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const pending = new Map(
-    offsets.filter((o) => Number(o.high) > Number(o.low)).map((o) => [o.partition, Number(o.high)]),
-  );
-  const ids = new Set<string>();
-  let records = 0;
-  let withoutId = 0;
-  if (pending.size === 0) return { records, ids, withoutId };
-  const consumer = kafka.consumer({ groupId: group, maxBytes: 64 * 2 ** 20 });
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      const timeout = setTimeout(
-        () => reject(new Error(`read ${records} records of ${topic}, then nothing for 120 s`)),
-        120_000,
-      );
-      consumer
-        .run({
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              records += 1;
-              const id = message.headers?.ce_id?.toString();
-              if (id) ids.add(id);
-              else withoutId += 1;
-            }
-            const end = pending.get(batch.partition);
-            if (end !== undefined && Number(batch.lastOffset()) + 1 >= end) pending.delete(batch.partition);
-            if (pending.size === 0) {
-              clearTimeout(timeout);
-              resolve();
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return { records, ids, withoutId };
-}
-
-async function main(): Promise<void> {
-  let brokers = process.env.KAFKA_BROKERS;
-  let ownBroker: LocalKafka | undefined;
-  if (!brokers) {
-    const local = new LocalKafka(Number(process.env.PB_BENCH_KAFKA_PORT ?? 19492));
-    // A broker left running (another benchmark's, a developer's) is used and left alone.
-    if (!(await local.isRunning())) {
-      log(`starting a broker on 127.0.0.1:${local.port} ...`);
-      ownBroker = local;
-    }
-    brokers = await local.start({ fresh: ownBroker !== undefined });
-  }
-  try {
-    await benchBackfill(brokers);
-  } finally {
-    await ownBroker?.stop();
-  }
-}
-
-async function benchBackfill(brokers: string): Promise<void> {
-  const kafka = new Kafka({
-    clientId: "bench-poll",
-    brokers: brokers.split(","),
-    logLevel: logLevel.NOTHING,
-  });
+async function benchBackfill({ brokers, client }: BenchBroker): Promise<void> {
+  const kafka = client("bench-poll");
   const admin = kafka.admin();
   await admin.connect();
 
@@ -327,7 +230,11 @@ async function benchBackfill(brokers: string): Promise<void> {
       else log(`backfill: ${run.summary}`);
 
       const readStarted = performance.now();
-      const back = await readBack(kafka, topics.events, `${prefix}-verify`);
+      const back = await idsOnTopic(kafka, topics.events, {
+        groupId: `${prefix}-verify`,
+        maxBytes: 64 * 2 ** 20,
+        timeoutMs: 120_000,
+      });
       const missing = [...expected].filter((id) => !back.ids.has(id)).length;
       const unexpected = [...back.ids].filter((id) => !expected.has(id)).length;
       const duplicates = back.records - back.withoutId - back.ids.size;
@@ -357,9 +264,7 @@ async function benchBackfill(brokers: string): Promise<void> {
       });
     }
   } finally {
-    simulatorRss = Math.round(
-      Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) / 1024,
-    );
+    simulatorRss = Math.round(processUsage("self")?.peakRssMiB ?? 0);
     await sim.close();
     if (!args.keep) await admin.deleteTopics({ topics: toDelete }).catch(() => undefined);
     await admin.disconnect();
@@ -375,4 +280,4 @@ async function benchBackfill(brokers: string): Promise<void> {
   console.table(rows);
 }
 
-await main();
+await withBenchBroker(log, benchBackfill);

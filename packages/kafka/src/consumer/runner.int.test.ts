@@ -71,6 +71,19 @@ function testKafka(): Kafka {
   return createKafka({ brokers: testKafkaBrokers(), clientId: uniqueName("runner"), ssl: false }, log);
 }
 
+/** A fresh one-partition topic holding `values` (in order, one key), a client, and a fresh group name. */
+async function topicWith(
+  topicPrefix: string,
+  groupPrefix: string,
+  values: string[],
+): Promise<{ kafka: Kafka; topic: string; group: string }> {
+  const kafka = testKafka();
+  const topic = await createTopic(kafka, topicPrefix, 1);
+  const group = uniqueName(groupPrefix);
+  await produce(kafka, topic, values);
+  return { kafka, topic, group };
+}
+
 async function produce(kafka: Kafka, topic: string, values: string[]): Promise<void> {
   const producer = new BatchingProducer(kafka, { log, registry: new Registry() });
   await producer.start();
@@ -163,57 +176,37 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
   });
 
   it("re-bases a stored offset beyond the partition's end (the topic was recreated) to its start, counts and stores it", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "sink-offsets-beyond", 1);
-    const group = uniqueName("recreated");
-    await produce(kafka, topic, ["r0", "r1", "r2"]);
+    const { kafka, topic, group } = await topicWith("sink-offsets-beyond", "recreated", ["r0", "r1", "r2"]);
     // The store remembers offset 50 of the topic's previous life.
     const sink = new OffsetKeepingSink(new Map([[0, "50"]]));
-    const registry = new Registry();
-    const consumer = runner(kafka, group, topic, sink, { registry });
-    await consumer.start();
-    try {
-      await waitUntil("the sink took the new records", () => sink.written.length >= 3);
-      await waitUntil("the store's offset follows them", () => sink.stored.get(0) === "3");
-    } finally {
-      await consumer.stop();
-    }
+    const rebased = await rebasedWhileRunning(kafka, group, topic, sink, "beyond_end", [
+      ["the sink took the new records", () => sink.written.length >= 3],
+      ["the store's offset follows them", () => sink.stored.get(0) === "3"],
+    ]);
     expect(sink.written.map((r) => r.value)).toEqual(["r0", "r1", "r2"]);
-    expect(
-      await metricValue(registry, "bridge_consumer_stored_offset_rebased_total", {
-        group,
-        reason: "beyond_end",
-      }),
-    ).toBe(1);
+    expect(rebased).toBe(1);
     await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
 
   it("re-bases a stored offset before the partition's start (records deleted unread) to its start", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "sink-offsets-before", 1);
-    const group = uniqueName("expired");
-    await produce(kafka, topic, ["r0", "r1", "r2", "r3", "r4"]);
+    const { kafka, topic, group } = await topicWith("sink-offsets-before", "expired", [
+      "r0",
+      "r1",
+      "r2",
+      "r3",
+      "r4",
+    ]);
     const admin = kafka.admin();
     await admin.connect();
     await admin.fetchTopicMetadata({ topics: [topic] }); // deleteTopicRecords needs it loaded
     await admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: "3" }] });
     await admin.disconnect();
     const sink = new OffsetKeepingSink(new Map([[0, "1"]]));
-    const registry = new Registry();
-    const consumer = runner(kafka, group, topic, sink, { registry });
-    await consumer.start();
-    try {
-      await waitUntil("the sink took the retained records", () => sink.written.length >= 2);
-    } finally {
-      await consumer.stop();
-    }
+    const rebased = await rebasedWhileRunning(kafka, group, topic, sink, "before_start", [
+      ["the sink took the retained records", () => sink.written.length >= 2],
+    ]);
     expect(sink.written.map((r) => r.value)).toEqual(["r3", "r4"]);
-    expect(
-      await metricValue(registry, "bridge_consumer_stored_offset_rebased_total", {
-        group,
-        reason: "before_start",
-      }),
-    ).toBe(1);
+    expect(rebased).toBe(1);
     await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
   });
 
@@ -228,6 +221,29 @@ describe("ConsumerRunner with a sink that stores its own offsets", () => {
     expect(() => runner(kafka, uniqueName("g"), "t", sink)).toThrow(/setStoredOffset/);
   });
 });
+
+/**
+ * Runs `sink`'s consumer until each of `waits` held, in turn; resolves with how often the runner
+ * re-based the sink's stored offset for `reason` meanwhile.
+ */
+async function rebasedWhileRunning(
+  kafka: Kafka,
+  group: string,
+  topic: string,
+  sink: OffsetKeepingSink,
+  reason: "beyond_end" | "before_start",
+  waits: [what: string, done: () => boolean][],
+): Promise<number> {
+  const registry = new Registry();
+  const consumer = runner(kafka, group, topic, sink, { registry });
+  await consumer.start();
+  try {
+    for (const [what, done] of waits) await waitUntil(what, done);
+  } finally {
+    await consumer.stop();
+  }
+  return metricValue(registry, "bridge_consumer_stored_offset_rebased_total", { group, reason });
+}
 
 /** An offset-keeping sink whose store is unreachable until the test brings it back. */
 class OutageSink extends OffsetKeepingSink {
@@ -245,10 +261,7 @@ class OutageSink extends OffsetKeepingSink {
 
 describe("a dead-lettered last record of a batch", () => {
   it("waits for an unreachable store to take the offset past it, paused and not ready meanwhile", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "dlq-tail-outage", 1);
-    const group = uniqueName("dlq-tail-outage");
-    await produce(kafka, topic, ["r0"]);
+    const { kafka, topic, group } = await topicWith("dlq-tail-outage", "dlq-tail-outage", ["r0"]);
     const sink = new OutageSink(new Map());
     const consumer = runner(kafka, group, topic, sink, { probeIntervalMs: 100 });
     await consumer.start();
@@ -279,10 +292,7 @@ describe("a dead-lettered last record of a batch", () => {
   };
   for (const [kind, newSink] of Object.entries(sinks)) {
     it(`is dead-lettered once, though the group restarts right after it (${kind})`, async () => {
-      const kafka = testKafka();
-      const topic = await createTopic(kafka, "dlq-tail", 1);
-      const group = uniqueName("dlq-tail");
-      await produce(kafka, topic, ["r0", "r1", "bad"]);
+      const { kafka, topic, group } = await topicWith("dlq-tail", "dlq-tail", ["r0", "r1", "bad"]);
 
       const sink = newSink();
       const first = runner(kafka, group, topic, sink);
@@ -342,10 +352,7 @@ class HangingSink extends MemorySink {
 
 describe("ConsumerRunner health", () => {
   it("fails liveness while a sink write hangs, though it keeps the group membership, and recovers when it returns", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "hang", 1);
-    const group = uniqueName("hang");
-    await produce(kafka, topic, ["r0"]);
+    const { kafka, topic, group } = await topicWith("hang", "hang", ["r0"]);
     const sink = new HangingSink();
     const consumer = runner(kafka, group, topic, sink, { livenessTimeoutMs: 3_000 });
     await consumer.start();
@@ -365,10 +372,7 @@ describe("ConsumerRunner health", () => {
   });
 
   it("reports a consumer loop that crashed (kafkajs does not restart it) as fatal and not live", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "crash", 1);
-    const group = uniqueName("crash");
-    await produce(kafka, topic, ["r0"]);
+    const { kafka, topic, group } = await topicWith("crash", "crash", ["r0"]);
     const fatal: Error[] = [];
     const consumer = runner(kafka, group, topic, new MemorySink(), {
       // A bug in the service's code that escapes the loop: kafkajs treats a TypeError as unrecoverable.
@@ -395,10 +399,7 @@ describe("ConsumerRunner health", () => {
 
 describe("ConsumerRunner shutdown", () => {
   it("on stop, finishes the write in flight, commits its offset and starts nothing more", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "stop", 1);
-    const group = uniqueName("stop");
-    await produce(kafka, topic, ["r0", "r1", "r2"]);
+    const { kafka, topic, group } = await topicWith("stop", "stop", ["r0", "r1", "r2"]);
     const sink = new HangingSink();
     const consumer = runner(kafka, group, topic, sink, { maxBatchRecords: 1 });
     await consumer.start();
@@ -434,10 +435,7 @@ class DuplicateReportingSink extends MemorySink {
 
 describe("ConsumerRunner metrics", () => {
   it("counts outcomes and duplicates, times each record, and measures end-to-end latency of stored records by its clock", async () => {
-    const kafka = testKafka();
-    const topic = await createTopic(kafka, "metrics", 1);
-    const group = uniqueName("metrics");
-    await produce(kafka, topic, ["r0", "r1", "r2", "r3", "bad"]);
+    const { kafka, topic, group } = await topicWith("metrics", "metrics", ["r0", "r1", "r2", "r3", "bad"]);
     const clock = new ManualClock(new Date("2026-11-23T08:00:00.000Z"));
     const registry = new Registry();
     const sink = new DuplicateReportingSink();
