@@ -2,10 +2,12 @@ import {
   type AccessLog,
   API_SECURITY,
   type AuthSettings,
+  accessLogRoute,
   authenticate,
   documentApiSecurity,
   type Pseudonymiser,
   rateLimitPerPrincipal,
+  registerAccessLogRoute,
   requireAnyRole,
 } from "@parakey-bridge/auth";
 import {
@@ -96,4 +98,47 @@ export function consumerApiDocument(
   documentApiSecurity(app);
   documentRoutes(app, routes);
   return openApiDocumentOf(app, documentConfig(info));
+}
+
+/** Where an API that shows personal data lists who read it (auditors only). */
+const ACCESS_LOG_PATH = "/v1/access-log";
+
+/**
+ * The HTTP API of a consumer service that shows personal data: `consumerApiApp` with the service's
+ * routes and, after them, `GET /v1/access-log` (who read personal data, for auditors), which every
+ * such API owes its auditors and serves the same way.
+ *
+ * @example
+ * const app = personalDataApiApp(API_INFO, deps, (app) => registerDayCheckIns(app, deps));
+ */
+export function personalDataApiApp(
+  info: ConsumerApiInfo,
+  deps: PersonalDataApiDeps,
+  /** Registers the service's own routes, behind the chain; the access log comes after them. */
+  register: (app: ApiApp) => void,
+  options: { strict?: boolean } = {},
+): ApiApp {
+  return consumerApiApp(
+    info,
+    deps,
+    (app) => {
+      register(app);
+      registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
+    },
+    options,
+  );
+}
+
+/**
+ * The OpenAPI document of an API built with `personalDataApiApp`: the service's routes, then the
+ * access log's.
+ *
+ * @example
+ * export const openApiDocument = () => personalDataApiDocument(API_INFO, [dayCheckInsRoute]);
+ */
+export function personalDataApiDocument(
+  info: ConsumerApiInfo,
+  routes: Parameters<typeof documentRoutes>[1],
+): object {
+  return consumerApiDocument(info, [...routes, accessLogRoute(ACCESS_LOG_PATH)]);
 }

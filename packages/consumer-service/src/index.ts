@@ -4,6 +4,8 @@ export {
   consumerApiApp,
   consumerApiDocument,
   type PersonalDataApiDeps,
+  personalDataApiApp,
+  personalDataApiDocument,
 } from "./api-app.js";
 export {
   type ConsumerService,

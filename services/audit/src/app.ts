@@ -1,9 +1,8 @@
-import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
 import {
   type ConsumerApiInfo,
-  consumerApiApp,
-  consumerApiDocument,
   type PersonalDataApiDeps,
+  personalDataApiApp,
+  personalDataApiDocument,
 } from "@parakey-bridge/consumer-service";
 import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { ChainVerifier } from "./chain/verify.js";
@@ -11,8 +10,6 @@ import { getEventRoute, registerGetEvent } from "./routes/event.js";
 import { listEventsRoute, registerListEvents } from "./routes/events.js";
 import { registerVerify, verifyRoute } from "./routes/verify.js";
 import type { AuditStore } from "./store/audit-store.js";
-
-const ACCESS_LOG_PATH = "/v1/access-log";
 
 const API_INFO: ConsumerApiInfo = {
   title: "parakey-bridge audit API",
@@ -40,11 +37,10 @@ export interface AppDeps extends PersonalDataApiDeps {
  *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp(API_INFO, deps, (app) => {
+  return personalDataApiApp(API_INFO, deps, (app) => {
     registerListEvents(app, deps);
     registerGetEvent(app, deps);
     registerVerify(app, deps.verifier);
-    registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
   });
 }
 
@@ -53,10 +49,5 @@ export function createApp(deps: AppDeps): ApiApp {
  * `pnpm generate` writes to docs/openapi/audit.json (a unit test fails when that file is stale).
  */
 export function openApiDocument(): object {
-  return consumerApiDocument(API_INFO, [
-    listEventsRoute,
-    getEventRoute,
-    verifyRoute,
-    accessLogRoute(ACCESS_LOG_PATH),
-  ]);
+  return personalDataApiDocument(API_INFO, [listEventsRoute, getEventRoute, verifyRoute]);
 }

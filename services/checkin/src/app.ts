@@ -1,17 +1,14 @@
-import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
 import {
   type ConsumerApiInfo,
-  consumerApiApp,
-  consumerApiDocument,
   type PersonalDataApiDeps,
+  personalDataApiApp,
+  personalDataApiDocument,
 } from "@parakey-bridge/consumer-service";
 import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { CheckInQueries } from "./check-in-store.js";
 import type { DomainSettings } from "./domain-settings.js";
 import { dayCheckInsRoute, registerDayCheckIns } from "./routes/day-check-ins.js";
 import { registerUserCheckIns, userCheckInsRoute } from "./routes/user-check-ins.js";
-
-const ACCESS_LOG_PATH = "/v1/access-log";
 
 const API_INFO: ConsumerApiInfo = {
   title: "parakey-bridge check-in API",
@@ -39,13 +36,12 @@ export interface AppDeps extends PersonalDataApiDeps {
  * await app.request("/v1/domains/dom_hq/check-ins?date=2026-11-23", { headers: { authorization: `Bearer ${key}` } });
  */
 export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp(
+  return personalDataApiApp(
     API_INFO,
     deps,
     (app) => {
       registerDayCheckIns(app, deps);
       registerUserCheckIns(app, deps);
-      registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
     },
     { strict: false },
   );
@@ -56,9 +52,5 @@ export function createApp(deps: AppDeps): ApiApp {
  * `pnpm generate` writes to docs/openapi/checkin.json (a unit test fails when that file is stale).
  */
 export function openApiDocument(): object {
-  return consumerApiDocument(API_INFO, [
-    dayCheckInsRoute,
-    userCheckInsRoute,
-    accessLogRoute(ACCESS_LOG_PATH),
-  ]);
+  return personalDataApiDocument(API_INFO, [dayCheckInsRoute, userCheckInsRoute]);
 }
