@@ -1,11 +1,11 @@
 export {
+  type ConsumerApiDefinition,
   type ConsumerApiDeps,
   type ConsumerApiInfo,
+  consumerApi,
   consumerApiApp,
   consumerApiDocument,
   type PersonalDataApiDeps,
-  personalDataApiApp,
-  personalDataApiDocument,
 } from "./api-app.js";
 export {
   type ConsumerService,
