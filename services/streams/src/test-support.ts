@@ -5,11 +5,14 @@ import type { DoorEvent } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import type { Kafka } from "@parakey-bridge/kafka";
 import {
+  caughtUp,
   type ServiceProcess,
   startServiceProcess,
   testKafkaBrokers,
   uniqueName,
+  waitUntil,
 } from "@parakey-bridge/testkit";
+import { expect } from "vitest";
 
 // Helpers for streams' integration tests (not part of the build).
 
@@ -77,6 +80,21 @@ export function startService(env: Record<string, string>): ServiceProcess {
   running.add(started.child);
   void started.exited.then(() => running.delete(started.child));
   return started;
+}
+
+/**
+ * Waits until the streams process's group consumed `input` to its end, then stops the process with
+ * SIGTERM, which must end it cleanly (exit 0: the transaction in flight finished, the group left).
+ */
+export async function stopWhenCaughtUp(
+  kafka: Kafka,
+  service: ServiceProcess,
+  group: string,
+  input: string,
+): Promise<void> {
+  await waitUntil("the stream consumed the whole input", () => caughtUp(kafka, group, [input]), 180_000);
+  service.child.kill("SIGTERM");
+  expect(await service.exited).toBe(0);
 }
 
 export interface ReadRecord {
