@@ -146,7 +146,8 @@ export interface StoredEvents {
  * - `eventTopic(name, partitions)`: a fresh topic and a fresh audit group (its dead-letter and
  *   redrive topics deleted at the end), with `produce(events)` onto the topic;
  * - `startPipeline`: starts the audit consumer on the test's broker and database (stopped at the end);
- * - `consumeToEnd`: starts it, waits until its group has read its topic to the end, and stops it;
+ * - `consumeToEnd`: starts it, waits until its group has read its topic to the end, stops it, and
+ *   returns it stopped (its registry, store and verifier still readable);
  * - `storeEvents(events)`: an audit store in `db` holding `events`, appended as the consumer would.
  */
 export const it = harnessIt.extend<{
