@@ -1,6 +1,8 @@
 export {
+  type ConsumerApiDefinition,
   type ConsumerApiDeps,
   type ConsumerApiInfo,
+  consumerApi,
   consumerApiApp,
   consumerApiDocument,
   type PersonalDataApiDeps,

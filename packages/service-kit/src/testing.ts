@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { formatOpenApiDocument } from "./api-docs.js";
 import type { Clock } from "./clock.js";
 
 /**
@@ -56,5 +58,43 @@ export function untouchedDependency<T extends object>(name: string): T {
     get: (_target, property) => {
       throw new Error(`${name}.${String(property)} was used`);
     },
+  });
+}
+
+/** What `describeOpenApiDocument` checks one HTTP service's document against. */
+export interface OpenApiDocumentSubject {
+  /** The committed file's name: docs/openapi/<file>.json. */
+  file: string;
+  /** The document the service generates from its routes' zod schemas. */
+  generate: () => object;
+  /** The app as it serves requests, built with dependencies the document must not touch. */
+  app: () => { request(path: string): Response | Promise<Response> };
+  /** Which routes the served document describes ("every route the app serves" unless told). */
+  describes?: string;
+}
+
+/**
+ * The tests every HTTP service's OpenAPI document passes: the committed docs/openapi/<file>.json is
+ * the generated one (so a route change without `pnpm generate` fails CI), and the app serves that
+ * same document at /openapi.json to a caller without credentials.
+ *
+ * @example
+ * describeOpenApiDocument("the billing API", {
+ *   file: "billing",
+ *   generate: openApiDocument,
+ *   app: () => createApp({ queries: untouchedDependency<UsageQueries>("UsageQueries"), ... }),
+ * });
+ */
+export function describeOpenApiDocument(subject: string, document: OpenApiDocumentSubject): void {
+  describe(`${subject}'s OpenAPI document`, () => {
+    it(`is committed as generated in docs/openapi/${document.file}.json (run \`pnpm generate\`)`, () => {
+      expect(committedOpenApiDocument(document.file)).toBe(formatOpenApiDocument(document.generate()));
+    });
+
+    it(`is served at /openapi.json without credentials and describes ${document.describes ?? "every route the app serves"}`, async () => {
+      const res = await document.app().request("/openapi.json");
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual(document.generate());
+    });
   });
 }

@@ -1,8 +1,5 @@
-import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { TestIssuer } from "@parakey-bridge/auth/testing";
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import type { InboundRecord } from "@parakey-bridge/kafka";
 import { systemClock } from "@parakey-bridge/service-kit";
 import type { Db } from "@parakey-bridge/storage";
 import { createTestDatabase, testLog } from "@parakey-bridge/testkit";
@@ -10,19 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
-import { auditDb, doorEvent } from "./test-support.js";
-
-const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => ({
-  topic: "parakey.event-logs.v1",
-  partition: 0,
-  offset: String(offset),
-  key: value.deviceId,
-  value,
-  headers: {},
-  timestamp: "0",
-  traceContext: ROOT_CONTEXT,
-  traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
-});
+import { auditDb, doorEvent, inboundRecords } from "./test-support.js";
 
 // The audit API over real PostgreSQL, trusting a real JWKS endpoint on 127.0.0.1 whose keys are made
 // here: tokens as an enterprise SSO issues them, roles and places in their claims.
@@ -39,7 +24,7 @@ describe("audit API access control with OpenID Connect tokens", () => {
     db = await auditDb(database.url);
     const store = new AuditStore(db, { group: "audit-access" });
     // 8 events over dom_0 .. dom_3 (el_1 and el_5 in dom_1, el_2 and el_6 in dom_2).
-    await store.append(Array.from({ length: 8 }, (_, i) => inbound(doorEvent(i), i)));
+    await store.append(inboundRecords(Array.from({ length: 8 }, (_, i) => doorEvent(i))));
     app = createApp({
       store,
       verifier: new ChainVerifier(db),

@@ -1,8 +1,5 @@
-import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { AccessLog, Pseudonymiser } from "@parakey-bridge/auth";
 import { testApiKeys } from "@parakey-bridge/auth/testing";
-import type { DoorEvent } from "@parakey-bridge/contracts";
-import type { InboundRecord } from "@parakey-bridge/kafka";
 import { ManualClock } from "@parakey-bridge/service-kit/testing";
 import { migrate, PgliteDb } from "@parakey-bridge/storage";
 import { pino } from "pino";
@@ -11,7 +8,7 @@ import { createApp } from "./app.js";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
 import { auditMigrations } from "./store/migrations.js";
-import { doorEvent } from "./test-support.js";
+import { doorEvent, inboundRecords } from "./test-support.js";
 
 const log = pino({ level: "silent" });
 
@@ -33,18 +30,6 @@ let app: ReturnType<typeof createApp>;
 const call = (path: string, as: As = "auditor") => app.request(path, { headers: keys.headers(as) });
 const page = async (path: string, as: As = "auditor") => (await (await call(path, as)).json()) as Page;
 
-const inbound = (value: DoorEvent, offset: number): InboundRecord<DoorEvent> => ({
-  topic: "parakey.event-logs.v1",
-  partition: 0,
-  offset: String(offset),
-  key: value.deviceId,
-  value,
-  headers: {},
-  timestamp: "0",
-  traceContext: ROOT_CONTEXT,
-  traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
-});
-
 /** Opening embedded PostgreSQL (WebAssembly) takes seconds of CPU when the machine is busy. */
 const EMBEDDED_DB_SETUP_MS = 60_000;
 
@@ -57,7 +42,7 @@ describe("audit HTTP API", () => {
     const store = new AuditStore(db, { group: "audit" });
     // 12 events over 4 domains and 20 devices; el_0 delivered twice (webhook, then poll).
     const events = Array.from({ length: 12 }, (_, i) => doorEvent(i));
-    await store.append([...events, { ...doorEvent(0), via: "poll" as const }].map(inbound));
+    await store.append(inboundRecords([...events, { ...doorEvent(0), via: "poll" as const }]));
     app = createApp({
       store,
       verifier: new ChainVerifier(db),

@@ -1,10 +1,4 @@
-import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
-import {
-  type ConsumerApiInfo,
-  consumerApiApp,
-  consumerApiDocument,
-  type PersonalDataApiDeps,
-} from "@parakey-bridge/consumer-service";
+import { consumerApi, type PersonalDataApiDeps } from "@parakey-bridge/consumer-service";
 import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { ChainVerifier } from "./chain/verify.js";
 import { getEventRoute, registerGetEvent } from "./routes/event.js";
@@ -12,20 +6,25 @@ import { listEventsRoute, registerListEvents } from "./routes/events.js";
 import { registerVerify, verifyRoute } from "./routes/verify.js";
 import type { AuditStore } from "./store/audit-store.js";
 
-const ACCESS_LOG_PATH = "/v1/access-log";
-
-const API_INFO: ConsumerApiInfo = {
-  title: "parakey-bridge audit API",
-  description:
-    "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
-};
-
 export interface AppDeps extends PersonalDataApiDeps {
   store: AuditStore;
   verifier: ChainVerifier;
   /** Who may call: any role reads; personal data needs `auditor`. */
   auth: PersonalDataApiDeps["auth"];
 }
+
+const api = consumerApi<AppDeps>({
+  title: "parakey-bridge audit API",
+  description:
+    "Every stored event with its place in Kafka and in its domain's hash chain, chain verification, and who read personal data. Errors: docs/errors.md.",
+  routes: [listEventsRoute, getEventRoute, verifyRoute],
+  register: (app, deps) => {
+    registerListEvents(app, deps);
+    registerGetEvent(app, deps);
+    registerVerify(app, deps.verifier);
+  },
+  accessLog: (deps) => deps.accessLog,
+});
 
 /**
  * The audit HTTP API: list and read stored events, verify a domain's hash chain, list who read
@@ -39,24 +38,10 @@ export interface AppDeps extends PersonalDataApiDeps {
  * const res = await createApp({ store, verifier, auth, accessLog, pseudonyms, log }).request(
  *   "/v1/events?domainId=dom_hq", { headers: { authorization: `Bearer ${token}` } });
  */
-export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp(API_INFO, deps, (app) => {
-    registerListEvents(app, deps);
-    registerGetEvent(app, deps);
-    registerVerify(app, deps.verifier);
-    registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
-  });
-}
+export const createApp: (deps: AppDeps) => ApiApp = api.app;
 
 /**
  * The API's OpenAPI document, from the route definitions alone: what `/openapi.json` serves and
  * `pnpm generate` writes to docs/openapi/audit.json (a unit test fails when that file is stale).
  */
-export function openApiDocument(): object {
-  return consumerApiDocument(API_INFO, [
-    listEventsRoute,
-    getEventRoute,
-    verifyRoute,
-    accessLogRoute(ACCESS_LOG_PATH),
-  ]);
-}
+export const openApiDocument: () => object = api.document;

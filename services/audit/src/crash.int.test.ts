@@ -1,9 +1,7 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
-import { redriveTopic } from "@parakey-bridge/kafka";
-import { produceAll } from "@parakey-bridge/kafka/testing";
-import { caughtUp, consumerServiceEnv, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { caughtUp, consumerServiceEnv, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
 import { ChainVerifier } from "./chain/verify.js";
 import { countRows, deliveries, it } from "./test-support.js";
@@ -13,19 +11,14 @@ const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 describe("the audit service killed while consuming", () => {
   it("holds exactly the produced set after 3 SIGKILLs, counts duplicates exactly, and its chains verify", async ({
     kafka,
-    topics,
+    eventTopic,
     database,
     db,
     services,
   }) => {
-    const topic = await topics.create("crash", 3);
-    const group = uniqueName("audit-crash");
-    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
+    const { topic, group, produce } = await eventTopic("crash", 3);
     const { events, stream } = deliveries(10_000);
-    await produceAll(
-      kafka,
-      stream.map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(stream);
     const env = consumerServiceEnv(
       { databaseUrl: database.url, group, topic },
       { CONSUMER_MAX_BATCH: "100" },

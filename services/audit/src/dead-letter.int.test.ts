@@ -7,7 +7,7 @@ import {
 } from "@parakey-bridge/contracts";
 import { DeadLetterHeaders, type RecordDecoder, redriveDeadLetters } from "@parakey-bridge/kafka";
 import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
-import { caughtUp, metricValue, testLog, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { caughtUp, metricValue, testLog, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
 import { doorEvent, it } from "./test-support.js";
 
@@ -23,12 +23,12 @@ const tolerantDecoder: RecordDecoder<DoorEvent> = (value) => {
 describe("records the audit cannot take", () => {
   it("dead-letters a contract violation with its reason, goes on, and processes it once after a fix and a redrive", async ({
     kafka,
-    topics,
+    eventTopic,
     db,
     startPipeline,
+    consumeToEnd,
   }) => {
-    const topic = await topics.create("dlq", 1);
-    const group = uniqueName("audit-dlq");
+    const { topic, group } = await eventTopic("dlq", 1);
     const { via: _dropped, ...withoutVia } = doorEvent(1);
     await produceAll(kafka, [
       doorEventRecord(doorEvent(0), topic),
@@ -37,12 +37,7 @@ describe("records the audit cannot take", () => {
       doorEventRecord(doorEvent(3), topic),
     ]);
 
-    const first = await startPipeline({ group, topic });
-    try {
-      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
-    } finally {
-      await first.stop();
-    }
+    const first = await consumeToEnd({ group, topic });
     const stored = await db.query<{ event_log_id: string }>(
       "SELECT event_log_id FROM audit_events ORDER BY 1",
     );
@@ -90,12 +85,11 @@ describe("records the audit cannot take", () => {
 
   it("dead-letters a record the database rejects (non-retryable) and stores the rest of its batch", async ({
     kafka,
-    topics,
+    eventTopic,
     db,
-    startPipeline,
+    consumeToEnd,
   }) => {
-    const topic = await topics.create("dlq-db", 1);
-    const group = uniqueName("audit-dlq-db");
+    const { topic, group } = await eventTopic("dlq-db", 1);
     const poisoned = doorEvent(1);
     // PostgreSQL's jsonb cannot hold U+0000: the contract accepts the event, the store cannot.
     poisoned.eventLog = { ...poisoned.eventLog, note: "nul\u0000byte" };
@@ -104,18 +98,13 @@ describe("records the audit cannot take", () => {
       { topic, key: poisoned.deviceId, value: encodeDoorEvent(poisoned), headers: { ce_id: "el_1" } },
       doorEventRecord(doorEvent(2), topic),
     ]);
-    const pipeline = await startPipeline({ group, topic });
-    try {
-      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
-      const stored = await db.query<{ event_log_id: string }>(
-        "SELECT event_log_id FROM audit_events ORDER BY 1",
-      );
-      expect(stored.rows.map((r) => r.event_log_id)).toEqual(["el_0", "el_2"]);
-      const [dead] = await readTopic(kafka, deadLetterTopic(group), { count: 1 });
-      expect(dead?.headers[DeadLetterHeaders.errorCode]).toBe("db_query_failed");
-      expect(dead?.headers[DeadLetterHeaders.originOffset]).toBe("1");
-    } finally {
-      await pipeline.stop();
-    }
+    await consumeToEnd({ group, topic });
+    const stored = await db.query<{ event_log_id: string }>(
+      "SELECT event_log_id FROM audit_events ORDER BY 1",
+    );
+    expect(stored.rows.map((r) => r.event_log_id)).toEqual(["el_0", "el_2"]);
+    const [dead] = await readTopic(kafka, deadLetterTopic(group), { count: 1 });
+    expect(dead?.headers[DeadLetterHeaders.errorCode]).toBe("db_query_failed");
+    expect(dead?.headers[DeadLetterHeaders.originOffset]).toBe("1");
   });
 });

@@ -1,30 +1,18 @@
-import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
-import { produceAll } from "@parakey-bridge/kafka/testing";
-import {
-  caughtUp,
-  metricSamples,
-  metricValue,
-  topicSize,
-  uniqueName,
-  waitUntil,
-} from "@parakey-bridge/testkit";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { caughtUp, metricSamples, metricValue, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
 import { countRows, deliveries, it } from "./test-support.js";
 
 describe("audit consumes an at-least-once topic", () => {
   it("holds each of 10 000 events exactly once when each was delivered 1–3 times, and counts the duplicates", async ({
     kafka,
-    topics,
+    eventTopic,
     db,
     startPipeline,
   }) => {
-    const topic = await topics.create("exactly-once", 3);
-    const group = uniqueName("audit-eo");
+    const { topic, group, produce } = await eventTopic("exactly-once", 3);
     const { events, stream } = deliveries(10_000);
-    await produceAll(
-      kafka,
-      stream.map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(stream);
     const pipeline = await startPipeline({ group, topic });
     try {
       await waitUntil("the group consumed the whole topic", () => caughtUp(kafka, group, [topic]), 180_000);

@@ -1,28 +1,23 @@
-import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
-import { produceAll } from "@parakey-bridge/kafka/testing";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
 import { BridgeError } from "@parakey-bridge/service-kit";
-import { caughtUp, metricValue, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { metricValue, topicSize } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
 import { doorEvent, it } from "./test-support.js";
 
 describe("per-device order", () => {
   it("holds a device's later events until a retryable failure on an earlier one succeeds", async ({
     kafka,
-    topics,
+    eventTopic,
     db,
-    startPipeline,
+    consumeToEnd,
   }) => {
-    const topic = await topics.create("order", 1);
-    const group = uniqueName("audit-order");
+    const { topic, group, produce } = await eventTopic("order", 1);
     const events = Array.from({ length: 12 }, (_, i) => doorEvent(i, { devices: 1, domains: 1 }));
-    await produceAll(
-      kafka,
-      events.map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(events);
 
     const committedWrites: string[][] = [];
     let failuresLeft = 3;
-    const pipeline = await startPipeline({
+    const pipeline = await consumeToEnd({
       group,
       topic,
       runner: { maxBatchRecords: 2 },
@@ -40,11 +35,6 @@ describe("per-device order", () => {
         },
       }),
     });
-    try {
-      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
-    } finally {
-      await pipeline.stop();
-    }
     expect(failuresLeft).toBe(0);
     expect(committedWrites.flat()).toEqual(events.map((e) => e.eventLogId));
     const { rows } = await db.query<{ event_log_id: string }>(

@@ -1,15 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { deadLetterTopic, doorEventRecord } from "@parakey-bridge/contracts";
-import { redriveTopic } from "@parakey-bridge/kafka";
-import { produceAll } from "@parakey-bridge/kafka/testing";
-import {
-  caughtUp,
-  metricValue,
-  PrivatePostgres,
-  topicSize,
-  uniqueName,
-  waitUntil,
-} from "@parakey-bridge/testkit";
+import { deadLetterTopic } from "@parakey-bridge/contracts";
+import { caughtUp, metricValue, PrivatePostgres, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { auditDb, auditPipeline, countRows, doorEvent, it } from "./test-support.js";
 
@@ -27,18 +18,13 @@ describe("the audit database goes away under load", () => {
 
   it("pauses consumption while PostgreSQL is stopped for 30 s, resumes after, and loses or dead-letters nothing", async ({
     kafka,
-    topics,
+    eventTopic,
     services,
   }) => {
     const db = await auditDb(postgres.url);
-    const topic = await topics.create("outage", 3);
-    const group = uniqueName("audit-outage");
-    topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
+    const { topic, group, produce } = await eventTopic("outage", 3);
     const events = Array.from({ length: 3_000 }, (_, i) => doorEvent(i));
-    await produceAll(
-      kafka,
-      events.slice(0, 1_000).map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(events.slice(0, 1_000));
     const started = await services.start(
       (deps) => auditPipeline(deps, { kafka, db, group, topic, runner: { maxBatchRecords: 50 } }),
       (pipeline) => pipeline.runner,
@@ -52,10 +38,7 @@ describe("the audit database goes away under load", () => {
       // Load keeps arriving while the database is down.
       const load = (async () => {
         for (let i = 1_000; i < 3_000; i += 250) {
-          await produceAll(
-            kafka,
-            events.slice(i, i + 250).map((event) => doorEventRecord(event, topic)),
-          );
+          await produce(events.slice(i, i + 250));
           await sleep(1_000);
         }
       })();

@@ -1,7 +1,5 @@
-import { doorEventRecord } from "@parakey-bridge/contracts";
 import { replayGroup } from "@parakey-bridge/kafka";
-import { produceAll } from "@parakey-bridge/kafka/testing";
-import { caughtUp, metricValue, testLog, uniqueName, waitUntil } from "@parakey-bridge/testkit";
+import { caughtUp, metricValue, testLog, waitUntil } from "@parakey-bridge/testkit";
 import { describe, expect } from "vitest";
 import { type auditDb, deliveries, it } from "./test-support.js";
 
@@ -15,22 +13,16 @@ const snapshot = (db: Awaited<ReturnType<typeof auditDb>>) =>
 describe("replaying the audit group from a timestamp", () => {
   it("re-reads the events since then and leaves the store unchanged; refuses while the group is live", async ({
     kafka,
-    topics,
+    eventTopic,
     db,
     startPipeline,
+    consumeToEnd,
   }) => {
-    const topic = await topics.create("replay", 2);
-    const group = uniqueName("audit-replay");
+    const { topic, group, produce } = await eventTopic("replay", 2);
     const { stream } = deliveries(600);
-    await produceAll(
-      kafka,
-      stream.slice(0, 400).map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(stream.slice(0, 400));
     const since = new Date();
-    await produceAll(
-      kafka,
-      stream.slice(400).map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(stream.slice(400));
 
     const first = await startPipeline({ group, topic });
     try {
@@ -48,12 +40,8 @@ describe("replaying the audit group from a timestamp", () => {
     const moves = await replayGroup(kafka, { group, topics: [topic], since, log: testLog });
     expect(moves.some((move) => Number(move.to) < Number(move.from))).toBe(true);
 
-    const second = await startPipeline({ group, topic });
-    try {
-      await waitUntil("the group re-read the replayed records", () => caughtUp(kafka, group, [topic]));
-    } finally {
-      await second.stop();
-    }
+    // Caught up again: the group re-read the replayed records.
+    const second = await consumeToEnd({ group, topic });
     const reread = await metricValue(second.registry, "bridge_consumer_records_processed_total", {
       group,
       outcome: "redelivered",
@@ -63,14 +51,10 @@ describe("replaying the audit group from a timestamp", () => {
     expect((await second.verifier.verifyAll()).every((chain) => chain.ok)).toBe(true);
   });
 
-  it("never moves a stopped group forward past records it has not read", async ({ kafka, topics }) => {
-    const topic = await topics.create("replay-forward", 1);
-    const group = uniqueName("audit-replay-forward");
+  it("never moves a stopped group forward past records it has not read", async ({ kafka, eventTopic }) => {
+    const { topic, group, produce } = await eventTopic("replay-forward", 1);
     const { stream } = deliveries(20);
-    await produceAll(
-      kafka,
-      stream.map((event) => doorEventRecord(event, topic)),
-    );
+    await produce(stream);
     // The group stopped after reading 5 of the 20 records.
     const admin = kafka.admin();
     await admin.connect();

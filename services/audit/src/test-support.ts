@@ -1,19 +1,31 @@
+import { ROOT_CONTEXT } from "@opentelemetry/api";
 import {
   type DoorEvent,
   deadLetterTopic,
   decodeDoorEvent,
   doorEventReceivedAt,
+  doorEventRecord,
 } from "@parakey-bridge/contracts";
 import { doorEventFixture, redelivered } from "@parakey-bridge/contracts/testing";
 import {
   ConsumerRunner,
   type ConsumerRunnerOptions,
   type ConsumerSink,
+  type InboundRecord,
   type Kafka,
   redriveTopic,
 } from "@parakey-bridge/kafka";
+import { produceAll } from "@parakey-bridge/kafka/testing";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
-import { it as harnessIt, type RunningService, type ServiceDeps, testLog } from "@parakey-bridge/testkit";
+import {
+  caughtUp,
+  it as harnessIt,
+  type RunningService,
+  type ServiceDeps,
+  testLog,
+  uniqueName,
+  waitUntil,
+} from "@parakey-bridge/testkit";
 import { ChainVerifier } from "./chain/verify.js";
 import { AuditStore } from "./store/audit-store.js";
 import { auditMigrations } from "./store/migrations.js";
@@ -44,6 +56,24 @@ export function doorEvent(index: number, options: { devices?: number; domains?: 
 export function deliveries(count: number): { events: DoorEvent[]; stream: DoorEvent[] } {
   const events = Array.from({ length: count }, (_, i) => doorEvent(i));
   return { events, stream: redelivered(events) };
+}
+
+/**
+ * `events` as the consumer hands them to the store: read from partition 0 of the event-log topic
+ * from offset 0 on, all in one trace.
+ */
+export function inboundRecords(events: DoorEvent[]): InboundRecord<DoorEvent>[] {
+  return events.map((value, i) => ({
+    topic: "parakey.event-logs.v1",
+    partition: 0,
+    offset: String(i),
+    key: value.deviceId,
+    value,
+    headers: {},
+    timestamp: "0",
+    traceContext: ROOT_CONTEXT,
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+  }));
 }
 
 /** The audit schema, migrated, in the database at `url`. */
@@ -95,20 +125,58 @@ export function auditPipeline(
 /** A started audit consumer: its parts, its registry, its fatal errors, and `stop()`. */
 export type RunningPipeline = Pipeline & Omit<RunningService<Pipeline>, "service">;
 
+/** A test's own event-log topic and the audit group that reads it. */
+export interface EventTopic {
+  topic: string;
+  group: string;
+  /** Produces `events` onto the topic, keyed by device as the ingress does, in the active trace context. */
+  produce(events: readonly DoorEvent[]): Promise<void>;
+}
+
+/** An audit store holding events, in the test's own database. */
+export interface StoredEvents {
+  db: PostgresDb;
+  store: AuditStore;
+  verifier: ChainVerifier;
+}
+
 /**
- * The testkit's `it` with the audit's fixtures: `db`, the audit schema in the test's own database,
- * and `startPipeline`, which starts the audit consumer on the test's broker and database (stopped,
- * and its group's dead-letter and redrive topics deleted, when the test ends).
+ * The testkit's `it` with the audit's fixtures, each cleaned up when the test ends:
+ * - `db`: the audit schema in the test's own database;
+ * - `eventTopic(name, partitions)`: a fresh topic and a fresh audit group (its dead-letter and
+ *   redrive topics deleted at the end), with `produce(events)` onto the topic;
+ * - `startPipeline`: starts the audit consumer on the test's broker and database (stopped at the end);
+ * - `consumeToEnd`: starts it, waits until its group has read its topic to the end, stops it, and
+ *   returns it stopped (its registry, store and verifier still readable);
+ * - `storeEvents(events)`: an audit store in `db` holding `events`, appended as the consumer would.
  */
 export const it = harnessIt.extend<{
   db: PostgresDb;
+  eventTopic: (name: string, partitions: number) => Promise<EventTopic>;
   startPipeline: (options: PipelineOptions) => Promise<RunningPipeline>;
+  consumeToEnd: (options: PipelineOptions) => Promise<RunningPipeline>;
+  storeEvents: (events: DoorEvent[]) => Promise<StoredEvents>;
 }>({
   db: async ({ database, harness }, use) => {
     const db = await auditDb(database.url);
     harness.onClose(() => db.close());
     await use(db);
   },
+  eventTopic: async ({ kafka, topics }, use) =>
+    use(async (name, partitions) => {
+      const topic = await topics.create(name, partitions);
+      const group = uniqueName(`audit-${name}`);
+      topics.deleteAtEnd(deadLetterTopic(group), redriveTopic(group));
+      return {
+        topic,
+        group,
+        produce: (events) =>
+          produceAll(
+            kafka,
+            events.map((event) => doorEventRecord(event, topic)),
+          ),
+      };
+    }),
   startPipeline: async ({ kafka, db, services, topics }, use) =>
     use(async (options) => {
       topics.deleteAtEnd(deadLetterTopic(options.group), redriveTopic(options.group));
@@ -117,6 +185,24 @@ export const it = harnessIt.extend<{
         (pipeline) => pipeline.runner,
       );
       return { ...service, ...running };
+    }),
+  consumeToEnd: async ({ kafka, startPipeline }, use) =>
+    use(async (options) => {
+      const pipeline = await startPipeline(options);
+      try {
+        await waitUntil("the group consumed the topic", () =>
+          caughtUp(kafka, options.group, [options.topic]),
+        );
+      } finally {
+        await pipeline.stop();
+      }
+      return pipeline;
+    }),
+  storeEvents: async ({ db }, use) =>
+    use(async (events) => {
+      const store = new AuditStore(db, { group: "audit" });
+      await store.append(inboundRecords(events));
+      return { db, store, verifier: new ChainVerifier(db) };
     }),
 });
 

@@ -1,9 +1,6 @@
 import { context, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace";
-import { doorEventRecord } from "@parakey-bridge/contracts";
-import { produceAll } from "@parakey-bridge/kafka/testing";
 import { shutdownTelemetry, startTelemetry, tracer } from "@parakey-bridge/telemetry";
-import { caughtUp, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { doorEvent, it } from "./test-support.js";
 
@@ -19,30 +16,23 @@ describe("tracing from the producer to the audit row", () => {
   afterAll(() => shutdownTelemetry());
 
   it("continues each producer's trace in a CONSUMER span per record, with the database spans under it", async ({
-    kafka,
-    topics,
-    startPipeline,
+    eventTopic,
+    consumeToEnd,
   }) => {
-    const topic = await topics.create("trace", 1);
-    const group = uniqueName("audit-trace");
+    const { topic, group, produce } = await eventTopic("trace", 1);
     const events = [doorEvent(0), doorEvent(1), doorEvent(2)];
     // One producer-side trace per event, as the webhook request of each would start.
     const roots = events.map(() => tracer().startSpan("POST /webhooks/parakey", { kind: SpanKind.SERVER }));
     await Promise.all(
       events.map((event, i) =>
         context.with(trace.setSpan(context.active(), roots[i] as NonNullable<(typeof roots)[number]>), () =>
-          produceAll(kafka, [doorEventRecord(event, topic)]),
+          produce([event]),
         ),
       ),
     );
     for (const root of roots) root.end();
 
-    const pipeline = await startPipeline({ group, topic });
-    try {
-      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
-    } finally {
-      await pipeline.stop();
-    }
+    const pipeline = await consumeToEnd({ group, topic });
     const spans = exporter.getFinishedSpans();
     for (const [i, event] of events.entries()) {
       const traceId = roots[i]?.spanContext().traceId;
@@ -74,12 +64,10 @@ describe("tracing from the producer to the audit row", () => {
     }
   });
   it("starts no span for a record whose trace was not sampled, yet stores that trace's id on its row", async ({
-    kafka,
-    topics,
-    startPipeline,
+    eventTopic,
+    consumeToEnd,
   }) => {
-    const topic = await topics.create("trace-unsampled", 1);
-    const group = uniqueName("audit-trace-unsampled");
+    const { topic, group, produce } = await eventTopic("trace-unsampled", 1);
     const [sampled, unsampled] = [doorEvent(10), doorEvent(11)];
     const root = tracer().startSpan("POST /webhooks/parakey", { kind: SpanKind.SERVER });
     // A webhook request whose trace the ingress did not sample: its context travels with flags 00.
@@ -91,18 +79,11 @@ describe("tracing from the producer to the audit row", () => {
       isRemote: true,
     });
     // Both in one batch, so the store's statements have a sampled and an unsampled parent.
-    await context.with(trace.setSpan(context.active(), root), () =>
-      produceAll(kafka, [doorEventRecord(sampled, topic)]),
-    );
-    await context.with(unsampledParent, () => produceAll(kafka, [doorEventRecord(unsampled, topic)]));
+    await context.with(trace.setSpan(context.active(), root), () => produce([sampled]));
+    await context.with(unsampledParent, () => produce([unsampled]));
     root.end();
 
-    const pipeline = await startPipeline({ group, topic });
-    try {
-      await waitUntil("the group consumed the topic", () => caughtUp(kafka, group, [topic]));
-    } finally {
-      await pipeline.stop();
-    }
+    const pipeline = await consumeToEnd({ group, topic });
     const spans = exporter.getFinishedSpans();
     expect(spans.filter((s) => s.spanContext().traceId === unsampledTrace)).toEqual([]);
     expect((await pipeline.store.get(unsampled.eventLogId))?.traceId).toBe(unsampledTrace);

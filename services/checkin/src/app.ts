@@ -1,23 +1,9 @@
-import { accessLogRoute, registerAccessLogRoute } from "@parakey-bridge/auth";
-import {
-  type ConsumerApiInfo,
-  consumerApiApp,
-  consumerApiDocument,
-  type PersonalDataApiDeps,
-} from "@parakey-bridge/consumer-service";
+import { consumerApi, type PersonalDataApiDeps } from "@parakey-bridge/consumer-service";
 import type { ApiApp } from "@parakey-bridge/service-kit";
 import type { CheckInQueries } from "./check-in-store.js";
 import type { DomainSettings } from "./domain-settings.js";
 import { dayCheckInsRoute, registerDayCheckIns } from "./routes/day-check-ins.js";
 import { registerUserCheckIns, userCheckInsRoute } from "./routes/user-check-ins.js";
-
-const ACCESS_LOG_PATH = "/v1/access-log";
-
-const API_INFO: ConsumerApiInfo = {
-  title: "parakey-bridge check-in API",
-  description:
-    "Check-ins (a person's first successful unlock in a domain on a local day) by domain and day, or by person (auditors), and who read personal data. Errors: docs/errors.md.",
-};
 
 export interface AppDeps extends PersonalDataApiDeps {
   queries: CheckInQueries;
@@ -25,6 +11,19 @@ export interface AppDeps extends PersonalDataApiDeps {
   /** Who may call: any role reads a domain's day (people pseudonymised); a person's ids need `auditor`. */
   auth: PersonalDataApiDeps["auth"];
 }
+
+const api = consumerApi<AppDeps>({
+  title: "parakey-bridge check-in API",
+  description:
+    "Check-ins (a person's first successful unlock in a domain on a local day) by domain and day, or by person (auditors), and who read personal data. Errors: docs/errors.md.",
+  routes: [dayCheckInsRoute, userCheckInsRoute],
+  register: (app, deps) => {
+    registerDayCheckIns(app, deps);
+    registerUserCheckIns(app, deps);
+  },
+  accessLog: (deps) => deps.accessLog,
+  strict: false,
+});
 
 /**
  * The check-in read API. Every request authenticates (401), is rate-limited per principal (429) and
@@ -38,27 +37,10 @@ export interface AppDeps extends PersonalDataApiDeps {
  * const app = createApp({ queries: store, settings, auth, accessLog, pseudonyms, log });
  * await app.request("/v1/domains/dom_hq/check-ins?date=2026-11-23", { headers: { authorization: `Bearer ${key}` } });
  */
-export function createApp(deps: AppDeps): ApiApp {
-  return consumerApiApp(
-    API_INFO,
-    deps,
-    (app) => {
-      registerDayCheckIns(app, deps);
-      registerUserCheckIns(app, deps);
-      registerAccessLogRoute(app, ACCESS_LOG_PATH, deps.accessLog);
-    },
-    { strict: false },
-  );
-}
+export const createApp: (deps: AppDeps) => ApiApp = api.app;
 
 /**
  * The API's OpenAPI document, from the route definitions alone: what `/openapi.json` serves and
  * `pnpm generate` writes to docs/openapi/checkin.json (a unit test fails when that file is stale).
  */
-export function openApiDocument(): object {
-  return consumerApiDocument(API_INFO, [
-    dayCheckInsRoute,
-    userCheckInsRoute,
-    accessLogRoute(ACCESS_LOG_PATH),
-  ]);
-}
+export const openApiDocument: () => object = api.document;

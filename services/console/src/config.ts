@@ -1,7 +1,11 @@
 import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
 import { ConfigError, envBoolean, envInt, envList, envMap, loadConfig } from "@parakey-bridge/config";
-import { BridgeServiceEnv } from "@parakey-bridge/consumer-service";
-import { type KafkaConnection, kafkaConnectionFromEnv, TopicNamesEnv } from "@parakey-bridge/kafka";
+import {
+  type BridgeServiceConfig,
+  BridgeServiceEnv,
+  bridgeServiceConfigOf,
+} from "@parakey-bridge/consumer-service";
+import { TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 
 const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);
@@ -60,13 +64,8 @@ export interface SinkDatabase {
   schema: string;
 }
 
-export interface ConsoleConfig {
-  port: number;
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof ConsoleEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
-  kafka: KafkaConnection;
+/** What every service reads (the console creates no topics: `ensureTopics` goes unused), and its own settings. */
+export interface ConsoleConfig extends BridgeServiceConfig {
   databases: { audit: SinkDatabase; billing: SinkDatabase; checkin: SinkDatabase };
   parakey: { baseUrl: string; tokens: Record<string, string> };
   topics: { eventLogs: string; rejected: string; pollerState: string };
@@ -78,7 +77,6 @@ export interface ConsoleConfig {
   schedule: { enabled: boolean; intervalMs: number };
   session: { secret: string | undefined; secureCookie: boolean };
   auth: AuthSettings;
-  shutdownGraceMs: number;
 }
 
 /**
@@ -97,12 +95,7 @@ export function loadConsoleConfig(env: Record<string, string | undefined>): Cons
     return { url: chosen, schema };
   };
   return {
-    port: e.PORT,
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    kafka: kafkaConnectionFromEnv(e),
+    ...bridgeServiceConfigOf(e),
     databases: {
       audit: sink(e.AUDIT_DATABASE_URL, e.AUDIT_DATABASE_SCHEMA, "audit"),
       billing: sink(e.BILLING_DATABASE_URL, e.BILLING_DATABASE_SCHEMA, "billing"),
@@ -118,6 +111,5 @@ export function loadConsoleConfig(env: Record<string, string | undefined>): Cons
     schedule: { enabled: e.RECONCILE_SCHEDULE_ENABLED, intervalMs: e.RECONCILE_SCHEDULE_INTERVAL_MS },
     session: { secret: e.CONSOLE_SESSION_SECRET, secureCookie: e.CONSOLE_SECURE_COOKIE },
     auth: authSettingsOf(e),
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

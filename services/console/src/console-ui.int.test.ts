@@ -4,7 +4,7 @@ import { deadLetterTopic } from "@parakey-bridge/kafka";
 import { produceAll } from "@parakey-bridge/kafka/testing";
 import { HttpServer, systemClock } from "@parakey-bridge/service-kit";
 import { repoRoot, waitUntil } from "@parakey-bridge/testkit";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import { Operations } from "./operations.js";
@@ -73,6 +73,20 @@ async function reconcileFromGrid(page: Page): Promise<void> {
   await page.waitForURL(/\/ui\/reports\//);
 }
 
+/**
+ * A fresh session of `role` that reconciled the scenario's day from the grid: the page, and the
+ * day's cell, which must show the day incomplete (the scenario withheld events).
+ */
+async function reconciledAs(role: "auditor" | "operator"): Promise<{ page: Page; cell: Locator }> {
+  await browser.context.clearCookies();
+  const page = await browser.context.newPage();
+  await signIn(page, keys.key(role));
+  await reconcileFromGrid(page);
+  const cell = page.locator(`td[data-day="${s.domain}/${s.day}"]`);
+  expect(await cell.getAttribute("class")).toBe("incomplete");
+  return { page, cell };
+}
+
 describe("the console in a browser", () => {
   it("refuses a wrong key, sends a strict CSP, and shows an untrusted id as text", async () => {
     const page = await browser.context.newPage();
@@ -93,12 +107,7 @@ describe("the console in a browser", () => {
   });
 
   it("lets an auditor see the gap but not repair it: no button, and the API answers 403", async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await signIn(page, keys.key("auditor"));
-    await reconcileFromGrid(page);
-    const cell = page.locator(`td[data-day="${s.domain}/${s.day}"]`);
-    expect(await cell.getAttribute("class")).toBe("incomplete");
+    const { page, cell } = await reconciledAs("auditor");
     await cell.locator("a").click();
     await page.waitForURL(/\/days\//);
     expect(await page.locator("body").textContent()).toContain(s.withheld[0]);
@@ -123,12 +132,7 @@ describe("the console in a browser", () => {
   });
 
   it("lets an operator drill into the gap, repair it, and see the day turn complete", async () => {
-    await browser.context.clearCookies();
-    const page = await browser.context.newPage();
-    await signIn(page, keys.key("operator"));
-    await reconcileFromGrid(page);
-    const cell = page.locator(`td[data-day="${s.domain}/${s.day}"]`);
-    expect(await cell.getAttribute("class")).toBe("incomplete");
+    const { page, cell } = await reconciledAs("operator");
     if (process.env.CONSOLE_SCREENSHOT) {
       await page.screenshot({ path: join(repoRoot, process.env.CONSOLE_SCREENSHOT), fullPage: true });
     }

@@ -132,6 +132,17 @@ describe("reconcile, repair, and the tamper-evident record", () => {
     const path = await s.parts.console.eventPath(s.removedFromCheckin);
     expect(path.copies.filter((c) => c.kind === "event").map((c) => c.via)).toEqual(["webhook", "poll"]);
     expect(path.sinks.map((r) => r.sink).sort()).toEqual(["audit", "billing", "checkin"]);
+    for (const row of path.sinks) expect(row.writtenAt).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    const detailOf = (sink: string) => path.sinks.find((r) => r.sink === sink)?.detail;
+    expect(detailOf("audit")).toMatchObject({
+      via: expect.any(String),
+      partition: expect.any(Number),
+      offset: expect.any(String),
+      domainId: s.domain,
+      occurredAt: expect.stringMatching(/Z$/),
+    });
+    expect(detailOf("billing")).toMatchObject({ period: expect.any(String), domainId: s.domain });
+    expect(detailOf("checkin")).toEqual({});
     expect(path.domainId).toBe(s.domain);
   });
 });

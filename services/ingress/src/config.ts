@@ -154,6 +154,22 @@ export interface IngressConfig extends BridgeServiceConfig {
 }
 
 /**
+ * How the ingress's producer batches and bounds each send (`PRODUCE_*`): the same for the service's
+ * producer and the backfill command's.
+ *
+ * @example
+ * const producer = new BatchingProducer(kafka, { log, registry, ...producerOptionsOf(config.producer) });
+ */
+export function producerOptionsOf(producer: IngressConfig["producer"]) {
+  return {
+    lingerMs: producer.lingerMs,
+    maxBatchRecords: producer.maxBatchRecords,
+    sendTimeoutMs: producer.timeoutMs,
+    compression: producer.compression,
+  };
+}
+
+/**
  * Reads the ingress configuration from an environment map. Pure; throws `ConfigError` listing every
  * problem (main prints them and exits 1).
  *

@@ -21,7 +21,7 @@ import type { Logger } from "@parakey-bridge/telemetry";
 import type { Hono } from "hono";
 import type { Registry } from "prom-client";
 import { createApp } from "./app.js";
-import type { IngressConfig } from "./config.js";
+import { type IngressConfig, producerOptionsOf } from "./config.js";
 import { RecentEventIds } from "./dedupe/recent-event-ids.js";
 import { IntakeGate } from "./intake-gate.js";
 import { createIngressMetrics, type IngressMetrics } from "./metrics.js";
@@ -71,10 +71,7 @@ export function createIngressService(config: IngressConfig, deps: IngressService
   const producer = new BatchingProducer(kafka, {
     log,
     registry,
-    lingerMs: config.producer.lingerMs,
-    maxBatchRecords: config.producer.maxBatchRecords,
-    sendTimeoutMs: config.producer.timeoutMs,
-    compression: config.producer.compression,
+    ...producerOptionsOf(config.producer),
     // Their max.message.bytes is read at start: each request stays under it (see BatchingProducer).
     topics: [config.webhook.topics.eventLogs, config.webhook.topics.rejected],
   });

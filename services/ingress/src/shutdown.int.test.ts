@@ -1,17 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { createKafka } from "@parakey-bridge/kafka";
 import { readTopic } from "@parakey-bridge/kafka/testing";
 import { freePort, testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authHeaders, SECRET } from "./testing/fixtures.js";
-import { recordCount } from "./testing/service-fixture.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { authHeaders } from "./testing/fixtures.js";
+import { ingressTestEnv, recordCount, startIngressProcess } from "./testing/service-fixture.js";
 
-const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const TOTAL = 400;
 const CONCURRENCY = 40;
 const SIGTERM_AFTER = 100;
@@ -20,20 +16,7 @@ type Outcome = { kind: "status"; status: number; id: string } | { kind: "network
 
 describe("ingress process on SIGTERM under load", () => {
   let child: ChildProcess | undefined;
-  const output: string[] = [];
 
-  beforeAll(() => {
-    // The test runs the built service, as production does (`node --import ./dist/telemetry.js dist/main.js`).
-    if (!existsSync(join(serviceDir, "dist", "main.js"))) {
-      execFileSync(
-        process.execPath,
-        [join(serviceDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-        {
-          cwd: serviceDir,
-        },
-      );
-    }
-  });
   afterAll(() => {
     if (child?.exitCode === null) child.kill("SIGKILL");
   });
@@ -42,34 +25,12 @@ describe("ingress process on SIGTERM under load", () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const prefix = uniqueName("ingress-sigterm");
     const topic = `${prefix}.events`;
-    child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-      cwd: serviceDir,
-      env: {
-        PATH: process.env.PATH,
-        KAFKA_BROKERS: testKafkaBrokers().join(","),
-        KAFKA_CLIENT_ID: prefix,
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        ADMIN_PORT: String(adminPort),
-        WEBHOOK_SECRET_HEADER: "x-parakey-secret",
-        WEBHOOK_SECRETS: SECRET,
-        TOPIC_EVENT_LOGS: topic,
-        TOPIC_REJECTED: `${prefix}.rejected`,
-        TOPIC_PARTITIONS: "3",
-        LOG_LEVEL: "info",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)));
-    const listening = new Promise<void>((resolve, reject) => {
-      child?.stdout?.on("data", (chunk: Buffer) => {
-        output.push(chunk.toString());
-        if (chunk.toString().includes("ingress listening")) resolve();
-      });
-      child?.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-      void exited.then((code) => reject(new Error(`ingress exited with ${code}:\n${output.join("")}`)));
-    });
-    await listening;
+    const ingress = startIngressProcess(
+      ingressTestEnv(prefix, { PORT: String(port), ADMIN_PORT: String(adminPort), LOG_LEVEL: "info" }),
+    );
+    child = ingress.child;
+    const { output, exited } = ingress;
+    await ingress.listening;
 
     const url = `http://127.0.0.1:${port}/webhooks/parakey`;
     const outcomes: Outcome[] = [];

@@ -1,16 +1,11 @@
 import { readFileSync } from "node:fs";
-import { envInt, loadConfig, ServiceEnv } from "@parakey-bridge/config";
+import { envInt, loadConfig } from "@parakey-bridge/config";
 import {
-  ConsumerGroupId,
-  defaultConsumerGroup,
-  type KafkaConnection,
-  KafkaEnv,
-  kafkaConnectionFromEnv,
-  type TopicDefaults,
-  TopicEnv,
-  TopicNamesEnv,
-  topicDefaultsOf,
-} from "@parakey-bridge/kafka";
+  type BridgeServiceConfig,
+  BridgeServiceEnv,
+  bridgeServiceConfigOf,
+} from "@parakey-bridge/consumer-service";
+import { ConsumerGroupId, defaultConsumerGroup, TopicNamesEnv } from "@parakey-bridge/kafka";
 import { z } from "zod";
 import { MIN_PSEUDONYM_KEY_BYTES } from "./pseudonym.js";
 
@@ -86,17 +81,10 @@ function pseudonymKeyOf(
 }
 
 /** The streams environment: Kafka connection, ports and logs, topic creation, its own settings. */
-export const DoorStreamsEnv = z.intersection(
-  z.intersection(z.intersection(KafkaEnv, ServiceEnv), TopicEnv),
-  DoorStreamsOwnEnv,
-);
+export const DoorStreamsEnv = z.intersection(BridgeServiceEnv, DoorStreamsOwnEnv);
 
-export interface DoorStreamsConfig {
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof DoorStreamsEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
-  kafka: KafkaConnection;
+/** What every service reads (streams serves no API: its `port` goes unused), and its own settings. */
+export interface DoorStreamsConfig extends BridgeServiceConfig {
   group: string;
   transactionalIdPrefix: string;
   topics: { eventLogs: string; doorEvents: string; anonymous: string; state: string };
@@ -108,9 +96,6 @@ export interface DoorStreamsConfig {
   };
   /** Never logged. */
   pseudonymKey: Buffer;
-  /** Topic settings used when ENSURE_TOPICS creates missing topics at start; `false` when off. */
-  ensureTopics: TopicDefaults | false;
-  shutdownGraceMs: number;
 }
 
 /**
@@ -123,11 +108,7 @@ export interface DoorStreamsConfig {
 export function loadDoorStreamsConfig(env: Record<string, string | undefined>): DoorStreamsConfig {
   const e = loadConfig(DoorStreamsEnv, env);
   return {
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    kafka: kafkaConnectionFromEnv(e),
+    ...bridgeServiceConfigOf(e),
     group: e.KAFKA_GROUP_ID,
     transactionalIdPrefix: e.TRANSACTIONAL_ID_PREFIX ?? e.KAFKA_GROUP_ID,
     topics: {
@@ -143,7 +124,5 @@ export function loadDoorStreamsConfig(env: Record<string, string | undefined>): 
       sessionTimeoutMs: e.CONSUMER_SESSION_TIMEOUT_MS,
     },
     pseudonymKey: e.pseudonymKey,
-    ensureTopics: topicDefaultsOf(e),
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

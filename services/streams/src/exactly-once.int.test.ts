@@ -5,7 +5,7 @@ import {
   doorEventRecord,
 } from "@parakey-bridge/contracts";
 import { produceAll } from "@parakey-bridge/kafka/testing";
-import { caughtUp, createTopic, testKafka, topicSize, waitUntil } from "@parakey-bridge/testkit";
+import { createTopic, testKafka, topicSize, waitUntil } from "@parakey-bridge/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   countIds,
@@ -13,6 +13,7 @@ import {
   killLeftoverServices,
   readToEnd,
   startService,
+  stopWhenCaughtUp,
   streamEnv,
 } from "./test-support.js";
 
@@ -88,14 +89,7 @@ describe("streams killed mid-transaction", () => {
     await produce([...live, ...withRetries(later)]);
     await runUntilKilled("sixth run", 600);
 
-    const last = startService(env);
-    await waitUntil(
-      "the stream consumed the whole input",
-      () => caughtUp(kafka, env.KAFKA_GROUP_ID, [input]),
-      180_000,
-    );
-    last.child.kill("SIGTERM");
-    expect(await last.exited).toBe(0);
+    await stopWhenCaughtUp(kafka, startService(env), env.KAFKA_GROUP_ID, input);
 
     const committed = await readToEnd(kafka, output);
     const ids = committed.map((r) => {
@@ -165,13 +159,7 @@ describe("streams killed mid-transaction", () => {
     await grown("A and C took B's partitions over", 600);
     a.child.kill("SIGKILL");
     await a.exited;
-    await waitUntil(
-      "C consumed the whole input",
-      () => caughtUp(kafka, env.KAFKA_GROUP_ID, [input]),
-      180_000,
-    );
-    c.child.kill("SIGTERM");
-    expect(await c.exited).toBe(0);
+    await stopWhenCaughtUp(kafka, c, env.KAFKA_GROUP_ID, input);
 
     const expected = new Set(events.map((e) => e.eventLogId));
     for (const topic of [env.TOPIC_DOOR_EVENTS, env.TOPIC_DOOR_EVENTS_ANONYMOUS]) {

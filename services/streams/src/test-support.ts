@@ -5,11 +5,16 @@ import type { DoorEvent } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import type { Kafka } from "@parakey-bridge/kafka";
 import {
+  caughtUp,
+  readTopicToEnd,
   type ServiceProcess,
   startServiceProcess,
+  type TopicRecord,
   testKafkaBrokers,
   uniqueName,
+  waitUntil,
 } from "@parakey-bridge/testkit";
+import { expect } from "vitest";
 
 // Helpers for streams' integration tests (not part of the build).
 
@@ -79,79 +84,33 @@ export function startService(env: Record<string, string>): ServiceProcess {
   return started;
 }
 
-export interface ReadRecord {
-  partition: number;
-  key: string | null;
-  value: Buffer | null;
-  headers: Record<string, string>;
+/**
+ * Waits until the streams process's group consumed `input` to its end, then stops the process with
+ * SIGTERM, which must end it cleanly (exit 0: the transaction in flight finished, the group left).
+ */
+export async function stopWhenCaughtUp(
+  kafka: Kafka,
+  service: ServiceProcess,
+  group: string,
+  input: string,
+): Promise<void> {
+  await waitUntil("the stream consumed the whole input", () => caughtUp(kafka, group, [input]), 180_000);
+  service.child.kill("SIGTERM");
+  expect(await service.exited).toBe(0);
 }
 
 /**
- * Every data record of a topic up to the end offsets it has now, read with a fresh group in the
- * given isolation (read_committed by default: what a team reads; read_uncommitted also returns the
- * records of aborted transactions).
+ * Every data record of a topic up to the end offsets it has now (see the testkit's
+ * `readTopicToEnd`): read_committed by default, what a team reads; `readUncommitted` also returns
+ * the records of aborted transactions.
  */
 export async function readToEnd(
   kafka: Kafka,
   topic: string,
   options: { readUncommitted?: boolean; timeoutMs?: number } = {},
-): Promise<ReadRecord[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map<number, bigint>();
-  try {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
-      if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high));
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  const records: ReadRecord[] = [];
-  if (ends.size === 0) return records;
-  const consumer = kafka.consumer({
-    groupId: uniqueName("reader"),
-    readUncommitted: options.readUncommitted ?? false,
-    maxWaitTimeInMs: 250,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await new Promise<void>((resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${topic} not read to its end`)),
-        options.timeoutMs ?? 60_000,
-      );
-      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
-        const end = ends.get(payload.partition);
-        if (end !== undefined && BigInt(payload.lastOffset) + 1n >= end) ends.delete(payload.partition);
-        if (ends.size === 0) resolve();
-      });
-      void consumer
-        .run({
-          autoCommit: false,
-          eachBatch: async ({ batch }) => {
-            for (const message of batch.messages) {
-              const headers: Record<string, string> = {};
-              for (const [name, raw] of Object.entries(message.headers ?? {})) {
-                const value = Array.isArray(raw) ? raw[0] : raw;
-                if (value !== undefined) headers[name] = value.toString();
-              }
-              records.push({
-                partition: batch.partition,
-                key: message.key?.toString() ?? null,
-                value: message.value,
-                headers,
-              });
-            }
-          },
-        })
-        .catch(reject);
-    });
-  } finally {
-    clearTimeout(timer);
-    await consumer.disconnect();
-  }
+): Promise<TopicRecord[]> {
+  const records: TopicRecord[] = [];
+  await readTopicToEnd(kafka, topic, (record) => records.push(record), options);
   return records;
 }
 

@@ -1,6 +1,6 @@
 import type { Db } from "@parakey-bridge/storage";
 import type { Counter } from "prom-client";
-import type { PersonalData } from "../personal-data.js";
+import type { AuditEventRow } from "../store/audit-event-row.js";
 import { commitmentMatches } from "./commitment.js";
 import { type ChainFields, chainHash, GENESIS_HASH } from "./hash-chain.js";
 
@@ -22,31 +22,8 @@ export interface ChainVerification {
   brokenAt?: { seq: string; eventLogId: string | null; reason: BreakReason; detail: string };
 }
 
-interface ChainRow {
-  event_log_id: string;
-  chain_domain: string;
-  chain_seq: string;
-  domain_id: string | null;
-  device_id: string;
-  success: boolean | null;
-  occurred_at: Date;
-  recorded_at: Date;
-  received_at: Date;
-  delay_ms: string;
-  via: string;
-  payload_version: string;
-  payload: unknown;
-  personal: PersonalData | null;
-  personal_salt: string | null;
-  personal_commitment: string;
-  kafka_topic: string;
-  kafka_partition: number;
-  kafka_offset: string;
-  trace_id: string | null;
-  first_seen_at: Date;
-  prev_hash: string;
-  hash: string;
-}
+/** What the verifier reads of a row: what its hash covers, and its links. */
+type ChainRow = Omit<AuditEventRow, "user_id" | "duplicates" | "last_duplicate_at" | "erased_at">;
 
 const PAGE = 2_000;
 

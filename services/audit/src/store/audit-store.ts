@@ -6,6 +6,7 @@ import { commitPersonalData, newSalts } from "../chain/commitment.js";
 import { type ChainFields, GENESIS_HASH, prepareChainHash } from "../chain/hash-chain.js";
 import { type Cursor, encodeCursor } from "../cursor.js";
 import { joinPersonalData, type PersonalData, splitPersonalData } from "../personal-data.js";
+import type { AuditEventRow } from "./audit-event-row.js";
 
 /** The chain key of an event: its domain, or '' (never a real domain id) when it has none. */
 export const chainDomainOf = (domainId: string | null): string => domainId ?? "";
@@ -72,36 +73,24 @@ const iso = (value: string): string => new Date(value).toISOString();
 const SUMMARY_COLUMNS = `event_log_id, domain_id, device_id, user_id, success, occurred_at, recorded_at,
   received_at, delay_ms::text AS delay_ms, via, first_seen_at, duplicates, erased_at`;
 
-interface SummaryRow {
-  event_log_id: string;
-  domain_id: string | null;
-  device_id: string;
-  user_id: string | null;
-  success: boolean | null;
-  occurred_at: Date;
-  recorded_at: Date;
-  received_at: Date;
-  delay_ms: string;
-  via: string;
-  first_seen_at: Date;
-  duplicates: number;
-  erased_at: Date | null;
-}
+type SummaryRow = Pick<
+  AuditEventRow,
+  | "event_log_id"
+  | "domain_id"
+  | "device_id"
+  | "user_id"
+  | "success"
+  | "occurred_at"
+  | "recorded_at"
+  | "received_at"
+  | "delay_ms"
+  | "via"
+  | "first_seen_at"
+  | "duplicates"
+  | "erased_at"
+>;
 
-interface DetailRow extends SummaryRow {
-  payload_version: string;
-  payload: Record<string, unknown>;
-  personal: PersonalData | null;
-  kafka_topic: string;
-  kafka_partition: number;
-  kafka_offset: string;
-  trace_id: string | null;
-  last_duplicate_at: Date | null;
-  chain_domain: string;
-  chain_seq: string;
-  prev_hash: string;
-  hash: string;
-}
+type DetailRow = Omit<AuditEventRow, "personal_salt" | "personal_commitment">;
 
 /**
  * The audit store: appends door events exactly once into per-domain hash chains, and reads them.

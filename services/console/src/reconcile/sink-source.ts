@@ -64,9 +64,7 @@ export class SinkSource {
 
   /** Every sink's row of one event, with when it was written. */
   async rowsOf(eventLogId: string): Promise<SinkRow[]> {
-    const out: SinkRow[] = [];
-    const audit = await this.dbs.audit.query<{
-      first_seen_at: Date;
+    const audit = await this.eventRows<{
       via: string;
       kafka_partition: number;
       kafka_offset: string;
@@ -75,50 +73,48 @@ export class SinkSource {
       domain_id: string | null;
       occurred_at: Date;
     }>(
-      `SELECT first_seen_at, via, kafka_partition, kafka_offset::text AS kafka_offset, trace_id, duplicates, domain_id, occurred_at
+      "audit",
+      `SELECT first_seen_at AS written_at, via, kafka_partition, kafka_offset::text AS kafka_offset, trace_id, duplicates, domain_id, occurred_at
        FROM audit_events WHERE event_log_id = $1`,
-      [eventLogId],
+      eventLogId,
+      (r) => ({
+        via: r.via,
+        partition: r.kafka_partition,
+        offset: r.kafka_offset,
+        traceId: r.trace_id,
+        duplicatesSeen: r.duplicates,
+        domainId: r.domain_id,
+        occurredAt: new Date(r.occurred_at).toISOString(),
+      }),
     );
-    for (const r of audit.rows) {
-      out.push({
-        sink: "audit",
-        eventLogId,
-        writtenAt: new Date(r.first_seen_at).toISOString(),
-        detail: {
-          via: r.via,
-          partition: r.kafka_partition,
-          offset: r.kafka_offset,
-          traceId: r.trace_id,
-          duplicatesSeen: r.duplicates,
-          domainId: r.domain_id,
-          occurredAt: new Date(r.occurred_at).toISOString(),
-        },
-      });
-    }
-    const billing = await this.dbs.billing.query<{ metered_at: Date; period: string; domain_id: string }>(
-      "SELECT metered_at, period, domain_id FROM metered_unlocks WHERE event_log_id = $1",
-      [eventLogId],
+    const billing = await this.eventRows<{ period: string; domain_id: string }>(
+      "billing",
+      "SELECT metered_at AS written_at, period, domain_id FROM metered_unlocks WHERE event_log_id = $1",
+      eventLogId,
+      (r) => ({ period: r.period, domainId: r.domain_id }),
     );
-    for (const r of billing.rows) {
-      out.push({
-        sink: "billing",
-        eventLogId,
-        writtenAt: new Date(r.metered_at).toISOString(),
-        detail: { period: r.period, domainId: r.domain_id },
-      });
-    }
-    const checkin = await this.dbs.checkin.query<{ processed_at: Date }>(
-      "SELECT processed_at FROM processed_unlocks WHERE event_log_id = $1",
-      [eventLogId],
+    const checkin = await this.eventRows(
+      "checkin",
+      "SELECT processed_at AS written_at FROM processed_unlocks WHERE event_log_id = $1",
+      eventLogId,
+      () => ({}),
     );
-    for (const r of checkin.rows) {
-      out.push({
-        sink: "checkin",
-        eventLogId,
-        writtenAt: new Date(r.processed_at).toISOString(),
-        detail: {},
-      });
-    }
-    return out;
+    return [...audit, ...billing, ...checkin];
+  }
+
+  /** One sink's rows of an event: `sql` reads them with their `written_at`, `detail` what the path shows. */
+  private async eventRows<R extends object>(
+    sink: SinkName,
+    sql: string,
+    eventLogId: string,
+    detail: (row: R) => Record<string, unknown>,
+  ): Promise<SinkRow[]> {
+    const { rows } = await this.dbs[sink].query<R & { written_at: Date }>(sql, [eventLogId]);
+    return rows.map((r) => ({
+      sink,
+      eventLogId,
+      writtenAt: new Date(r.written_at).toISOString(),
+      detail: detail(r),
+    }));
   }
 }

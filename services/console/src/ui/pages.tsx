@@ -6,6 +6,19 @@ import { Layout } from "./layout.js";
 
 const PLACES = ["parakey", "topic", "audit", "billing", "checkin"] as const;
 
+/** A table's header row: one `th` per column, in order. */
+function TableHead(props: { columns: readonly string[] }) {
+  return (
+    <thead>
+      <tr>
+        {props.columns.map((column) => (
+          <th>{column}</th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function LoginPage(props: { error?: string | undefined }) {
   return (
     <Layout title="Sign in">
@@ -74,14 +87,7 @@ export function HomePage(props: {
       <RangeForm from={props.from} to={props.to} />
       {props.recent.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th>Reconciliation</th>
-              <th>Range</th>
-              <th>Domain</th>
-              <th>Verdict</th>
-            </tr>
-          </thead>
+          <TableHead columns={["Reconciliation", "Range", "Domain", "Verdict"]} />
           <tbody>
             {props.recent.map((r) => (
               <tr>
@@ -124,14 +130,7 @@ export function ReportPage(props: { principal: Principal; report: ReconcileRepor
         label="Reconcile again"
       />
       <table class="grid">
-        <thead>
-          <tr>
-            <th>Domain</th>
-            {dates.map((date) => (
-              <th>{date}</th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={["Domain", ...dates]} />
         <tbody>
           {domains.map((domain) => (
             <tr>
@@ -175,13 +174,7 @@ export function DayPage(props: {
         <a href={`/ui/reports/${report.id}`}>Back to the grid</a>
       </p>
       <table>
-        <thead>
-          <tr>
-            {PLACES.map((p) => (
-              <th>{p}</th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={PLACES} />
         <tbody>
           <tr>
             {PLACES.map((p) => (
@@ -266,18 +259,7 @@ export function EventPage(props: {
           </p>
           <h2>Copies on the topics</h2>
           <table>
-            <thead>
-              <tr>
-                <th>kind</th>
-                <th>topic</th>
-                <th>partition</th>
-                <th>offset</th>
-                <th>when</th>
-                <th>via</th>
-                <th>trace</th>
-                <th>reason</th>
-              </tr>
-            </thead>
+            <TableHead columns={["kind", "topic", "partition", "offset", "when", "via", "trace", "reason"]} />
             <tbody>
               {path.copies.map((c) => (
                 <tr>
@@ -295,13 +277,7 @@ export function EventPage(props: {
           </table>
           <h2>Sinks</h2>
           <table>
-            <thead>
-              <tr>
-                <th>sink</th>
-                <th>written</th>
-                <th>detail</th>
-              </tr>
-            </thead>
+            <TableHead columns={["sink", "written", "detail"]} />
             <tbody>
               {path.sinks.map((s) => (
                 <tr>
@@ -332,14 +308,7 @@ export function OperationsPage(props: {
       {props.notice && <p class="notice">{props.notice}</p>}
       <h2>Poller freshness</h2>
       <table>
-        <thead>
-          <tr>
-            <th>integration</th>
-            <th>last successful read</th>
-            <th>age (s)</th>
-            <th>high-water mark</th>
-          </tr>
-        </thead>
+        <TableHead columns={["integration", "last successful read", "age (s)", "high-water mark"]} />
         <tbody>
           {props.pollers.length === 0 && (
             <tr>
@@ -366,15 +335,7 @@ export function OperationsPage(props: {
           {g.error && g.deadLetters.length === 0 && <p>No dead-letter topic read ({g.error}).</p>}
           {g.deadLetters.length > 0 && (
             <table>
-              <thead>
-                <tr>
-                  <th>event log id</th>
-                  <th>when</th>
-                  <th>code</th>
-                  <th>reason</th>
-                  <th>attempts</th>
-                </tr>
-              </thead>
+              <TableHead columns={["event log id", "when", "code", "reason", "attempts"]} />
               <tbody>
                 {g.deadLetters.map((d) => (
                   <tr>

@@ -8,7 +8,7 @@ import { Registry } from "prom-client";
 import { createAllowlist } from "../allowlist.js";
 import { BACKFILL_USAGE, parseBackfillArgs } from "../backfill/args.js";
 import { type BackfillProgress, runBackfill } from "../backfill/backfill.js";
-import { type IngressConfig, loadIngressConfig } from "../config.js";
+import { type IngressConfig, loadIngressConfig, producerOptionsOf } from "../config.js";
 import { createIngressMetrics } from "../metrics.js";
 import { KafkaCheckpointStore } from "../poller/checkpoint-store.js";
 
@@ -52,10 +52,7 @@ const registry = new Registry();
 const producer = new BatchingProducer(kafka, {
   log,
   registry,
-  lingerMs: config.producer.lingerMs,
-  maxBatchRecords: config.producer.maxBatchRecords,
-  sendTimeoutMs: config.producer.timeoutMs,
-  compression: config.producer.compression,
+  ...producerOptionsOf(config.producer),
 });
 const abort = new AbortController();
 let interrupted = false;

@@ -1,28 +1,26 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { createKafka } from "@parakey-bridge/kafka";
 import { type Simulator, startSimulator } from "@parakey-bridge/parakey-simulator";
 import { freePort, metricValue, testKafkaBrokers, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { pino } from "pino";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ingressTestEnv, recordCount } from "../testing/service-fixture.js";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type IngressProcess,
+  ingressTestEnv,
+  recordCount,
+  startIngressProcess,
+} from "../testing/service-fixture.js";
 import { decodeCheckpoint } from "./checkpoint.js";
 import { allRecords, doorEventsOn, PARAKEY_TOKEN, seedHistory } from "./testing.js";
 
 // The built service as production runs it (`node --import ./dist/telemetry.js dist/main.js`), killed
 // with SIGKILL: no shutdown hook runs, exactly like a crashed pod.
 
-const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MINUTE = 60_000;
 
-interface Replica {
-  child: ChildProcess;
+interface Replica extends IngressProcess {
   adminPort: number;
-  output: string[];
-  exited: Promise<number | null>;
 }
 
 const children: ChildProcess[] = [];
@@ -31,18 +29,6 @@ afterEach(async () => {
   for (const child of children.splice(0))
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   for (const sim of sims.splice(0)) await sim.close();
-});
-
-beforeAll(() => {
-  if (!existsSync(join(serviceDir, "dist", "main.js"))) {
-    execFileSync(
-      process.execPath,
-      [join(serviceDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
-      {
-        cwd: serviceDir,
-      },
-    );
-  }
 });
 
 /** The environment of one deployment (shared by its replicas): own topics, own integration. */
@@ -61,23 +47,10 @@ const integrationOf = (env: Record<string, string>) => (env.PARAKEY_API_TOKENS ?
 
 async function startReplica(env: Record<string, string>): Promise<Replica> {
   const [port, adminPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
-    cwd: serviceDir,
-    env: { PATH: process.env.PATH, ...env, PORT: String(port), ADMIN_PORT: String(adminPort) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output.push(chunk.toString());
-      if (chunk.toString().includes("ingress listening")) resolve();
-    });
-    child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-    void exited.then((code) => reject(new Error(`ingress exited with ${code}:\n${output.join("")}`)));
-  });
-  return { child, adminPort, output, exited };
+  const ingress = startIngressProcess({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) });
+  children.push(ingress.child);
+  await ingress.listening;
+  return { ...ingress, adminPort };
 }
 
 /** The sum of a metric's series for one integration, scraped from a replica's admin port. */

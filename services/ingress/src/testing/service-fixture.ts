@@ -1,3 +1,7 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createKafka, type Kafka } from "@parakey-bridge/kafka";
 import { systemClock } from "@parakey-bridge/service-kit";
 import { testKafkaBrokers, uniqueName } from "@parakey-bridge/testkit";
@@ -8,6 +12,7 @@ import { createIngressService } from "../service.js";
 import { authHeaders, SECRET } from "./fixtures.js";
 
 const silent = pino({ level: "silent" });
+const serviceDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /**
  * The environment of an ingress deployment under test: the shared broker, topics of its own named
@@ -69,4 +74,51 @@ export async function recordCount(kafka: Kafka, topic: string): Promise<number> 
   } finally {
     await admin.disconnect();
   }
+}
+
+/** The built ingress running as its own process. */
+export interface IngressProcess {
+  child: ChildProcess;
+  /** What it wrote to stdout and stderr so far, for a failure message. */
+  output: string[];
+  /** Resolves once it logged "ingress listening"; rejects with its output when it exits before. */
+  listening: Promise<void>;
+  /** Resolves with the exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+}
+
+/**
+ * The ingress as production runs it (`node --import ./dist/telemetry.js dist/main.js`, built first
+ * when dist/ is missing), with only `env` and PATH. The caller owns the child: it kills it when the
+ * test ends, also when `listening` never resolves.
+ *
+ * @example
+ * const ingress = startIngressProcess(ingressTestEnv(prefix, { PORT: String(port) }));
+ * await ingress.listening;
+ * ingress.child.kill("SIGTERM");
+ */
+export function startIngressProcess(env: Record<string, string>): IngressProcess {
+  if (!existsSync(join(serviceDir, "dist", "main.js"))) {
+    execFileSync(
+      process.execPath,
+      [join(serviceDir, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"],
+      { cwd: serviceDir },
+    );
+  }
+  const child = spawn(process.execPath, ["--import", "./dist/telemetry.js", "dist/main.js"], {
+    cwd: serviceDir,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const listening = new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes("ingress listening")) resolve();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+    void exited.then((code) => reject(new Error(`ingress exited with ${code}:\n${output.join("")}`)));
+  });
+  return { child, output, listening, exited };
 }
