@@ -9,6 +9,7 @@ export {
 export { describeStatement } from "./db-spans.js";
 export { classifyDbError } from "./errors.js";
 export { type Migration, migrate } from "./migrations.js";
+export { isNonEmpty, OffsetKeepingStore, type PartitionRecord } from "./offset-keeping-store.js";
 export { type OpenDbOptions, openDb } from "./open-db.js";
 export { PgliteDb, type PgliteDbOptions } from "./pglite-db.js";
 export { PostgresDb, type PostgresDbOptions } from "./postgres-db.js";

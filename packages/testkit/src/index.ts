@@ -20,7 +20,6 @@ export { ensureSharedPostgres, PrivatePostgres } from "./local-postgres.js";
 export { type MetricSample, type MetricsSource, metricSamples, metricValue } from "./metrics.js";
 export { kafkaLauncher, repoRoot } from "./paths.js";
 export { freePort } from "./ports.js";
-export { readTopicToEnd, type TopicRecord } from "./read-to-end.js";
 export { consumerServiceEnv } from "./service-env.js";
 export { type ServiceProcess, startServiceProcess } from "./service-process.js";
 export { createTestPki, type TestPki } from "./test-pki.js";

@@ -6,14 +6,16 @@ export interface ReadToEndOptions {
   groupId?: string;
   /** Fail when the end is not reached by then. Default 180 s. */
   timeoutMs?: number;
+  /** Also hand over the records of aborted transactions (what a read_uncommitted reader sees). */
+  readUncommitted?: boolean;
   /** kafkajs fetch sizes, for topics of a million records. */
   maxBytes?: number;
   maxBytesPerPartition?: number;
 }
 
 /**
- * Reads `topic` from its start to the end offsets it has when called (read_committed: records of
- * aborted transactions are never seen), handing every record to `onRecord`. For programs that check
+ * Reads `topic` from its start to the end offsets it has when called (read_committed unless told:
+ * records of aborted transactions are not seen), handing every record to `onRecord`. For programs that check
  * what a run left on a topic (benchmarks, the chaos suite). A record may be handed over twice when
  * the reader's group rebalances: count by partition and offset where that matters.
  *
@@ -40,7 +42,7 @@ export async function readToEnd(
   if (ends.size === 0) return;
   const consumer = kafka.consumer({
     groupId: options.groupId ?? `read-to-end-${randomUUID()}`,
-    readUncommitted: false,
+    readUncommitted: options.readUncommitted ?? false,
     ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
     ...(options.maxBytesPerPartition === undefined
       ? {}

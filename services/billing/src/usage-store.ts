@@ -1,6 +1,6 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import { type Db, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
+import { type Db, isNonEmpty, OffsetKeepingStore, type Queryable } from "@parakey-bridge/storage";
 import {
   type AdjustmentLine,
   distinctKey,
@@ -57,72 +57,53 @@ export interface MeteredBatch {
  * when its event log id is claimed (a record delivered again, by Kafka or twice on the topic, is
  * recognised by the claim and not counted), whatever its offset says.
  */
-export class UsageStore implements UsageQueries {
-  private readonly offsets: SinkOffsets;
-
+export class UsageStore extends OffsetKeepingStore implements UsageQueries {
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly timeZoneOf: (domainId: string) => string,
     group: string,
   ) {
-    this.offsets = new SinkOffsets(group);
-  }
-
-  /** The next offsets this store holds for `topic`, to resume from after a restart. */
-  storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
-    return this.offsets.read(this.db, topic);
-  }
-
-  /** Puts the stored offset of `topic`/`partition` (past dead-lettered records, or re-based). */
-  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.offsets.set(this.db, topic, partition, BigInt(nextOffset));
+    super(db, group);
   }
 
   /** Meters consecutive records of one partition, in one transaction with the partition's offset. */
   async writeBatch(records: readonly InboundRecord<DoorEvent>[]): Promise<MeteredBatch> {
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (first === undefined || last === undefined) return { outcomes: [], metered: 0, adjustments: 0 };
-    return this.db.transaction(
-      async (tx) => {
-        const next = await this.offsets.lock(tx, first.topic, first.partition);
-        // The claims of the event log ids decide what is new; the stored offset only labels what
-        // was not new. A record below it is usually a redelivery, but after a topic was recreated
-        // every new record is below it, and skipping those would lose them.
-        const outcomes: WriteOutcome[] = records.map(() => "stored");
-        const candidates: { index: number; unlock: MeteredUnlock }[] = [];
-        records.forEach((record, index) => {
-          const unlock = meteredUnlock(record.value, this.timeZoneOf);
-          if (unlock !== undefined) candidates.push({ index, unlock });
-        });
-        const unlocks = await claimUnlocks(tx, candidates, outcomes);
-        const metered = new Set(candidates.filter((c) => outcomes[c.index] === "stored").map((c) => c.index));
-        records.forEach((record, index) => {
-          if (!metered.has(index) && next !== null && BigInt(record.offset) < next) {
-            outcomes[index] = "redelivered";
-          }
-        });
-        let adjustments = 0;
-        if (unlocks.length > 0) {
-          const closed = await lockPeriods(tx, [...new Set(unlocks.map((u) => u.period))].sort());
-          const newUsers = await addDistinct(tx, "period_active_users", "user_id", unlocks, (u) => u.userId);
-          const newDevices = await addDistinct(
-            tx,
-            "period_active_devices",
-            "device_id",
-            unlocks,
-            (u) => u.deviceId,
-          );
-          const changes = meterChanges(unlocks, newUsers, newDevices, closed);
-          await moveMeters(tx, changes.meters);
-          await addAdjustments(tx, changes.adjustments);
-          adjustments = changes.adjustments.length;
+    if (!isNonEmpty(records)) return { outcomes: [], metered: 0, adjustments: 0 };
+    return this.inOffsetTransaction(records, async (tx, next) => {
+      // The claims of the event log ids decide what is new; the stored offset only labels what
+      // was not new. A record below it is usually a redelivery, but after a topic was recreated
+      // every new record is below it, and skipping those would lose them.
+      const outcomes: WriteOutcome[] = records.map(() => "stored");
+      const candidates: { index: number; unlock: MeteredUnlock }[] = [];
+      records.forEach((record, index) => {
+        const unlock = meteredUnlock(record.value, this.timeZoneOf);
+        if (unlock !== undefined) candidates.push({ index, unlock });
+      });
+      const unlocks = await claimUnlocks(tx, candidates, outcomes);
+      const metered = new Set(candidates.filter((c) => outcomes[c.index] === "stored").map((c) => c.index));
+      records.forEach((record, index) => {
+        if (!metered.has(index) && next !== null && BigInt(record.offset) < next) {
+          outcomes[index] = "redelivered";
         }
-        await this.offsets.set(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
-        return { outcomes, metered: unlocks.length, adjustments };
-      },
-      { traceParents: records.map((record) => record.traceContext) },
-    );
+      });
+      let adjustments = 0;
+      if (unlocks.length > 0) {
+        const closed = await lockPeriods(tx, [...new Set(unlocks.map((u) => u.period))].sort());
+        const newUsers = await addDistinct(tx, "period_active_users", "user_id", unlocks, (u) => u.userId);
+        const newDevices = await addDistinct(
+          tx,
+          "period_active_devices",
+          "device_id",
+          unlocks,
+          (u) => u.deviceId,
+        );
+        const changes = meterChanges(unlocks, newUsers, newDevices, closed);
+        await moveMeters(tx, changes.meters);
+        await addAdjustments(tx, changes.adjustments);
+        adjustments = changes.adjustments.length;
+      }
+      return { outcomes, metered: unlocks.length, adjustments };
+    });
   }
 
   /** A domain's usage of a period, read from one snapshot (issued + adjustments = usage, always). */

@@ -1,6 +1,6 @@
 import type { CheckIn, DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import { type Db, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
+import { type Db, isNonEmpty, OffsetKeepingStore, type Queryable } from "@parakey-bridge/storage";
 import { injectTraceContext } from "@parakey-bridge/telemetry";
 import { type DayPlan, planDays } from "./check-in-rules.js";
 import type { DomainSettings } from "./domain-settings.js";
@@ -62,25 +62,13 @@ export interface StoredBatch {
  * leaves either all of it or none: a check-in is never recorded without being queued for
  * publishing, and never queued twice.
  */
-export class CheckInStore implements CheckInQueries {
-  private readonly offsets: SinkOffsets;
-
+export class CheckInStore extends OffsetKeepingStore implements CheckInQueries {
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly settings: DomainSettings,
     group: string,
   ) {
-    this.offsets = new SinkOffsets(group);
-  }
-
-  /** The next offsets this store holds for `topic`, to resume from after a restart. */
-  storedOffsets(topic: string): Promise<ReadonlyMap<number, string>> {
-    return this.offsets.read(this.db, topic);
-  }
-
-  /** Puts the stored offset of `topic`/`partition` (past dead-lettered records, or re-based). */
-  setStoredOffset(topic: string, partition: number, nextOffset: string): Promise<void> {
-    return this.offsets.set(this.db, topic, partition, BigInt(nextOffset));
+    super(db, group);
   }
 
   /**
@@ -90,40 +78,33 @@ export class CheckInStore implements CheckInQueries {
    * a topic was recreated every new record is below the stored offset.
    */
   async writeBatch(records: readonly InboundRecord<DoorEvent>[]): Promise<StoredBatch> {
-    const first = records[0];
-    const last = records[records.length - 1];
-    if (first === undefined || last === undefined) {
+    if (!isNonEmpty(records)) {
       return { outcomes: [], checkIns: [], plan: { days: [], presences: [], noDomain: 0 } };
     }
-    return this.db.transaction(
-      async (tx) => {
-        const next = await this.offsets.lock(tx, first.topic, first.partition);
-        const outcomes: WriteOutcome[] = records.map(() => "stored");
-        const newEvents = await claimNewEvents(tx, records, outcomes);
-        records.forEach((record, index) => {
-          if (outcomes[index] === "duplicate" && next !== null && BigInt(record.offset) < next) {
-            outcomes[index] = "redelivered";
-          }
-        });
-        const plan = planDays(newEvents, this.settings);
-        const checkIns = await applyPresences(tx, plan);
-        const traceOf = new Map(records.map((r) => [r.value.eventLogId, r.traceContext]));
-        await enqueue(
-          tx,
-          checkIns.map((checkIn) => ({
-            checkIn,
-            traceHeaders: injectTraceContext({}, traceOf.get(checkIn.firstEventLogId)),
-          })),
-        );
-        // Last before the offset: every batch of every partition adds to the same few day rows
-        // (one per domain and day), and a concurrent batch waits for their row locks until this
-        // transaction commits, so they are taken as late as possible.
-        await addDayCounts(tx, plan);
-        await this.offsets.set(tx, first.topic, first.partition, BigInt(last.offset) + 1n);
-        return { outcomes, checkIns, plan };
-      },
-      { traceParents: records.map((record) => record.traceContext) },
-    );
+    return this.inOffsetTransaction(records, async (tx, next) => {
+      const outcomes: WriteOutcome[] = records.map(() => "stored");
+      const newEvents = await claimNewEvents(tx, records, outcomes);
+      records.forEach((record, index) => {
+        if (outcomes[index] === "duplicate" && next !== null && BigInt(record.offset) < next) {
+          outcomes[index] = "redelivered";
+        }
+      });
+      const plan = planDays(newEvents, this.settings);
+      const checkIns = await applyPresences(tx, plan);
+      const traceOf = new Map(records.map((r) => [r.value.eventLogId, r.traceContext]));
+      await enqueue(
+        tx,
+        checkIns.map((checkIn) => ({
+          checkIn,
+          traceHeaders: injectTraceContext({}, traceOf.get(checkIn.firstEventLogId)),
+        })),
+      );
+      // Last before the offset: every batch of every partition adds to the same few day rows
+      // (one per domain and day), and a concurrent batch waits for their row locks until this
+      // transaction commits, so they are taken as late as possible.
+      await addDayCounts(tx, plan);
+      return { outcomes, checkIns, plan };
+    });
   }
 
   async checkInsOfDay(

@@ -6,14 +6,13 @@ import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import type { Kafka } from "@parakey-bridge/kafka";
 import {
   caughtUp,
-  readTopicToEnd,
   type ServiceProcess,
   startServiceProcess,
-  type TopicRecord,
   testKafkaBrokers,
   uniqueName,
   waitUntil,
 } from "@parakey-bridge/testkit";
+import { readToEnd as readTopicToEnd } from "@parakey-bridge/testkit/launchers";
 import { expect } from "vitest";
 
 // Helpers for streams' integration tests (not part of the build).
@@ -99,10 +98,18 @@ export async function stopWhenCaughtUp(
   expect(await service.exited).toBe(0);
 }
 
+/** One record as `readToEnd` returns it; a repeated header gives its first value. */
+export interface TopicRecord {
+  partition: number;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
 /**
- * Every data record of a topic up to the end offsets it has now (see the testkit's
- * `readTopicToEnd`): read_committed by default, what a team reads; `readUncommitted` also returns
- * the records of aborted transactions.
+ * Every data record of a topic up to the end offsets it has now (the testkit's `readToEnd`):
+ * read_committed by default, what a team reads; `readUncommitted` also returns the records of
+ * aborted transactions.
  */
 export async function readToEnd(
   kafka: Kafka,
@@ -110,7 +117,19 @@ export async function readToEnd(
   options: { readUncommitted?: boolean; timeoutMs?: number } = {},
 ): Promise<TopicRecord[]> {
   const records: TopicRecord[] = [];
-  await readTopicToEnd(kafka, topic, (record) => records.push(record), options);
+  await readTopicToEnd(
+    kafka,
+    topic,
+    (message, partition) => {
+      const headers: Record<string, string> = {};
+      for (const [name, raw] of Object.entries(message.headers ?? {})) {
+        const value = Array.isArray(raw) ? raw[0] : raw;
+        if (value !== undefined) headers[name] = value.toString();
+      }
+      records.push({ partition, key: message.key?.toString() ?? null, value: message.value, headers });
+    },
+    { timeoutMs: 60_000, ...options },
+  );
   return records;
 }
 
