@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ROOT_CONTEXT } from "@opentelemetry/api";
 import { type DoorEvent, decodeDoorEvent } from "@parakey-bridge/contracts";
-import { eventLogFixture } from "@parakey-bridge/contracts/testing";
+import { eventLogFixture, jsonObjectText } from "@parakey-bridge/contracts/testing";
 import type { InboundRecord } from "@parakey-bridge/kafka";
 import { type ConsumedRecord, readTopic } from "@parakey-bridge/kafka/testing";
 import { migrate, PostgresDb } from "@parakey-bridge/storage";
@@ -94,13 +94,7 @@ const eventLogText = fc
     success: fc.constantFrom("true", "false", "null", '"yes"'),
     extra: fc.dictionary(mostly(fc.string({ maxLength: 8 }), hostileText), member, { maxKeys: 3 }),
   })
-  .map(
-    ({ extra, ...fields }) =>
-      `{${[
-        ...Object.entries(fields).map(([key, value]) => `"${key}":${value}`),
-        ...Object.entries(extra).map(([key, value]) => `${JSON.stringify(key)}:${value}`),
-      ].join(",")}}`,
-  );
+  .map(({ extra, ...fields }) => jsonObjectText(fields, extra));
 /** A body, shown in a counterexample as its size and first characters rather than every byte. */
 interface Body {
   bytes: Buffer;

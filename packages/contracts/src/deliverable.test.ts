@@ -3,7 +3,7 @@ import { compareNumber, isLosslessNumber, parse as parseLossless } from "lossles
 import { describe, expect, it } from "vitest";
 import { decodeDoorEvent, encodeDoorEvent } from "./door-event.js";
 import { type Normalized, normalizeEventLog, normalizeEventLogText, RejectionReason } from "./normalize.js";
-import { eventLogFixture } from "./testing.js";
+import { eventLogFixture, jsonObjectText } from "./testing.js";
 
 const ctx = { via: "webhook" as const, receivedAt: new Date("2026-11-23T10:00:00.000Z") };
 const payload = (extra: Record<string, unknown> = {}) => ({
@@ -170,13 +170,7 @@ const eventLogText = fc
     ),
     extra: fc.dictionary(hostileText, member, { maxKeys: 3 }),
   })
-  .map(
-    ({ extra, ...fields }) =>
-      `{${[
-        ...Object.entries(fields).map(([key, value]) => `"${key}":${value}`),
-        ...Object.entries(extra).map(([key, value]) => `${JSON.stringify(key)}:${value}`),
-      ].join(",")}}`,
-  );
+  .map(({ extra, ...fields }) => jsonObjectText(fields, extra));
 
 describe("normalizer property: accepted means every consumer can decode and store it", () => {
   // Fixed seed and bounded runs: the same cases on every CI run (PB_PROPERTY_RUNS to explore more).

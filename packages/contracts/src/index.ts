@@ -55,6 +55,6 @@ export {
   parseInstant,
   userIdOf,
 } from "./parakey-event-log.js";
-export type { Decoded } from "./record-value.js";
+export { type Decoded, decodeRecordValue } from "./record-value.js";
 export { type RejectedMetadata, rejectedRecordHeaders, rejectedRecordKey } from "./rejected.js";
 export { deadLetterTopic, Topics } from "./topics.js";

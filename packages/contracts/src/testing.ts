@@ -91,3 +91,18 @@ export function redelivered(events: readonly DoorEvent[]): DoorEvent[] {
   }
   return [...stream, ...retries];
 }
+
+/**
+ * The text of a JSON object from members whose values are JSON text already, `fields` under plain
+ * names and `extra` under any names (escaped): how property tests assemble hostile payloads that
+ * `JSON.stringify` could not write (lone surrogates, huge numbers, deep nesting).
+ *
+ * @example
+ * jsonObjectText({ id: '"el_1"' }, { "\u0000": "1e999" }); // '{"id":"el_1","\\u0000":1e999}'
+ */
+export function jsonObjectText(fields: Record<string, string>, extra: Record<string, string> = {}): string {
+  return `{${[
+    ...Object.entries(fields).map(([key, value]) => `"${key}":${value}`),
+    ...Object.entries(extra).map(([key, value]) => `${JSON.stringify(key)}:${value}`),
+  ].join(",")}}`;
+}

@@ -1,8 +1,11 @@
 import { ROOT_CONTEXT } from "@opentelemetry/api";
-import type { DoorEvent } from "@parakey-bridge/contracts";
+import { type DoorEvent, deadLetterTopic } from "@parakey-bridge/contracts";
+import { topicSize } from "@parakey-bridge/testkit";
 import type { Kafka } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
+import { expect } from "vitest";
+import { DeadLetterHeaders } from "./consumer/dead-letter.js";
 import type { InboundRecord } from "./consumer/types.js";
 import { BatchingProducer, type OutgoingRecord } from "./producer.js";
 
@@ -136,4 +139,27 @@ export function unlockRecord(
     traceContext: ROOT_CONTEXT,
     traceId: "0".repeat(32),
   };
+}
+
+/**
+ * Asserts that a consumer group's dead-letter topic holds exactly one record (a record
+ * dead-lettered twice fails too), taken from `origin.topic` at `origin.offset` for `origin.errorCode`,
+ * and returns it.
+ *
+ * @example
+ * await expectOneDeadLetter(kafka, group, { topic, offset: "2", errorCode: "contract_violation" });
+ */
+export async function expectOneDeadLetter(
+  kafka: Kafka,
+  group: string,
+  origin: { topic: string; offset: string; errorCode: string },
+): Promise<ConsumedRecord | undefined> {
+  expect(await topicSize(kafka, deadLetterTopic(group))).toBe(1);
+  const [dead] = await readTopic(kafka, deadLetterTopic(group), { count: 1 });
+  expect(dead?.headers).toMatchObject({
+    [DeadLetterHeaders.originTopic]: origin.topic,
+    [DeadLetterHeaders.originOffset]: origin.offset,
+    [DeadLetterHeaders.errorCode]: origin.errorCode,
+  });
+  return dead;
 }

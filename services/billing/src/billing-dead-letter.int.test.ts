@@ -1,13 +1,7 @@
 import { type DoorEvent, deadLetterTopic, decodeDoorEvent, doorEventRecord } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
-import {
-  ConsumerRunner,
-  DeadLetterHeaders,
-  type Kafka,
-  type RecordDecoder,
-  redriveTopic,
-} from "@parakey-bridge/kafka";
-import { produceAll, readTopic } from "@parakey-bridge/kafka/testing";
+import { ConsumerRunner, type Kafka, type RecordDecoder, redriveTopic } from "@parakey-bridge/kafka";
+import { expectOneDeadLetter, produceAll } from "@parakey-bridge/kafka/testing";
 import { type Db, migrate, PostgresDb } from "@parakey-bridge/storage";
 import {
   caughtUp,
@@ -161,13 +155,7 @@ describe("billing's stored offsets and the dead-letter topic", () => {
         await second.runner.stop();
       }
 
-      expect(await topicSize(kafka, deadLetterTopic(group))).toBe(1);
-      const [dead] = await readTopic(kafka, deadLetterTopic(group), { count: 1 });
-      expect(dead?.headers).toMatchObject({
-        [DeadLetterHeaders.originTopic]: topic,
-        [DeadLetterHeaders.originOffset]: "2",
-        [DeadLetterHeaders.errorCode]: "contract_violation",
-      });
+      await expectOneDeadLetter(kafka, group, { topic, offset: "2", errorCode: "contract_violation" });
       expect(await meteredIds(db)).toEqual(["el_0", "el_1", "el_3"]);
     } finally {
       await db.close();

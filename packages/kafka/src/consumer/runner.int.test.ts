@@ -15,8 +15,7 @@ import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { createKafka } from "../client.js";
 import { BatchingProducer } from "../producer.js";
-import { readTopic } from "../testing.js";
-import { DeadLetterHeaders } from "./dead-letter.js";
+import { expectOneDeadLetter } from "../testing.js";
 import { ConsumerRunner, type ConsumerRunnerOptions } from "./runner.js";
 import type { ConsumerSink, InboundRecord, RecordDecoder, WriteOutcome } from "./types.js";
 
@@ -321,13 +320,7 @@ describe("a dead-lettered last record of a batch", () => {
         await second.stop();
       }
       expect(sink.written.map((r) => r.value)).toEqual(["r0", "r1", "r3"]);
-      expect(await topicSize(kafka, deadLetterTopic(group))).toBe(1);
-      const [dead] = await readTopic(kafka, deadLetterTopic(group), { count: 1 });
-      expect(dead?.headers).toMatchObject({
-        [DeadLetterHeaders.originTopic]: topic,
-        [DeadLetterHeaders.originOffset]: "2",
-        [DeadLetterHeaders.errorCode]: "contract_violation",
-      });
+      await expectOneDeadLetter(kafka, group, { topic, offset: "2", errorCode: "contract_violation" });
       await deleteTopics(kafka, [topic, deadLetterTopic(group)]);
     });
   }

@@ -1,4 +1,4 @@
-import { parseInstant } from "@parakey-bridge/contracts";
+import { decodeRecordValue, parseInstant } from "@parakey-bridge/contracts";
 import { z } from "zod";
 
 /**
@@ -75,16 +75,9 @@ export function decodeCheckpoint(
   value: Buffer | null | undefined,
 ): { ok: true; checkpoint: PollerCheckpoint | undefined } | { ok: false; reason: string } {
   if (value === null || value === undefined) return { ok: true, checkpoint: undefined };
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString("utf8"));
-  } catch (error) {
-    return { ok: false, reason: `checkpoint is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = Stored.safeParse(json);
-  if (!parsed.success)
-    return { ok: false, reason: `unreadable checkpoint: ${z.prettifyError(parsed.error)}` };
-  const { v: _version, ...fields } = parsed.data;
+  const decoded = decodeRecordValue(Stored, value);
+  if (!decoded.ok) return { ok: false, reason: `unreadable checkpoint: ${decoded.reason}` };
+  const { v: _version, ...fields } = decoded.value;
   const checkpoint: PollerCheckpoint = {};
   for (const [name, field] of Object.entries(fields)) {
     if (field !== undefined) Object.assign(checkpoint, { [name]: field });
