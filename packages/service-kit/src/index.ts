@@ -28,6 +28,7 @@ export {
   documentRoutes,
   ErrorBodySchema,
   errorResponses,
+  jsonResponses,
   openApiDocumentOf,
   serveOpenApi,
 } from "./openapi.js";

@@ -61,6 +61,20 @@ export function errorResponses(...codes: ErrorCode[]): RouteConfig["responses"] 
 }
 
 /**
+ * The answers of a route that reads: 200 with `schema` as JSON, and the error answers of `errors`
+ * (see `errorResponses`).
+ *
+ * @example
+ * createRoute({ method: "get", path: "/v1/x", responses: jsonResponses("The x.", X, "not_found") });
+ */
+export function jsonResponses<S extends z.ZodType>(description: string, schema: S, ...errors: ErrorCode[]) {
+  return {
+    200: { description, content: { "application/json": { schema } } },
+    ...errorResponses(...errors),
+  };
+}
+
+/**
  * Adds routes to an app's OpenAPI document without serving them: for a document built from the
  * definitions alone, or a route that reads its request itself (the webhook). Leaves out the route's
  * middleware and hidden routes, exactly as `app.openapi(route, handler)` does.

@@ -7,7 +7,7 @@ import {
   type Pseudonymiser,
   principalOf,
 } from "@parakey-bridge/auth";
-import { type ApiApp, errorResponses, NotFoundError, requestIdOf } from "@parakey-bridge/service-kit";
+import { type ApiApp, jsonResponses, NotFoundError, requestIdOf } from "@parakey-bridge/service-kit";
 import { pseudonymisedDetail } from "../personal-data.js";
 import type { AuditStore } from "../store/audit-store.js";
 import { AuditEventDetailSchema } from "./schemas.js";
@@ -23,13 +23,13 @@ export const getEventRoute = createRoute({
   path: "/v1/events/{eventLogId}",
   summary: "One stored event, with its place in Kafka and in the hash chain",
   request: { params: z.object({ eventLogId: z.string() }) },
-  responses: {
-    200: {
-      description: "The event (pseudonymised unless the principal is an auditor).",
-      content: { "application/json": { schema: AuditEventDetailSchema } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "not_found", "db_unavailable"),
-  },
+  responses: jsonResponses(
+    "The event (pseudonymised unless the principal is an auditor).",
+    AuditEventDetailSchema,
+    ...AUTH_ERRORS,
+    "not_found",
+    "db_unavailable",
+  ),
 });
 
 export function registerGetEvent(

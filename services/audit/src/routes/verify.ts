@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AUTH_ERRORS, assertDomainAllowed, principalOf } from "@parakey-bridge/auth";
-import { type ApiApp, errorResponses } from "@parakey-bridge/service-kit";
+import { type ApiApp, jsonResponses } from "@parakey-bridge/service-kit";
 import type { ChainVerifier } from "../chain/verify.js";
 import { ChainVerificationSchema } from "./schemas.js";
 
@@ -22,13 +22,13 @@ export const verifyRoute = createRoute({
       })
       .strict(),
   },
-  responses: {
-    200: {
-      description: "The verification ran: `ok`, or the first broken link.",
-      content: { "application/json": { schema: ChainVerificationSchema } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "invalid_request", "db_unavailable"),
-  },
+  responses: jsonResponses(
+    "The verification ran: `ok`, or the first broken link.",
+    ChainVerificationSchema,
+    ...AUTH_ERRORS,
+    "invalid_request",
+    "db_unavailable",
+  ),
 });
 
 export function registerVerify(app: ApiApp, verifier: ChainVerifier): void {

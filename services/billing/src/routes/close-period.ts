@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AUTH_ERRORS, requireAllDomains, requireRole } from "@parakey-bridge/auth";
-import { type ApiApp, BridgeError, type Clock, errorResponses } from "@parakey-bridge/service-kit";
+import { type ApiApp, BridgeError, type Clock, jsonResponses } from "@parakey-bridge/service-kit";
 import { isPeriodOver, Period } from "../period.js";
 import type { UsageQueries } from "../usage-store.js";
 import { ClosedPeriodSchema } from "./schemas.js";
@@ -18,13 +18,14 @@ export const closePeriodRoute = createRoute({
   summary: "Close a month: issue every domain's figures (operator, every domain)",
   middleware: [requireRole("operator"), requireAllDomains()] as const,
   request: { params: z.object({ period: Period }) },
-  responses: {
-    200: {
-      description: "The period is closed (now, or before: `alreadyClosed`).",
-      content: { "application/json": { schema: ClosedPeriodSchema } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "invalid_request", "period_not_over", "db_unavailable"),
-  },
+  responses: jsonResponses(
+    "The period is closed (now, or before: `alreadyClosed`).",
+    ClosedPeriodSchema,
+    ...AUTH_ERRORS,
+    "invalid_request",
+    "period_not_over",
+    "db_unavailable",
+  ),
 });
 
 export function registerClosePeriod(

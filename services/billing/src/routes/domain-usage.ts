@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { AUTH_ERRORS, assertDomainAllowed, principalOf } from "@parakey-bridge/auth";
-import { type ApiApp, errorResponses } from "@parakey-bridge/service-kit";
+import { type ApiApp, jsonResponses } from "@parakey-bridge/service-kit";
 import { Period } from "../period.js";
 import type { UsageQueries } from "../usage-store.js";
 import { UsageReportSchema } from "./schemas.js";
@@ -15,13 +15,13 @@ export const domainUsageRoute = createRoute({
   path: "/v1/domains/{domainId}/usage/{period}",
   summary: "A domain's usage of a month",
   request: { params: z.object({ domainId: z.string().min(1).max(200), period: Period }) },
-  responses: {
-    200: {
-      description: "The domain's meters of the month (zeros without usage).",
-      content: { "application/json": { schema: UsageReportSchema } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "invalid_request", "db_unavailable"),
-  },
+  responses: jsonResponses(
+    "The domain's meters of the month (zeros without usage).",
+    UsageReportSchema,
+    ...AUTH_ERRORS,
+    "invalid_request",
+    "db_unavailable",
+  ),
 });
 
 export function registerDomainUsage(app: ApiApp, queries: UsageQueries): void {

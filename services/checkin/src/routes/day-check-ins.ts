@@ -7,7 +7,7 @@ import {
   type Pseudonymiser,
   principalOf,
 } from "@parakey-bridge/auth";
-import { type ApiApp, errorResponses, requestIdOf, ValidationError } from "@parakey-bridge/service-kit";
+import { type ApiApp, jsonResponses, requestIdOf, ValidationError } from "@parakey-bridge/service-kit";
 import type { CheckInQueries, DayCursor } from "../check-in-store.js";
 import type { DomainSettings } from "../domain-settings.js";
 import { CheckInView, LocalDate, PathId } from "./params.js";
@@ -46,13 +46,14 @@ export const dayCheckInsRoute = createRoute({
       cursor: z.string().max(1000).optional(),
     }),
   },
-  responses: {
-    200: {
-      description: "One page of the day's check-ins and the day's unlock counts.",
-      content: { "application/json": { schema: DayCheckIns } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "invalid_request", "forbidden", "db_unavailable"),
-  },
+  responses: jsonResponses(
+    "One page of the day's check-ins and the day's unlock counts.",
+    DayCheckIns,
+    ...AUTH_ERRORS,
+    "invalid_request",
+    "forbidden",
+    "db_unavailable",
+  ),
 });
 
 export function registerDayCheckIns(

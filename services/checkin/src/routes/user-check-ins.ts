@@ -7,7 +7,7 @@ import {
   principalOf,
   requireRole,
 } from "@parakey-bridge/auth";
-import { type ApiApp, errorResponses, requestIdOf } from "@parakey-bridge/service-kit";
+import { type ApiApp, jsonResponses, requestIdOf } from "@parakey-bridge/service-kit";
 import type { CheckInQueries } from "../check-in-store.js";
 import { CheckInView, LocalDate, PathId } from "./params.js";
 
@@ -40,13 +40,14 @@ export const userCheckInsRoute = createRoute({
   summary: "One person's check-ins over a range of days (auditor)",
   middleware: [requireRole("auditor")] as const,
   request: { params: z.object({ userId: PathId }), query: Query },
-  responses: {
-    200: {
-      description: "The person's check-ins in the principal's domains; the read is recorded.",
-      content: { "application/json": { schema: UserCheckIns } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "invalid_request", "forbidden", "db_unavailable"),
-  },
+  responses: jsonResponses(
+    "The person's check-ins in the principal's domains; the read is recorded.",
+    UserCheckIns,
+    ...AUTH_ERRORS,
+    "invalid_request",
+    "forbidden",
+    "db_unavailable",
+  ),
 });
 
 export function registerUserCheckIns(

@@ -18,6 +18,7 @@ import {
   createApiApp,
   documentRoutes,
   errorResponses,
+  jsonResponses,
   NotFoundError,
 } from "@parakey-bridge/service-kit";
 import type { Logger } from "@parakey-bridge/telemetry";
@@ -84,13 +85,14 @@ const reconciliationRoute = createRoute({
   path: "/reconciliation",
   summary: "Reconcile Parakey, the topic and every sink over a range of local days",
   request: { query: RangeQuery },
-  responses: {
-    200: {
-      description: "The report (only the principal's domains); also recorded in the audit ledger.",
-      content: { "application/json": { schema: ReconcileReportSchema } },
-    },
-    ...errorResponses(...AUTH_ERRORS, "invalid_request", "not_found", "kafka_unavailable"),
-  },
+  responses: jsonResponses(
+    "The report (only the principal's domains); also recorded in the audit ledger.",
+    ReconcileReportSchema,
+    ...AUTH_ERRORS,
+    "invalid_request",
+    "not_found",
+    "kafka_unavailable",
+  ),
 });
 
 const repairsRoute = createRoute({
