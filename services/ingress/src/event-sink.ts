@@ -104,7 +104,14 @@ export async function sendRejected(
 export async function sendEventOrReject(
   sink: EventSink,
   record: OutgoingRecord,
-  original: { body: Uint8Array; meta: RejectedMetadata; topic: string; eventLogId: string; deviceId: string },
+  original: {
+    /** The payload as received; a function when making the bytes costs work (only a rejection needs them). */
+    body: Uint8Array | (() => Uint8Array);
+    meta: RejectedMetadata;
+    topic: string;
+    eventLogId: string;
+    deviceId: string;
+  },
 ): Promise<{ stored: "event" } | { stored: "rejected"; rejection: Rejection }> {
   try {
     await sink.send(record);
@@ -117,7 +124,8 @@ export async function sendEventOrReject(
       eventLogId: original.eventLogId,
       deviceId: original.deviceId,
     };
-    await sendRejected(sink, original.body, rejection, original.meta, original.topic);
+    const body = typeof original.body === "function" ? original.body() : original.body;
+    await sendRejected(sink, body, rejection, original.meta, original.topic);
     return { stored: "rejected", rejection };
   }
 }

@@ -95,7 +95,8 @@ export class EventLogPublisher {
     let rejected = false;
     const send = async () => {
       const sent = await sendEventOrReject(deps.sink, record, {
-        body: itemBytes(item.eventLog),
+        // Serialized only if the event is refused as too large: most never are.
+        body: () => itemBytes(item.eventLog),
         meta: { via: "poll", receivedAt: deps.clock.now(), integration: deps.integration },
         topic: deps.topics.rejected,
         eventLogId: id,
