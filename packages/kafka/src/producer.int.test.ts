@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, Socket } from "node:net";
-import { testKafkaBrokers, topicSize, uniqueName } from "@parakey-bridge/testkit";
+import { testKafkaBrokers, topicSize, uniqueName, waitUntil } from "@parakey-bridge/testkit";
 import { ConfigResourceTypes, type ISocketFactory } from "kafkajs";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -95,6 +95,15 @@ describe("BatchingProducer never fails unrelated records together", () => {
             configEntries: [{ name: "max.message.bytes", value: "4096" }],
           },
         ],
+      });
+      // The broker applies a topic's new config after the controller committed it: wait until it
+      // reports the new limit, or the record over it below may still be accepted.
+      await waitUntil("the broker applied the lower limit", async () => {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["max.message.bytes"] }],
+        });
+        return resources[0]?.configEntries[0]?.configValue === "4096";
       });
       const results = await Promise.allSettled(
         Array.from({ length: 30 }, (_, i) => producer.send(record(topic, i))),
