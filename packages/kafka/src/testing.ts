@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import { DeadLetterHeaders } from "./consumer/dead-letter.js";
 import type { InboundRecord } from "./consumer/types.js";
 import { BatchingProducer, type OutgoingRecord } from "./producer.js";
+import { headersToStrings } from "./tracing.js";
 
 export interface ConsumedRecord {
   topic: string;
@@ -50,11 +51,7 @@ export async function readTopic(
       armIdle();
       void consumer.run({
         eachMessage: async ({ topic: t, partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const [name, raw] of Object.entries(message.headers ?? {})) {
-            const value = Array.isArray(raw) ? raw[0] : raw;
-            if (value !== undefined) headers[name] = value.toString();
-          }
+          const headers = headersToStrings(message.headers);
           records.push({
             topic: t,
             partition,

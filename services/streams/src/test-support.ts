@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { DoorEvent } from "@parakey-bridge/contracts";
+import { type DoorEvent, readCloudEventHeaders } from "@parakey-bridge/contracts";
 import { doorEventFixture } from "@parakey-bridge/contracts/testing";
 import type { Kafka } from "@parakey-bridge/kafka";
 import {
@@ -121,11 +121,7 @@ export async function readToEnd(
     kafka,
     topic,
     (message, partition) => {
-      const headers: Record<string, string> = {};
-      for (const [name, raw] of Object.entries(message.headers ?? {})) {
-        const value = Array.isArray(raw) ? raw[0] : raw;
-        if (value !== undefined) headers[name] = value.toString();
-      }
+      const headers = readCloudEventHeaders(message.headers);
       records.push({ partition, key: message.key?.toString() ?? null, value: message.value, headers });
     },
     { timeoutMs: 60_000, ...options },

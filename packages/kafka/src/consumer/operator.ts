@@ -3,6 +3,7 @@ import type { Logger } from "@parakey-bridge/telemetry";
 import type { Kafka } from "kafkajs";
 import { Registry } from "prom-client";
 import { BatchingProducer } from "../producer.js";
+import { headersToStrings } from "../tracing.js";
 import { deadLetterTopic, redriveTopic } from "./topics.js";
 
 /** Header names a redriven record gains. */
@@ -94,11 +95,7 @@ export async function redriveDeadLetters(
             const now = new Date().toISOString();
             await producer.send(
               wanted.map((message) => {
-                const headers: Record<string, string> = {};
-                for (const [name, raw] of Object.entries(message.headers ?? {})) {
-                  const value = Array.isArray(raw) ? raw[0] : raw;
-                  if (value !== undefined) headers[name] = value.toString();
-                }
+                const headers = headersToStrings(message.headers);
                 headers[RedriveHeaders.redrivenAt] = now;
                 headers[RedriveHeaders.from] = `${source}/${batch.partition}/${message.offset}`;
                 return {
