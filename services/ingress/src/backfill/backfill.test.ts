@@ -10,6 +10,7 @@ import { createIngressMetrics } from "../metrics.js";
 import { backfillCheckpointKey } from "../poller/checkpoint.js";
 import { inProcessParakey } from "../poller/in-process-parakey.js";
 import { MemoryCheckpointStore } from "../poller/memory-checkpoint-store.js";
+import { PAGES_IN_FLIGHT } from "../poller/read-and-publish.js";
 import { MemorySink } from "../testing/memory-sink.js";
 import { runBackfill } from "./backfill.js";
 
@@ -92,28 +93,56 @@ describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
     expect((await store.load(key))?.done).toBe(true);
   });
 
-  it("reads the next page while Kafka acknowledges the current one, and produces nothing twice or out of order", async () => {
+  it("hands the producer several pages while Kafka acknowledges the first, at most PAGES_IN_FLIGHT, in order and once", async () => {
     const { sim, sink, options, inRange } = setup();
+    const pageSize = 3; // 24 event logs in range: 8 pages
     sink.hold();
-    const run = runBackfill({ ...options, signal: new AbortController().signal });
-    await waitUntil("the backfill sent a batch", () => sink.sends > 0, { timeoutMs: 10_000, intervalMs: 1 });
-    const sendsForFirstPage = sink.sends;
-    // The first page (from `from` on, ascending) is waiting for Kafka; the page after it is read meanwhile.
-    const firstPageStart = encodeURIComponent(new Date(from.getTime() - 1).toISOString());
-    const laterPagesAsked = () =>
-      sim.api
-        .stats()
-        .api.recent.filter((r) => r.query.includes("createdAt%3AASC") && !r.query.includes(firstPageStart))
-        .length;
-    await waitUntil("the backfill asked for a later page", () => laterPagesAsked() > 0, {
-      timeoutMs: 10_000,
-      intervalMs: 1,
-    });
+    const run = runBackfill({ ...options, pageSize, signal: new AbortController().signal });
+    const pagesAsked = () =>
+      sim.api.stats().api.recent.filter((r) => r.query.includes("createdAt%3AASC")).length;
+    // Nothing is acknowledged, yet pages after the first are read and handed over, and one more is
+    // read ahead; then reading stops: the producer holds at most PAGES_IN_FLIGHT pages.
+    await waitUntil(
+      "the backfill read one page past PAGES_IN_FLIGHT",
+      () => pagesAsked() >= PAGES_IN_FLIGHT + 1,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 1,
+      },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(pagesAsked()).toBe(PAGES_IN_FLIGHT + 1);
+    // Each page after the first starts at its predecessor's last createdAt (a tie is read again, and
+    // the repeated event is not sent twice): pageSize sends, then pageSize - 1 per page.
+    expect(sink.sends).toBe(pageSize + (PAGES_IN_FLIGHT - 1) * (pageSize - 1));
     expect(sink.records).toHaveLength(0);
-    expect(sink.sends).toBe(sendsForFirstPage);
     sink.release();
     expect((await run).status).toBe("done");
     expect(idsOn(sink)).toEqual(inRange.map((log) => log.id));
+  });
+
+  it("checkpoints only what Kafka acknowledged, in page order, when a later page's records fail", async () => {
+    const { sink, store, options, inRange } = setup();
+    const key = backfillCheckpointKey("acme", from, to);
+    const pageSize = 3;
+    const failed = new Set(inRange.slice(3 * pageSize, 4 * pageSize).map((log) => String(log.id)));
+    sink.failWhen((record) => failed.has(String(record.headers?.ce_id)));
+    await expect(
+      runBackfill({ ...options, pageSize, signal: new AbortController().signal }),
+    ).rejects.toThrow();
+    const saved = await store.load(key);
+    expect(saved?.done).toBeUndefined();
+    // Pages 1–3 were stored; page 4 was not, so the resume point is at or before its first event.
+    const firstUnstored = Date.parse(inRange[3 * pageSize]?.createdAt as string);
+    expect(saved?.highWaterMark?.getTime() ?? from.getTime()).toBeLessThanOrEqual(firstUnstored);
+    const stored = new Set(idsOn(sink));
+    for (const id of failed) expect(stored.has(id)).toBe(false);
+
+    sink.failWhen(undefined);
+    expect((await runBackfill({ ...options, pageSize, signal: new AbortController().signal })).status).toBe(
+      "done",
+    );
+    expect(new Set(idsOn(sink))).toEqual(new Set(inRange.map((log) => log.id)));
   });
 
   it("does not read a finished range again unless asked to restart", async () => {

@@ -10,6 +10,7 @@ export class MemorySink implements EventSink {
   readonly records: OutgoingRecord[] = [];
   sends = 0;
   private failure: Error | undefined;
+  private failing: ((record: OutgoingRecord) => boolean) | undefined;
   private held: (() => void)[] | undefined;
   private readonly maxValueBytes = new Map<string, number>();
 
@@ -18,6 +19,9 @@ export class MemorySink implements EventSink {
     const list = Array.isArray(records) ? records : [records];
     if (this.held) await new Promise<void>((resolve) => this.held?.push(resolve));
     if (this.failure) throw this.failure;
+    if (this.failing && list.some(this.failing)) {
+      throw new UnavailableError("kafka_unavailable", "Kafka did not store the record");
+    }
     for (const record of list) {
       const max = this.maxValueBytes.get(record.topic);
       if (max !== undefined && record.value.byteLength > max) {
@@ -35,6 +39,11 @@ export class MemorySink implements EventSink {
   /** Every send fails (default: like Kafka not acknowledging within the budget). */
   failWith(error: Error = new UnavailableError("kafka_unavailable", "Kafka did not store the record")): void {
     this.failure = error;
+  }
+
+  /** Sends holding a record that matches fail like an unreachable broker (`undefined`: none). */
+  failWhen(matches: ((record: OutgoingRecord) => boolean) | undefined): void {
+    this.failing = matches;
   }
 
   recover(): void {
