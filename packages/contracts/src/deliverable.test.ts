@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { compareNumber, isLosslessNumber, parse as parseLossless } from "lossless-json";
 import { describe, expect, it } from "vitest";
-import { decodeDoorEvent, encodeDoorEvent } from "./door-event.js";
+import { deliverable } from "./deliverable.js";
+import { type DoorEvent, decodeDoorEvent, encodeDoorEvent } from "./door-event.js";
 import { type Normalized, normalizeEventLog, normalizeEventLogText, RejectionReason } from "./normalize.js";
 import { eventLogFixture, jsonObjectText } from "./testing.js";
 
@@ -171,6 +172,34 @@ const eventLogText = fc
     extra: fc.dictionary(hostileText, member, { maxKeys: 3 }),
   })
   .map(({ extra, ...fields }) => jsonObjectText(fields, extra));
+
+describe("deliverable: the consumers' contract", () => {
+  const event = () => {
+    const result = normalizeEventLog(payload(), ctx);
+    if (!result.ok) throw new Error("the fixture must normalize");
+    return result.event;
+  };
+
+  it("returns the record value the consumers' decoder takes back unchanged", () => {
+    const accepted = event();
+    const checked = deliverable(accepted);
+    expect(checked.ok).toBe(true);
+    if (checked.ok) expect(decodeDoorEvent(checked.value)).toEqual({ ok: true, value: accepted });
+  });
+
+  it.each([
+    ["an empty device id", { deviceId: "" }],
+    ["a delay that is not an integer", { delayMs: 1.5 }],
+    ["a member DoorEvent v1 does not have", { extra: 1 }],
+    ["an unlock time that is not ISO 8601", { occurredAt: "yesterday" }],
+  ])("refuses an event with %s as contract_violation, as the consumers' decoder would", (_name, change) => {
+    const broken = { ...event(), ...change } as DoorEvent;
+    expect(decodeDoorEvent(encodeDoorEvent(broken)).ok).toBe(false);
+    const checked = deliverable(broken);
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.problem.reason).toBe("contract_violation");
+  });
+});
 
 describe("normalizer property: accepted means every consumer can decode and store it", () => {
   // Fixed seed and bounded runs: the same cases on every CI run (PB_PROPERTY_RUNS to explore more).
