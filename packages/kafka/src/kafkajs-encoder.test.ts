@@ -8,18 +8,38 @@ const require = createRequire(import.meta.url);
 const Encoder = require("kafkajs/src/protocol/encoder") as new () => KafkaEncoder;
 const Decoder = require("kafkajs/src/protocol/decoder") as new (buffer: Buffer) => KafkaDecoder;
 
+const encodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0") as (
+  record: RecordInput,
+) => KafkaEncoder;
+const Header = require("kafkajs/src/protocol/recordBatch/header/v0") as (header: {
+  key: string;
+  value: Buffer | string;
+}) => KafkaEncoder;
+
+interface RecordInput {
+  offsetDelta: number;
+  timestampDelta: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | string[]>;
+}
+
 interface KafkaEncoder {
   writeVarInt(value: number): KafkaEncoder;
   writeUVarInt(value: number): KafkaEncoder;
+  writeVarLong(value: number): KafkaEncoder;
   writeVarIntString(value: string): KafkaEncoder;
   writeVarIntBytes(value: Buffer): KafkaEncoder;
   writeInt32(value: number): KafkaEncoder;
+  writeInt8(value: number): KafkaEncoder;
+  writeVarIntArray(value: KafkaEncoder[]): KafkaEncoder;
   buffer: Buffer;
 }
 
 interface KafkaDecoder {
   readVarInt(): number;
   readUVarInt(): number;
+  readVarLong(): { toString(): string };
   readVarIntString(): string;
   readVarIntBytes(): Buffer;
   readInt32(): number;
@@ -38,6 +58,18 @@ function leb128(value: number): number[] {
 }
 
 const zigZag = (value: number) => ((value << 1) ^ (value >> 31)) >>> 0;
+
+/** Zig-zag LEB128 of a 64-bit value (reference, with BigInt). */
+function varLong(value: bigint): number[] {
+  let rest = BigInt.asUintN(64, (value << 1n) ^ (value >> 63n));
+  const bytes: number[] = [];
+  while (rest >= 0x80n) {
+    bytes.push(Number((rest & 0x7fn) | 0x80n));
+    rest >>= 7n;
+  }
+  bytes.push(Number(rest));
+  return bytes;
+}
 
 const signed = [
   0,
@@ -80,6 +112,19 @@ describe("kafkajs's encoder (patched)", () => {
     expect(new Decoder(bytes).readVarInt()).toBe(value);
   });
 
+  it.each([
+    ...signed,
+    2 ** 31,
+    -(2 ** 31) - 1,
+    1_765_000_000_000,
+    -1_765_000_000_000,
+    Number.MAX_SAFE_INTEGER,
+  ])("writes the 64-bit varint %d zig-zag encoded, and reads it back", (value) => {
+    const bytes = new Encoder().writeVarLong(value).buffer;
+    expect([...bytes]).toEqual(varLong(BigInt(value)));
+    expect(new Decoder(bytes).readVarLong().toString()).toBe(String(value));
+  });
+
   it("keeps every earlier byte when a varint makes the buffer grow", () => {
     const encoder = new Encoder();
     const text = "é".repeat(300); // 600 bytes: past the initial 512
@@ -97,5 +142,35 @@ describe("kafkajs's encoder (patched)", () => {
       expect(decoder.readVarIntString()).toBe(text);
     }
     expect(decoder.readVarIntBytes().equals(bytes)).toBe(true);
+  });
+
+  it("encodes a record with headers to the bytes kafkajs's own Header encoders gave", () => {
+    const headers = {
+      ce_id: "el_1",
+      ce_type: "com.parakey.eventlog.created",
+      traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+      many: ["a", "é".repeat(200)],
+      bytes: Buffer.from([0, 1, 2, 255]),
+    };
+    const input = {
+      offsetDelta: 3,
+      timestampDelta: 17,
+      key: Buffer.from("lock-1"),
+      value: Buffer.alloc(1_500, 1),
+      headers,
+    };
+    const flat = Object.entries(headers).flatMap(([key, value]) =>
+      Array.isArray(value) ? value.map((v) => ({ key, value: v })) : [{ key, value }],
+    );
+    // The unpatched encoding: a Header encoder per header, written as a varint array.
+    const body = new Encoder()
+      .writeInt8(0)
+      .writeVarLong(input.timestampDelta)
+      .writeVarInt(input.offsetDelta)
+      .writeVarIntBytes(input.key)
+      .writeVarIntBytes(input.value)
+      .writeVarIntArray(flat.map(Header)).buffer;
+    const expected = Buffer.concat([new Encoder().writeVarInt(body.length).buffer, body]);
+    expect(encodeRecord(input).buffer.equals(expected)).toBe(true);
   });
 });
