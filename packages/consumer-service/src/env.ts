@@ -1,66 +1,14 @@
 import { ApiAuthEnv, type AuthSettings, authSettingsOf } from "@parakey-bridge/auth";
+import { type DatabaseSettings, databaseEnv, databaseSettingsOf, envInt } from "@parakey-bridge/config";
 import {
-  type DatabaseSettings,
-  databaseEnv,
-  databaseSettingsOf,
-  envInt,
-  ServiceEnv,
-} from "@parakey-bridge/config";
-import {
+  type BridgeServiceConfig,
+  BridgeServiceEnv,
+  bridgeServiceConfigOf,
   ConsumerGroupId,
   defaultConsumerGroup,
-  type KafkaConnection,
-  KafkaEnv,
-  kafkaConnectionFromEnv,
-  type TopicDefaults,
-  TopicEnv,
   TopicNamesEnv,
-  topicDefaultsOf,
 } from "@parakey-bridge/kafka";
 import { z } from "zod";
-
-/**
- * What every service of the bridge reads, the ingress included, under one set of names: the Kafka
- * connection (`KAFKA_*`), ports, log level, trace export and `SHUTDOWN_GRACE_MS` (`ServiceEnv`), and
- * topic creation at start (`ENSURE_TOPICS`, `TOPIC_*` settings). One schema, so an empty
- * `OTEL_EXPORTER_OTLP_ENDPOINT` means "no export" in every service alike.
- *
- * @example
- * const IngressEnv = z.intersection(BridgeServiceEnv, IngressOwnEnv);
- */
-export const BridgeServiceEnv = z.intersection(z.intersection(KafkaEnv, ServiceEnv), TopicEnv);
-
-/** The parts of every service's configuration that `BridgeServiceEnv` gives. */
-export interface BridgeServiceConfig {
-  port: number;
-  adminPort: number;
-  host: string;
-  logLevel: z.output<typeof ServiceEnv>["LOG_LEVEL"];
-  otlpEndpoint: string | undefined;
-  kafka: KafkaConnection;
-  /** Topic settings used when ENSURE_TOPICS creates missing topics at start; `false` when off. */
-  ensureTopics: TopicDefaults | false;
-  shutdownGraceMs: number;
-}
-
-/**
- * The configuration of a parsed `BridgeServiceEnv`.
- *
- * @example
- * const config = { ...bridgeServiceConfigOf(env), webhook: … };
- */
-export function bridgeServiceConfigOf(e: z.output<typeof BridgeServiceEnv>): BridgeServiceConfig {
-  return {
-    port: e.PORT,
-    adminPort: e.ADMIN_PORT,
-    host: e.HOST,
-    logLevel: e.LOG_LEVEL,
-    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
-    kafka: kafkaConnectionFromEnv(e),
-    ensureTopics: topicDefaultsOf(e),
-    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
-  };
-}
 
 /** What a consumer of the event topic reads: its group, the topic, batch and liveness timings. */
 const consumerEnv = (service: string) =>

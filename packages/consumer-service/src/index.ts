@@ -18,9 +18,6 @@ export {
   type RunningConsumerService,
 } from "./consumer-service.js";
 export {
-  type BridgeServiceConfig,
-  BridgeServiceEnv,
-  bridgeServiceConfigOf,
   ConcurrentConsumerEnv,
   type ConsumerServiceConfig,
   type ConsumerSettings,

@@ -24,6 +24,8 @@ export { groupLag } from "./group-lag.js";
 export { PartitionLeadership } from "./leadership.js";
 export { BatchingProducer, type OutgoingRecord, RecordTooLargeError } from "./producer.js";
 export { KafkaReadinessProbe } from "./readiness-probe.js";
+// What every service of the bridge reads from the environment (Kafka, ports, logs, topics).
+export { type BridgeServiceConfig, BridgeServiceEnv, bridgeServiceConfigOf } from "./service-env.js";
 export { readTopicSince, type TimedRecord } from "./time-range-reader.js";
 // Topic admin: the bridge's topics, their names and settings from the environment.
 export {

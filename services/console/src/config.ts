@@ -4,8 +4,8 @@ import {
   type BridgeServiceConfig,
   BridgeServiceEnv,
   bridgeServiceConfigOf,
-} from "@parakey-bridge/consumer-service";
-import { TopicNamesEnv } from "@parakey-bridge/kafka";
+  TopicNamesEnv,
+} from "@parakey-bridge/kafka";
 import { z } from "zod";
 
 const emptyIsAbsent = (value: unknown) => (value === "" ? undefined : value);

@@ -3,8 +3,8 @@ import {
   type BridgeServiceConfig,
   BridgeServiceEnv,
   bridgeServiceConfigOf,
-} from "@parakey-bridge/consumer-service";
-import { TopicNamesEnv } from "@parakey-bridge/kafka";
+  TopicNamesEnv,
+} from "@parakey-bridge/kafka";
 import { z } from "zod";
 import { type PollerConfig, PollerEnv, pollerConfigOf } from "./poller/config.js";
 

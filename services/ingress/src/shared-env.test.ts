@@ -1,5 +1,5 @@
 import { loadConfig } from "@parakey-bridge/config";
-import { BridgeServiceEnv } from "@parakey-bridge/consumer-service";
+import { BridgeServiceEnv } from "@parakey-bridge/kafka";
 import { describe, expect, it } from "vitest";
 import { loadIngressConfig } from "./config.js";
 

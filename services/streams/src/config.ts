@@ -4,8 +4,10 @@ import {
   type BridgeServiceConfig,
   BridgeServiceEnv,
   bridgeServiceConfigOf,
-} from "@parakey-bridge/consumer-service";
-import { ConsumerGroupId, defaultConsumerGroup, TopicNamesEnv } from "@parakey-bridge/kafka";
+  ConsumerGroupId,
+  defaultConsumerGroup,
+  TopicNamesEnv,
+} from "@parakey-bridge/kafka";
 import { z } from "zod";
 import { MIN_PSEUDONYM_KEY_BYTES } from "./pseudonym.js";
 
