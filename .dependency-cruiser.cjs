@@ -20,6 +20,8 @@ const PUBLIC_ENTRIES = [
   "^packages/[^/]+/src/(index|testing)\\.ts$",
   // @parakey-bridge/testkit/launchers: the harness's launchers without the vitest fixtures.
   "^packages/testkit/src/launchers\\.ts$",
+  // @parakey-bridge/auth/rate-limit: the ingress's rate limit without the API authentication (jose).
+  "^packages/auth/src/rate-limit\\.ts$",
   // The published JSON Schema and AsyncAPI files of @parakey-bridge/contracts.
   "^packages/contracts/generated/",
   // @parakey-bridge/audit's two exports, for the console (see no-service-to-service below).

@@ -1,4 +1,6 @@
-import { rateLimitPerPrincipal } from "@parakey-bridge/auth";
+// The subpath, not the package's index: the ingress needs only the rate limit, and the index loads
+// the API authentication (jose and the rest) the ingress never runs.
+import { rateLimitPerPrincipal } from "@parakey-bridge/auth/rate-limit";
 import {
   type ApiApp,
   type ApiDocumentConfig,
