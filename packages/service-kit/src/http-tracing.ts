@@ -21,17 +21,16 @@ export function httpServerTracing(): MiddlewareHandler {
     if (tracestate) carrier.tracestate = tracestate;
     const parent = extractTraceContext(carrier);
     const method = c.req.method;
-    const span = tracer().startSpan(
-      method,
-      { kind: SpanKind.SERVER, attributes: { "http.request.method": method } },
-      parent,
-    );
+    // No attributes at the start: the SDK copies and checks them before it samples, and the
+    // services' samplers (parent-based, trace-id ratio) never read them.
+    const span = tracer().startSpan(method, { kind: SpanKind.SERVER }, parent);
     // Most requests are not sampled (10 % by default): what only a recorded span keeps — the URL
     // parsed again, the user agent, the matched route — is computed for recorded spans alone.
     const recording = span.isRecording();
     if (recording) {
       const url = new URL(c.req.url);
       span.setAttributes({
+        "http.request.method": method,
         "url.path": url.pathname,
         "url.scheme": url.protocol.replace(/:$/, ""),
         ...(c.req.header("user-agent") ? { "user_agent.original": c.req.header("user-agent") } : {}),
