@@ -83,7 +83,9 @@ export function normalizeEventLog(input: unknown, context: NormalizeContext): No
     return reject("not_an_object", `expected a JSON object, got ${kind}`);
   }
   const original = input as Record<string, unknown>;
-  const typed = ParakeyEventLog.safeParse(typedView(original));
+  // Most event logs have no odd field: the whole parse then gives what the typed view would.
+  const whole = ParakeyEventLog.safeParse(original);
+  const typed = whole.success ? whole : ParakeyEventLog.safeParse(typedView(original));
   if (!typed.success) return reject("missing_id", "field `id` is missing or not a non-empty string/number");
   const log = typed.data;
   if (typeof log.id === "number" && !Number.isSafeInteger(log.id) && Number.isInteger(log.id)) {
