@@ -507,7 +507,11 @@ async function main(): Promise<void> {
                     : () => startIngress(brokers, TRACING[system], workDir),
                   kafka,
                 );
-          process.stderr.write(`  round ${round + 1}: ${system} ${sample.perSecond}/s\n`);
+          // CPU per request moves with the rate a run reached (the producer's batches grow with it), so
+          // each run's pair is printed, not only the median's.
+          process.stderr.write(
+            `  round ${round + 1}: ${system} ${sample.perSecond}/s, ${sample.cpuMicrosPerRequest} µs CPU/req\n`,
+          );
           samples.push(sample);
         }
       }
