@@ -1,20 +1,25 @@
 // Ingest benchmark (not a test: it prints figures). `pnpm bench:ingest [--seconds S] [--requests N]
 // [--connections C] [--linger 0,2,5] [--compression none,gzip] [--repeat R] [--max-seconds S]`.
 //
-// Load on loopback against the real broker: the built ingress as its own process, driven by autocannon
-// with realistic event logs (a fresh id per request, 200 locks), then the same records through a bare
-// kafkajs producer in this process: the ceiling a Node process reaches on this machine. Uses
-// KAFKA_BROKERS when set, otherwise starts its own broker with the project's launcher.
-import { cpus } from "node:os";
+// Load on loopback against the real broker: the built ingress as its own process, driven by wrk (a
+// native load generator, so its own CPU is small; the script bench:peers uses) with realistic event
+// logs (a fresh id per request, 200 locks); every request answered 2xx must then be on the topic.
+// Then the same records through a bare kafkajs producer in this process (--requests of them): the
+// ceiling a Node process reaches on this machine. Uses KAFKA_BROKERS when set, otherwise starts its
+// own broker with the project's launcher.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { doorEventHeaders, encodeDoorEvent, normalizeEventLog } from "@parakey-bridge/contracts";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
 import { freePort } from "@parakey-bridge/testkit/launchers";
-import autocannon from "autocannon";
 import { CompressionTypes, type Kafka, type Message, Partitioners } from "kafkajs";
 import { withBenchBroker } from "../lib/broker.js";
 import { processUsage } from "../lib/proc.js";
 import { ingressEnv, spawnService, stopProcess, waitForLine } from "../lib/service.js";
+import { idsOnTopic } from "../lib/topic.js";
+import { ensureDebianPackages, runWrk, wrkScript } from "../lib/wrk.js";
 
 const SECRET = "bench-secret-0123456789abcdef";
 const DEVICES = 200;
@@ -47,6 +52,10 @@ interface Row {
   non2xx: number;
   errors: number;
   rssMiB: string;
+  /** The ingress's CPU (user + system) per request of the measured run; "-" for the bare producer. */
+  cpuMicros: string;
+  /** Requests answered 2xx whose id is not on the topic: must be 0. */
+  missing?: number;
 }
 const rows: Row[] = [];
 /** Ingress runs by configuration: repeated and interleaved, reported as the median run. */
@@ -77,61 +86,54 @@ async function startIngress(brokers: string, linger: number, compression: string
   return { child, port, adminPort, topic: `${prefix}.events` };
 }
 
-interface LoadResult {
-  result: autocannon.Result;
-  /** Measured here: autocannon's own start/finish are whole seconds. */
-  seconds: number;
-}
+const workDir = mkdtempSync(join(tmpdir(), "bench-ingest-"));
+const script = join(workDir, "webhook.lua");
+writeFileSync(
+  script,
+  wrkScript(
+    "/webhooks/parakey",
+    { "content-type": "application/json", "x-parakey-secret": SECRET },
+    { devices: DEVICES },
+  ),
+);
 
-/** Drives the webhook for `seconds`, or until `amount` requests were sent, whichever comes first. */
-function load(port: number, seconds: number, amount: number): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    let issued = 0;
-    const started = performance.now();
-    const instance = autocannon(
-      {
-        url: `http://127.0.0.1:${port}`,
-        connections: CONNECTIONS,
-        duration: seconds,
-        timeout: 20,
-        requests: [
-          {
-            method: "POST",
-            path: "/webhooks/parakey",
-            headers: { "content-type": "application/json", "x-parakey-secret": SECRET },
-            setupRequest: (request) => {
-              issued += 1;
-              if (issued === amount) setImmediate(() => instance.stop());
-              return { ...request, body: eventLogBody() };
-            },
-          },
-        ],
-      },
-      (error, result) => {
-        if (error) reject(error);
-        else resolve({ result, seconds: (performance.now() - started) / 1000 });
-      },
-    );
-  });
-}
-
-async function benchIngress(brokers: string, linger: number, compression: string): Promise<void> {
+async function benchIngress(
+  kafka: Kafka,
+  brokers: string,
+  linger: number,
+  compression: string,
+): Promise<void> {
   const ingress = await startIngress(brokers, linger, compression);
+  const pid = ingress.child.pid ?? 0;
+  const runId = Date.now().toString(36);
+  const run = `ingress linger=${linger}ms compression=${compression}`;
   try {
-    await load(ingress.port, 2, 4000); // warm-up: JIT, connections, metadata
-    const { result, seconds } = await load(ingress.port, SECONDS, REQUESTS);
-    const rss = processUsage(ingress.child.pid ?? 0) ?? { rssMiB: 0, peakRssMiB: 0 };
-    const run = `ingress linger=${linger}ms compression=${compression}`;
+    const url = `http://127.0.0.1:${ingress.port}`;
+    // warm-up: JIT, connections, metadata
+    await runWrk(url, script, { seconds: 2, connections: CONNECTIONS, runId: `${runId}w` });
+    const before = processUsage(pid);
+    const result = await runWrk(url, script, { seconds: SECONDS, connections: CONNECTIONS, runId });
+    const after = processUsage(pid) ?? { rssMiB: 0, peakRssMiB: 0, cpuSeconds: 0 };
+    const acknowledged = result.requests - result.non2xx;
+    // Every request answered 2xx must be on the topic (one still in flight when wrk stopped may be
+    // there uncounted, so the topic may hold more of this run's ids, never fewer).
+    const { ids } = await idsOnTopic(kafka, ingress.topic, {
+      groupId: `${ingress.topic}.verify`,
+      maxBytes: 50 * 2 ** 20,
+    });
+    const measuredIds = [...ids].filter((id) => id.startsWith(`el_${runId}_`)).length;
     samples.set(run, samples.get(run) ?? []);
     samples.get(run)?.push({
       run,
-      requests: result.requests.total,
-      perSecond: Math.round(result.requests.total / seconds),
-      p50: result.latency.p50,
-      p99: result.latency.p99,
+      requests: result.requests,
+      perSecond: Math.round(acknowledged / result.seconds),
+      p50: result.p50Ms,
+      p99: result.p99Ms,
       non2xx: result.non2xx,
-      errors: result.errors + result.timeouts,
-      rssMiB: `${rss.rssMiB.toFixed(0)} (peak ${rss.peakRssMiB.toFixed(0)})`,
+      errors: result.socketErrors,
+      rssMiB: `${after.rssMiB.toFixed(0)} (peak ${after.peakRssMiB.toFixed(0)})`,
+      cpuMicros: String(Math.round(((after.cpuSeconds - (before?.cpuSeconds ?? 0)) * 1e6) / result.requests)),
+      missing: Math.max(0, acknowledged - measuredIds),
     });
   } finally {
     const code = await stopProcess(ingress.child);
@@ -194,6 +196,7 @@ async function benchBareProducer(kafka: Kafka, compression: "none" | "gzip"): Pr
       non2xx: 0,
       errors: 0,
       rssMiB: `${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} (bench process)`,
+      cpuMicros: "-",
     });
 
     if (compression === "none") {
@@ -220,6 +223,7 @@ async function benchBareProducer(kafka: Kafka, compression: "none" | "gzip"): Pr
         non2xx: 0,
         errors: 0,
         rssMiB: "-",
+        cpuMicros: "-",
       });
     }
   } finally {
@@ -237,13 +241,15 @@ async function main(): Promise<void> {
   await withBenchBroker(
     (line) => process.stderr.write(`${line}\n`),
     async ({ brokers, client }) => {
+      await ensureDebianPackages({ wrk: "wrk" });
       process.stderr.write(
-        `ingest benchmark: ${REQUESTS} requests, ${CONNECTIONS} connections, broker ${brokers}, ` +
+        `ingest benchmark: wrk, ${SECONDS} s per run, ${CONNECTIONS} connections, broker ${brokers}, ` +
           `${cpus().length} cores shared by broker, ingress and load generator\n`,
       );
+      const verifier = client("bench-verify");
       for (let round = 0; round < REPEAT; round++) {
         for (const compression of compressions) {
-          for (const linger of lingers) await benchIngress(brokers, linger, compression);
+          for (const linger of lingers) await benchIngress(verifier, brokers, linger, compression);
         }
       }
       for (const runs of samples.values()) {
@@ -267,14 +273,19 @@ async function main(): Promise<void> {
       "p99 ms": r.p99,
       non2xx: r.non2xx,
       errors: r.errors,
+      "CPU µs/req": r.cpuMicros,
       "RSS MiB": r.rssMiB,
+      "2xx not on topic": r.missing ?? "-",
     })),
   );
-  // A run with failed requests measured something other than the ingress doing its work.
-  const failed = [...samples.values()].flat().filter((r) => r.non2xx > 0 || r.errors > 0);
+  // A run with failed requests measured something other than the ingress doing its work; one whose
+  // acknowledged events are not all on the topic broke the promise.
+  const failed = [...samples.values()]
+    .flat()
+    .filter((r) => r.non2xx > 0 || r.errors > 0 || (r.missing ?? 0) > 0);
   if (failed.length > 0) {
     console.error(
-      `runs with failed requests: ${failed.map((r) => `${r.run} (${r.non2xx} non-2xx, ${r.errors} errors)`).join("; ")}`,
+      `runs that failed: ${failed.map((r) => `${r.run} (${r.non2xx} non-2xx, ${r.errors} errors, ${r.missing} acknowledged but not on the topic)`).join("; ")}`,
     );
     process.exitCode = 1;
   }

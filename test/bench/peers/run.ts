@@ -24,6 +24,7 @@ import { withBenchBroker } from "../lib/broker.js";
 import { type ProcessUsage, processUsage } from "../lib/proc.js";
 import { ingressEnv, root, spawnService, stopProcess, waitForLine } from "../lib/service.js";
 import { ceId, idsOnTopic } from "../lib/topic.js";
+import { ensureDebianPackages, type LoadResult, runWrk, wrkScript } from "../lib/wrk.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,22 +65,6 @@ interface Sample {
 
 // ---------------------------------------------------------------------------------------------
 // Set-up: the load generator, the peer and Kafka's tools come from the machine's registries.
-
-async function ensureDebianPackages(commands: Record<string, string>): Promise<void> {
-  const missing = Object.entries(commands).filter(([command]) => !existsOnPath(command));
-  if (missing.length === 0) return;
-  const packages = missing.map(([, pkg]) => pkg);
-  process.stderr.write(`installing ${packages.join(", ")} from Debian's packages ...\n`);
-  await run("apt-get", ["update", "-qq"], { timeout: 300_000 });
-  await run("apt-get", ["install", "-y", "-qq", ...packages], {
-    timeout: 300_000,
-    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
-  });
-}
-
-function existsOnPath(command: string): boolean {
-  return (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, command)));
-}
 
 /** npm ci of the pinned peer into a cache folder (outside the pnpm workspace), once per version. */
 async function ensurePeer(): Promise<string> {
@@ -123,88 +108,8 @@ function startParkedSink(): Promise<{ server: Server; url: string }> {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Load: one wrk script for every HTTP system; a fresh event log id per request, 200 locks.
-
-const ID = "@@ID@@";
-const DEVICE = "@@DEVICE@@";
-
-function bodyTemplate(): [head: string, middle: string, tail: string] {
-  const body = JSON.stringify(eventLogFixture({ id: ID, deviceId: DEVICE }));
-  const [head = "", rest = ""] = body.split(ID);
-  const [middle = "", tail = ""] = rest.split(DEVICE);
-  return [head, middle, tail];
-}
-
-function wrkScript(path: string, headers: Record<string, string>, keyHeader: string | undefined): string {
-  const [head, middle, tail] = bodyTemplate();
-  const lua = (text: string) => `[==[${text}]==]`;
-  return `
-local head, middle, tail = ${lua(head)}, ${lua(middle)}, ${lua(tail)}
-local run = "unset"
-local counter = 0
-local threads = 0
-${Object.entries(headers)
-  .map(([name, value]) => `wrk.headers[ ${lua(name)} ] = ${lua(value)}`)
-  .join("\n")}
-function setup(thread)
-  threads = threads + 1
-  thread:set("tid", threads)
-end
--- The run id comes after \`--\` on wrk's command line: warm-up and measured runs never share an id.
-function init(args)
-  run = args[1]
-end
-request = function()
-  counter = counter + 1
-  local device = "lock-" .. math.random(${DEVICES})
-  ${keyHeader ? `wrk.headers[ ${lua(keyHeader)} ] = device` : ""}
-  local body = head .. "el_" .. run .. "_" .. tid .. "_" .. counter .. middle .. device .. tail
-  return wrk.format("POST", ${lua(path)}, nil, body)
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('PB_RESULT {"requests":%d,"durationMicros":%d,"non2xx":%d,"socketErrors":%d,"p50Micros":%d,"p99Micros":%d}\\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-`;
-}
-
-interface LoadResult {
-  requests: number;
-  seconds: number;
-  non2xx: number;
-  socketErrors: number;
-  p50Ms: number;
-  p99Ms: number;
-}
-
-async function load(url: string, script: string, seconds: number, runId: string): Promise<LoadResult> {
-  const { stdout } = await run(
-    "wrk",
-    ["-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "20s", "-s", script, url, "--", runId],
-    { timeout: (seconds + 60) * 1000 },
-  );
-  const line = stdout.split("\n").find((l) => l.startsWith("PB_RESULT "));
-  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
-  const r = JSON.parse(line.slice("PB_RESULT ".length)) as {
-    requests: number;
-    durationMicros: number;
-    non2xx: number;
-    socketErrors: number;
-    p50Micros: number;
-    p99Micros: number;
-  };
-  return {
-    requests: r.requests,
-    seconds: r.durationMicros / 1e6,
-    non2xx: r.non2xx,
-    socketErrors: r.socketErrors,
-    p50Ms: r.p50Micros / 1000,
-    p99Ms: r.p99Micros / 1000,
-  };
-}
+// Load: one wrk script for every HTTP system (test/bench/lib/wrk.ts); a fresh event log id per
+// request, 200 locks.
 
 // ---------------------------------------------------------------------------------------------
 // The topic, read back: what each system claims it stored must be there.
@@ -270,7 +175,7 @@ async function startIngress(brokers: string, tracing: Tracing, workDir: string):
     wrkScript(
       "/webhooks/parakey",
       { "content-type": "application/json", "x-parakey-secret": SECRET },
-      undefined,
+      { devices: DEVICES },
     ),
   );
   return {
@@ -312,7 +217,11 @@ async function startPeer(
   const script = join(workDir, `${topic}.lua`);
   writeFileSync(
     script,
-    wrkScript(`/topics/${topic}`, { "content-type": "application/json" }, "x-plt-kafka-hooks-key"),
+    wrkScript(
+      `/topics/${topic}`,
+      { "content-type": "application/json" },
+      { devices: DEVICES, keyHeader: "x-plt-kafka-hooks-key" },
+    ),
   );
   return {
     child,
@@ -346,9 +255,10 @@ async function benchHttp(
   let cpuMicros: number;
   let peakRssMiB: number;
   try {
-    await load(server.url, server.script, 2, `${runId}w`); // warm-up: JIT, connections, metadata
+    // warm-up: JIT, connections, metadata
+    await runWrk(server.url, server.script, { seconds: 2, connections: CONNECTIONS, runId: `${runId}w` });
     const before = runningUsage(pid);
-    result = await load(server.url, server.script, SECONDS, runId);
+    result = await runWrk(server.url, server.script, { seconds: SECONDS, connections: CONNECTIONS, runId });
     const after = runningUsage(pid);
     cpuMicros = (after.cpuSeconds - before.cpuSeconds) * 1e6;
     peakRssMiB = after.peakRssMiB;
