@@ -7,7 +7,7 @@
 // Then the same records through a bare kafkajs producer in this process (--requests of them): the
 // ceiling a Node process reaches on this machine. Uses KAFKA_BROKERS when set, otherwise starts its
 // own broker with the project's launcher.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,7 +19,7 @@ import { withBenchBroker } from "../lib/broker.js";
 import { processUsage } from "../lib/proc.js";
 import { ingressEnv, spawnService, stopProcess, waitForLine } from "../lib/service.js";
 import { idsOnTopic } from "../lib/topic.js";
-import { ensureDebianPackages, runWrk, wrkScript } from "../lib/wrk.js";
+import { ensureDebianPackages, runWrk, writeWebhookScript } from "../lib/wrk.js";
 
 const SECRET = "bench-secret-0123456789abcdef";
 const DEVICES = 200;
@@ -86,15 +86,10 @@ async function startIngress(brokers: string, linger: number, compression: string
   return { child, port, adminPort, topic: `${prefix}.events` };
 }
 
-const workDir = mkdtempSync(join(tmpdir(), "bench-ingest-"));
-const script = join(workDir, "webhook.lua");
-writeFileSync(
-  script,
-  wrkScript(
-    "/webhooks/parakey",
-    { "content-type": "application/json", "x-parakey-secret": SECRET },
-    { devices: DEVICES },
-  ),
+const script = writeWebhookScript(
+  join(mkdtempSync(join(tmpdir(), "bench-ingest-")), "webhook.lua"),
+  SECRET,
+  DEVICES,
 );
 
 async function benchIngress(

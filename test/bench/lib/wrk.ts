@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { eventLogFixture } from "@parakey-bridge/contracts/testing";
@@ -79,6 +79,19 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 `;
+}
+
+/** Writes the `wrkScript` for the ingress's webhook (shared-secret header) to `file`, and returns `file`. */
+export function writeWebhookScript(file: string, secret: string, devices: number): string {
+  writeFileSync(
+    file,
+    wrkScript(
+      "/webhooks/parakey",
+      { "content-type": "application/json", "x-parakey-secret": secret },
+      { devices },
+    ),
+  );
+  return file;
 }
 
 /** What one wrk run measured. */

@@ -24,7 +24,7 @@ import { withBenchBroker } from "../lib/broker.js";
 import { type ProcessUsage, processUsage } from "../lib/proc.js";
 import { ingressEnv, root, spawnService, stopProcess, waitForLine } from "../lib/service.js";
 import { ceId, idsOnTopic } from "../lib/topic.js";
-import { ensureDebianPackages, type LoadResult, runWrk, wrkScript } from "../lib/wrk.js";
+import { ensureDebianPackages, type LoadResult, runWrk, writeWebhookScript, wrkScript } from "../lib/wrk.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -169,15 +169,7 @@ async function startIngress(brokers: string, tracing: Tracing, workDir: string):
     ["ignore", "pipe", "inherit"],
   );
   await waitForLine(child, "ingress listening", "ingress");
-  const script = join(workDir, `${prefix}.lua`);
-  writeFileSync(
-    script,
-    wrkScript(
-      "/webhooks/parakey",
-      { "content-type": "application/json", "x-parakey-secret": SECRET },
-      { devices: DEVICES },
-    ),
-  );
+  const script = writeWebhookScript(join(workDir, `${prefix}.lua`), SECRET, DEVICES);
   return {
     child,
     url: `http://127.0.0.1:${port}`,
