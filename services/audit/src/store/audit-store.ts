@@ -4,6 +4,7 @@ import { BridgeError, type Clock, systemClock } from "@parakey-bridge/service-ki
 import { type Db, probeWrites, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
 import { commitPersonalData, newSalts } from "../chain/commitment.js";
 import { type ChainFields, GENESIS_HASH, prepareChainHash } from "../chain/hash-chain.js";
+import { canonicalInstant } from "../chain/instant.js";
 import { type Cursor, encodeCursor } from "../cursor.js";
 import { joinPersonalData, type PersonalData, splitPersonalData } from "../personal-data.js";
 import type { AuditEventRow } from "./audit-event-row.js";
@@ -67,8 +68,6 @@ export interface ListQuery {
   limit: number;
   after?: Cursor | undefined;
 }
-
-const iso = (value: string): string => new Date(value).toISOString();
 
 const SUMMARY_COLUMNS = `event_log_id, domain_id, device_id, user_id, success, occurred_at, recorded_at,
   received_at, delay_ms::text AS delay_ms, via, first_seen_at, duplicates, erased_at`;
@@ -297,9 +296,9 @@ function prepareRow(
     domainId: event.domainId,
     deviceId: event.deviceId,
     success: event.success,
-    occurredAt: iso(event.occurredAt),
-    recordedAt: iso(event.recordedAt),
-    receivedAt: iso(event.receivedAt),
+    occurredAt: canonicalInstant(event.occurredAt),
+    recordedAt: canonicalInstant(event.recordedAt),
+    receivedAt: canonicalInstant(event.receivedAt),
     delayMs: event.delayMs,
     via: event.via,
     payloadVersion: event.payloadVersion,
