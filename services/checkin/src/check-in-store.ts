@@ -1,6 +1,12 @@
 import type { CheckIn, DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import { type Db, isNonEmpty, OffsetKeepingStore, type Queryable } from "@parakey-bridge/storage";
+import {
+  arrayLiteral,
+  type Db,
+  isNonEmpty,
+  OffsetKeepingStore,
+  type Queryable,
+} from "@parakey-bridge/storage";
 import { injectTraceContext } from "@parakey-bridge/telemetry";
 import { type DayPlan, planDays } from "./check-in-rules.js";
 import type { DomainSettings } from "./domain-settings.js";
@@ -254,7 +260,8 @@ async function addDayCounts(tx: Queryable, plan: DayPlan): Promise<void> {
  * also moves a row another partition's transaction inserted meanwhile (it waits for that one and
  * updates the committed row), which an UPDATE in the same statement as the insert would miss.
  * A returned row is new exactly when it names the candidate's unlock as its first: that unlock was
- * claimed in this transaction, so no row recorded before can name it.
+ * claimed in this transaction, so no row recorded before can name it. The column arrays travel as
+ * array literals (`arrayLiteral`).
  */
 async function applyPresences(tx: Queryable, plan: DayPlan): Promise<CheckIn[]> {
   if (plan.presences.length === 0) return [];
@@ -274,21 +281,21 @@ async function applyPresences(tx: Queryable, plan: DayPlan): Promise<CheckIn[]> 
        unlock_count = c.unlock_count + EXCLUDED.unlock_count
      RETURNING check_in_id, first_event_log_id`,
     [
-      c.map((x) => x.domainId),
-      c.map((x) => x.localDate),
-      c.map((x) => x.userId),
-      c.map((x) => x.checkInId),
-      c.map((x) => x.timeZone),
-      c.map((x) => x.firstEventLogId),
-      c.map((x) => x.deviceId),
-      c.map((x) => x.occurredAt),
-      c.map((x) => x.recordedAt),
-      c.map((x) => x.delayMs),
-      c.map((x) => x.live),
-      p.map((x) => x.firstSeenAt),
-      p.map((x) => x.lastSeenAt),
-      p.map((x) => x.lastDeviceId),
-      p.map((x) => x.unlockCount),
+      arrayLiteral(c.map((x) => x.domainId)),
+      arrayLiteral(c.map((x) => x.localDate)),
+      arrayLiteral(c.map((x) => x.userId)),
+      arrayLiteral(c.map((x) => x.checkInId)),
+      arrayLiteral(c.map((x) => x.timeZone)),
+      arrayLiteral(c.map((x) => x.firstEventLogId)),
+      arrayLiteral(c.map((x) => x.deviceId)),
+      arrayLiteral(c.map((x) => x.occurredAt)),
+      arrayLiteral(c.map((x) => x.recordedAt)),
+      arrayLiteral(c.map((x) => x.delayMs)),
+      arrayLiteral(c.map((x) => x.live)),
+      arrayLiteral(p.map((x) => x.firstSeenAt)),
+      arrayLiteral(p.map((x) => x.lastSeenAt)),
+      arrayLiteral(p.map((x) => x.lastDeviceId)),
+      arrayLiteral(p.map((x) => x.unlockCount)),
     ],
   );
   const firstUnlockOf = new Map(rows.map((row) => [row.check_in_id, row.first_event_log_id]));
