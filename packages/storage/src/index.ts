@@ -1,3 +1,4 @@
+export { type ArrayElement, arrayLiteral } from "./array-literal.js";
 export {
   assertSchemaName,
   type Db,

@@ -1,11 +1,9 @@
-import {
-  type CheckIn,
-  checkInIdOf,
-  type DoorEvent,
-  isSuccessfulUnlock,
-  localDateOf,
-} from "@parakey-bridge/contracts";
+import { type CheckIn, checkInIdOf, type DoorEvent, isSuccessfulUnlock } from "@parakey-bridge/contracts";
 import type { DomainSettings } from "./domain-settings.js";
+import { LocalDates } from "./local-dates.js";
+
+/** Local days of the unlocks planned in this process, remembered per zone and minute. */
+const localDates = new LocalDates();
 
 /**
  * Whether a check-in is live: its unlock reached Parakey within the domain's live window. This is
@@ -60,7 +58,7 @@ export function classifyUnlock(
     counted: true,
     kind,
     domainId: event.domainId,
-    localDate: localDateOf(event.occurredAt, timeZone),
+    localDate: localDates.of(event.occurredAt, timeZone),
     timeZone,
   };
 }

@@ -1,6 +1,12 @@
 import type { CheckIn, DoorEvent } from "@parakey-bridge/contracts";
 import type { InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
-import { type Db, isNonEmpty, OffsetKeepingStore, type Queryable } from "@parakey-bridge/storage";
+import {
+  arrayLiteral,
+  type Db,
+  isNonEmpty,
+  OffsetKeepingStore,
+  type Queryable,
+} from "@parakey-bridge/storage";
 import { injectTraceContext } from "@parakey-bridge/telemetry";
 import { type DayPlan, planDays } from "./check-in-rules.js";
 import type { DomainSettings } from "./domain-settings.js";
@@ -249,62 +255,51 @@ async function addDayCounts(tx: Queryable, plan: DayPlan): Promise<void> {
 
 /**
  * Creates the check-ins of people not yet seen that day and moves the presence of those already
- * checked in (first/last seen, unlock count). A check-in, once recorded, is never rewritten: an
- * earlier unlock uploaded later only moves `firstSeenAt`.
+ * checked in (first/last seen, unlock count), in one statement. A check-in, once recorded, is never
+ * rewritten: an earlier unlock uploaded later only moves `firstSeenAt`. `ON CONFLICT DO UPDATE`
+ * also moves a row another partition's transaction inserted meanwhile (it waits for that one and
+ * updates the committed row), which an UPDATE in the same statement as the insert would miss.
+ * A returned row is new exactly when it names the candidate's unlock as its first: that unlock was
+ * claimed in this transaction, so no row recorded before can name it. The column arrays travel as
+ * array literals (`arrayLiteral`).
  */
 async function applyPresences(tx: Queryable, plan: DayPlan): Promise<CheckIn[]> {
   if (plan.presences.length === 0) return [];
   const p = plan.presences;
   const c = p.map((presence) => presence.candidate);
-  const { rows } = await tx.query<{ check_in_id: string }>(
-    `INSERT INTO check_ins (domain_id, local_date, user_id, check_in_id, time_zone, first_event_log_id,
+  const { rows } = await tx.query<{ check_in_id: string; first_event_log_id: string }>(
+    `INSERT INTO check_ins AS c (domain_id, local_date, user_id, check_in_id, time_zone, first_event_log_id,
        device_id, occurred_at, recorded_at, delay_ms, live, first_seen_at, last_seen_at, last_device_id,
        unlock_count)
      SELECT * FROM unnest($1::text[], $2::date[], $3::text[], $4::text[], $5::text[], $6::text[],
        $7::text[], $8::timestamptz[], $9::timestamptz[], $10::bigint[], $11::boolean[],
        $12::timestamptz[], $13::timestamptz[], $14::text[], $15::int[])
-     ON CONFLICT (domain_id, local_date, user_id) DO NOTHING
-     RETURNING check_in_id`,
+     ON CONFLICT (domain_id, local_date, user_id) DO UPDATE SET
+       first_seen_at = LEAST(c.first_seen_at, EXCLUDED.first_seen_at),
+       last_device_id = CASE WHEN EXCLUDED.last_seen_at > c.last_seen_at THEN EXCLUDED.last_device_id ELSE c.last_device_id END,
+       last_seen_at = GREATEST(c.last_seen_at, EXCLUDED.last_seen_at),
+       unlock_count = c.unlock_count + EXCLUDED.unlock_count
+     RETURNING check_in_id, first_event_log_id`,
     [
-      c.map((x) => x.domainId),
-      c.map((x) => x.localDate),
-      c.map((x) => x.userId),
-      c.map((x) => x.checkInId),
-      c.map((x) => x.timeZone),
-      c.map((x) => x.firstEventLogId),
-      c.map((x) => x.deviceId),
-      c.map((x) => x.occurredAt),
-      c.map((x) => x.recordedAt),
-      c.map((x) => x.delayMs),
-      c.map((x) => x.live),
-      p.map((x) => x.firstSeenAt),
-      p.map((x) => x.lastSeenAt),
-      p.map((x) => x.lastDeviceId),
-      p.map((x) => x.unlockCount),
+      arrayLiteral(c.map((x) => x.domainId)),
+      arrayLiteral(c.map((x) => x.localDate)),
+      arrayLiteral(c.map((x) => x.userId)),
+      arrayLiteral(c.map((x) => x.checkInId)),
+      arrayLiteral(c.map((x) => x.timeZone)),
+      arrayLiteral(c.map((x) => x.firstEventLogId)),
+      arrayLiteral(c.map((x) => x.deviceId)),
+      arrayLiteral(c.map((x) => x.occurredAt)),
+      arrayLiteral(c.map((x) => x.recordedAt)),
+      arrayLiteral(c.map((x) => x.delayMs)),
+      arrayLiteral(c.map((x) => x.live)),
+      arrayLiteral(p.map((x) => x.firstSeenAt)),
+      arrayLiteral(p.map((x) => x.lastSeenAt)),
+      arrayLiteral(p.map((x) => x.lastDeviceId)),
+      arrayLiteral(p.map((x) => x.unlockCount)),
     ],
   );
-  const created = new Set(rows.map((row) => row.check_in_id));
-  const existing = p.filter((presence) => !created.has(presence.candidate.checkInId));
-  if (existing.length > 0) {
-    await tx.query(
-      `UPDATE check_ins AS c SET
-         first_seen_at = LEAST(c.first_seen_at, u.first_seen_at),
-         last_device_id = CASE WHEN u.last_seen_at > c.last_seen_at THEN u.last_device_id ELSE c.last_device_id END,
-         last_seen_at = GREATEST(c.last_seen_at, u.last_seen_at),
-         unlock_count = c.unlock_count + u.unlock_count
-       FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::int[])
-         AS u(check_in_id, first_seen_at, last_seen_at, last_device_id, unlock_count)
-       WHERE c.check_in_id = u.check_in_id`,
-      [
-        existing.map((x) => x.candidate.checkInId),
-        existing.map((x) => x.firstSeenAt),
-        existing.map((x) => x.lastSeenAt),
-        existing.map((x) => x.lastDeviceId),
-        existing.map((x) => x.unlockCount),
-      ],
-    );
-  }
-  return c.filter((checkIn) => created.has(checkIn.checkInId));
+  const firstUnlockOf = new Map(rows.map((row) => [row.check_in_id, row.first_event_log_id]));
+  return c.filter((checkIn) => firstUnlockOf.get(checkIn.checkInId) === checkIn.firstEventLogId);
 }
 
 async function enqueue(

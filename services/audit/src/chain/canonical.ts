@@ -7,6 +7,7 @@
  * canonicalJson({ b: 1, a: [true, null] }); // '{"a":[true,null],"b":1}'
  */
 export function canonicalJson(value: unknown): string {
+  if (typeof value === "string") return jsonString(value);
   if (value === null || typeof value !== "object") {
     const encoded = JSON.stringify(value);
     return encoded === undefined ? "null" : encoded;
@@ -25,7 +26,37 @@ export function canonicalJson(value: unknown): string {
   for (const key of keys) {
     const member = object[key];
     if (member === undefined || typeof member === "function") continue;
-    out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${canonicalJson(member)}`;
+    out += `${out.length === 1 ? "" : ","}${jsonKey(key)}:${canonicalJson(member)}`;
   }
   return `${out}}`;
+}
+
+/**
+ * A string as JSON.stringify encodes it. Most strings here (ids, timestamps, names) need no escape,
+ * and quoting those directly is cheaper than a call into JSON.stringify for each (issue 17 item 2);
+ * a string with anything JSON.stringify escapes — `"`, `\\`, a control character, a surrogate
+ * (paired ones too, to be safe) — goes to JSON.stringify.
+ */
+function jsonString(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {
+      return JSON.stringify(value);
+    }
+  }
+  return `"${value}"`;
+}
+
+/** Object keys recur row after row (the chain fields, Parakey's member names): encoded once each. */
+const encodedKeys = new Map<string, string>();
+const MAX_ENCODED_KEYS = 10_000;
+
+function jsonKey(key: string): string {
+  let encoded = encodedKeys.get(key);
+  if (encoded === undefined) {
+    encoded = jsonString(key);
+    // Bounded: keys come from payloads, which an attacker could fill with ever new member names.
+    if (encodedKeys.size < MAX_ENCODED_KEYS) encodedKeys.set(key, encoded);
+  }
+  return encoded;
 }

@@ -39,6 +39,28 @@ describe("canonicalJson", () => {
       '{"b":"2026-01-01T00:00:00.000Z"}',
     );
   });
+
+  it("encodes every string, and every member name, exactly as JSON.stringify does", () => {
+    const strings = [
+      "",
+      "plain ascii",
+      'a "quote"',
+      "back\\slash",
+      "line\nbreak\ttab",
+      "nul\u0000and\u001funit",
+      "del\u007f and \u2028\u2029",
+      "åäö ü 日本",
+      "emoji 🔑 pair",
+      "lone \ud800 high",
+      "lone \udfff low",
+    ];
+    for (const text of strings) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+      expect(canonicalJson({ [text]: text })).toBe(`{${JSON.stringify(text)}:${JSON.stringify(text)}}`);
+      // Twice: the second encoding of a member name comes from the remembered one.
+      expect(canonicalJson({ [text]: [text] })).toBe(`{${JSON.stringify(text)}:[${JSON.stringify(text)}]}`);
+    }
+  });
 });
 
 describe("chainHash", () => {

@@ -1,9 +1,17 @@
 import type { DoorEvent } from "@parakey-bridge/contracts";
 import type { ConsumerSink, InboundRecord, WriteOutcome } from "@parakey-bridge/kafka";
 import { BridgeError, type Clock, systemClock } from "@parakey-bridge/service-kit";
-import { type Db, probeWrites, type Queryable, SinkOffsets } from "@parakey-bridge/storage";
+import {
+  type ArrayElement,
+  arrayLiteral,
+  type Db,
+  probeWrites,
+  type Queryable,
+  SinkOffsets,
+} from "@parakey-bridge/storage";
 import { commitPersonalData, newSalts } from "../chain/commitment.js";
 import { type ChainFields, GENESIS_HASH, prepareChainHash } from "../chain/hash-chain.js";
+import { canonicalInstant } from "../chain/instant.js";
 import { type Cursor, encodeCursor } from "../cursor.js";
 import { joinPersonalData, type PersonalData, splitPersonalData } from "../personal-data.js";
 import type { AuditEventRow } from "./audit-event-row.js";
@@ -67,8 +75,6 @@ export interface ListQuery {
   limit: number;
   after?: Cursor | undefined;
 }
-
-const iso = (value: string): string => new Date(value).toISOString();
 
 const SUMMARY_COLUMNS = `event_log_id, domain_id, device_id, user_id, success, occurred_at, recorded_at,
   received_at, delay_ms::text AS delay_ms, via, first_seen_at, duplicates, erased_at`;
@@ -297,9 +303,9 @@ function prepareRow(
     domainId: event.domainId,
     deviceId: event.deviceId,
     success: event.success,
-    occurredAt: iso(event.occurredAt),
-    recordedAt: iso(event.recordedAt),
-    receivedAt: iso(event.receivedAt),
+    occurredAt: canonicalInstant(event.occurredAt),
+    recordedAt: canonicalInstant(event.recordedAt),
+    receivedAt: canonicalInstant(event.receivedAt),
     delayMs: event.delayMs,
     via: event.via,
     payloadVersion: event.payloadVersion,
@@ -325,7 +331,7 @@ function linkRow(row: PreparedRow, heads: Map<string, Head>): NewRow {
   return { ...row, seq, prevHash, hash };
 }
 
-const INSERT_COLUMNS: readonly [column: string, type: string, value: (row: NewRow) => unknown][] = [
+const INSERT_COLUMNS: readonly [column: string, type: string, value: (row: NewRow) => ArrayElement][] = [
   ["event_log_id", "text", (r) => r.eventLogId],
   ["chain_domain", "text", (r) => r.chainDomain],
   ["chain_seq", "bigint", (r) => r.seq],
@@ -354,7 +360,8 @@ const INSERT_COLUMNS: readonly [column: string, type: string, value: (row: NewRo
 
 /**
  * One multi-row INSERT … SELECT FROM unnest(column arrays): one array parameter per column, parsed
- * by PostgreSQL's array input instead of a JSON document per batch. jsonb columns travel as text[].
+ * by PostgreSQL's array input instead of a JSON document per batch. jsonb columns travel as text[];
+ * each array as the literal `arrayLiteral` writes (cheaper than node-postgres's own conversion).
  */
 const INSERT_SQL = `INSERT INTO audit_events (${INSERT_COLUMNS.map(([c]) => c).join(", ")})
   SELECT ${INSERT_COLUMNS.map(([c, type]) => (type === "jsonb" ? `${c}::jsonb` : c)).join(", ")}
@@ -365,7 +372,7 @@ const INSERT_SQL = `INSERT INTO audit_events (${INSERT_COLUMNS.map(([c]) => c).j
 async function insertRows(tx: Queryable, rows: NewRow[]): Promise<void> {
   const result = await tx.query(
     INSERT_SQL,
-    INSERT_COLUMNS.map(([, , value]) => rows.map(value)),
+    INSERT_COLUMNS.map(([, , value]) => arrayLiteral(rows.map(value))),
     { collection: "audit_events" },
   );
   if (result.rowCount !== rows.length) {
