@@ -59,7 +59,7 @@ status=$?
 set -e
 
 # Its own step, not a vitest project: it starts its own three-node Kafka cluster and PostgreSQL on
-# private ports (21000-21005, 57000), runs for a fixed time and prints a table, not test cases; it
+# private ports (21000-21005, 21010), runs for a fixed time and prints a table, not test cases; it
 # exits 1 when any event was lost or applied twice (test/chaos/README.md).
 step "chaos, short form: broker SIGKILL and audit replica kills on a three-node cluster"
 set +e

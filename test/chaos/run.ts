@@ -32,7 +32,7 @@ const rate = Number(values.rate ?? process.env.CHAOS_RATE ?? 10);
 const resultsFile = values.results ?? (short ? undefined : join(repoRoot, "test/chaos/RESULTS.md"));
 const ports = {
   kafka: Number(process.env.CHAOS_KAFKA_PORT ?? 21000),
-  postgres: Number(process.env.CHAOS_PG_PORT ?? 57000),
+  postgres: Number(process.env.CHAOS_PG_PORT ?? 21010),
   http: Number(process.env.CHAOS_HTTP_PORT ?? 21100),
 };
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect } from "vitest";
 import { auditDb, auditPipeline, countRows, doorEvent, it } from "./test-support.js";
 
 // A private server on its own port: stopping it never disturbs the database other tests share.
-const postgres = new PrivatePostgres(Number(process.env.PB_TEST_OUTAGE_PG_PORT ?? 55432));
+const postgres = new PrivatePostgres(Number(process.env.PB_TEST_OUTAGE_PG_PORT ?? 20432));
 
 describe("the audit database goes away under load", () => {
   beforeAll(async () => {
