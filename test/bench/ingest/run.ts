@@ -19,7 +19,7 @@ import { withBenchBroker } from "../lib/broker.js";
 import { processUsage } from "../lib/proc.js";
 import { ingressEnv, spawnService, stopProcess, waitForLine } from "../lib/service.js";
 import { idsOnTopic } from "../lib/topic.js";
-import { ensureDebianPackages, runWrk, writeWebhookScript } from "../lib/wrk.js";
+import { countIdsOfRun, ensureDebianPackages, runWrk, writeWebhookScript } from "../lib/wrk.js";
 
 const SECRET = "bench-secret-0123456789abcdef";
 const DEVICES = 200;
@@ -116,7 +116,7 @@ async function benchIngress(
       groupId: `${ingress.topic}.verify`,
       maxBytes: 50 * 2 ** 20,
     });
-    const measuredIds = [...ids].filter((id) => id.startsWith(`el_${runId}_`)).length;
+    const measuredIds = countIdsOfRun(ids, runId);
     samples.set(run, samples.get(run) ?? []);
     samples.get(run)?.push({
       run,

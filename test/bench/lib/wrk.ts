@@ -81,6 +81,14 @@ end
 `;
 }
 
+/** How many of `ids` the `wrkScript` run `runId` sent (its ids are `el_<run id>_<thread>_<n>`). */
+export function countIdsOfRun(ids: Iterable<string>, runId: string): number {
+  const prefix = `el_${runId}_`;
+  let count = 0;
+  for (const id of ids) if (id.startsWith(prefix)) count += 1;
+  return count;
+}
+
 /** Writes the `wrkScript` for the ingress's webhook (shared-secret header) to `file`, and returns `file`. */
 export function writeWebhookScript(file: string, secret: string, devices: number): string {
   writeFileSync(

@@ -24,7 +24,14 @@ import { withBenchBroker } from "../lib/broker.js";
 import { type ProcessUsage, processUsage } from "../lib/proc.js";
 import { ingressEnv, root, spawnService, stopProcess, waitForLine } from "../lib/service.js";
 import { ceId, idsOnTopic } from "../lib/topic.js";
-import { ensureDebianPackages, type LoadResult, runWrk, writeWebhookScript, wrkScript } from "../lib/wrk.js";
+import {
+  countIdsOfRun,
+  ensureDebianPackages,
+  type LoadResult,
+  runWrk,
+  writeWebhookScript,
+  wrkScript,
+} from "../lib/wrk.js";
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -266,7 +273,7 @@ async function benchHttp(
   });
   await deleteTopic(kafka, server.topic);
   const acknowledged = result.requests - result.non2xx;
-  const measuredIds = [...ids].filter((id) => id.startsWith(`el_${runId}_`)).length;
+  const measuredIds = countIdsOfRun(ids, runId);
   return {
     system,
     perSecond: Math.round(acknowledged / result.seconds),
