@@ -145,6 +145,29 @@ describe("runBackfill (a server that honours orderBy=createdAt:ASC)", () => {
     expect(new Set(idsOn(sink))).toEqual(new Set(inRange.map((log) => log.id)));
   });
 
+  it("stops when a checkpoint write fails mid-read, marks nothing done, and a rerun produces every event", async () => {
+    const { sink, store, options, inRange } = setup();
+    const key = backfillCheckpointKey("acme", from, to);
+    const save = store.save.bind(store);
+    let saves = 0;
+    store.save = async (saveKey, checkpoint) => {
+      saves += 1;
+      if (saves === 2) throw new Error("the poller-state topic did not acknowledge the checkpoint");
+      await save(saveKey, checkpoint);
+    };
+    await expect(
+      runBackfill({ ...options, pageSize: 3, signal: new AbortController().signal }),
+    ).rejects.toThrow(/did not acknowledge/);
+    expect((await store.load(key))?.done).toBeUndefined();
+
+    store.save = save;
+    expect(
+      (await runBackfill({ ...options, pageSize: 3, signal: new AbortController().signal })).status,
+    ).toBe("done");
+    expect(new Set(idsOn(sink))).toEqual(new Set(inRange.map((log) => log.id)));
+    expect((await store.load(key))?.done).toBe(true);
+  });
+
   it("does not read a finished range again unless asked to restart", async () => {
     const { sim, sink, options } = setup();
     await runBackfill({ ...options, signal: new AbortController().signal });
