@@ -18,6 +18,7 @@ import pg from "pg";
 import { backlogOptions, produceBacklog } from "../lib/backlog.js";
 import { type BenchBroker, withBenchBroker } from "../lib/broker.js";
 import { watchDrain } from "../lib/drain.js";
+import { processUsage } from "../lib/proc.js";
 import { metricTotal, root, spawnService } from "../lib/service.js";
 
 /** Each service measured, and the table holding exactly one row per event it applied. */
@@ -77,12 +78,13 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
     ],
   });
 
+  const databaseName = `bench_consume_${stamp}`;
   const database = args.pglite
     ? undefined
     : await createDatabase(
         process.env.DATABASE_URL ??
           execFileSync("bash", [join(root, "scripts", "postgres.sh"), "ensure"], { encoding: "utf8" }).trim(),
-        `bench_consume_${stamp}`,
+        databaseName,
       );
   const databaseUrl = database?.url;
 
@@ -131,14 +133,22 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
   const started = performance.now();
   const child = spawnService(SERVICE, env, ["ignore", "inherit", "inherit"]);
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // CPU is counted from the first record done to the last, for the service and for the PostgreSQL
+  // backends serving the benchmark's database: on shared cores it varies far less than events/s do.
+  const cpu = new DrainCpu(child.pid as number, databaseUrl, databaseName);
   const { done, firstAt, finished, peakRssMiB } = await watchDrain({
     child,
     records,
     maxMinutes: Number(args["max-minutes"]),
-    progress: () => metricTotal(adminPort, "bridge_consumer_records_processed_total"),
+    progress: async () => {
+      const total = await metricTotal(adminPort, "bridge_consumer_records_processed_total");
+      if (total > 0) await cpu.startOnce();
+      return total;
+    },
     what: "records processed",
     log,
   });
+  const used = await cpu.finish();
 
   let stored: number | undefined;
   let distinctIds: number | undefined;
@@ -174,6 +184,9 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
     recordsPerSecond: Math.round(done / drainSeconds),
     secondsFromProcessStart: Number(totalSeconds.toFixed(1)),
     peakRssMiB: Math.round(peakRssMiB),
+    serviceCpuMicrosPerEvent: Math.round((used.service * 1e6) / EVENTS),
+    postgresCpuMicrosPerEvent:
+      used.postgres === undefined ? "(PGlite)" : Math.round((used.postgres * 1e6) / EVENTS),
     batch: Number(args.batch),
     concurrency: Number(args.concurrency),
     partitions: PARTITIONS,
@@ -182,20 +195,65 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
   process.stdout.write(`\nconsume benchmark (${SERVICE} service draining a backlog):\n`);
   for (const [key, value] of Object.entries(table)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
 
-  await admin
-    .deleteTopics({
-      topics: [
-        topic,
-        checkinsTopic,
-        `parakey.event-logs.v1.${group}.dlq`,
-        `parakey.event-logs.v1.${group}.redrive`,
-      ],
-    })
-    .catch(() => undefined);
+  // Only the topics that exist: kafkajs logs an error for each one a delete does not find.
+  const existing = new Set(await admin.listTopics());
+  const ours = [
+    topic,
+    checkinsTopic,
+    `parakey.event-logs.v1.${group}.dlq`,
+    `parakey.event-logs.v1.${group}.redrive`,
+  ];
+  await admin.deleteTopics({ topics: ours.filter((name) => existing.has(name)) }).catch(() => undefined);
   await admin.deleteGroups([group]).catch(() => undefined);
   await admin.disconnect();
   if (!args.keep) await database?.drop();
   if (!complete) process.exitCode = 1;
+}
+
+/**
+ * CPU-seconds used between `startOnce` and `finish` by the service process and by the PostgreSQL
+ * backends connected to the benchmark's database (found through pg_stat_activity, read in /proc).
+ */
+class DrainCpu {
+  private start: { service: number; postgres: Map<number, number> } | undefined;
+
+  constructor(
+    private readonly pid: number,
+    private readonly databaseUrl: string | undefined,
+    private readonly databaseName: string | undefined,
+  ) {}
+
+  async startOnce(): Promise<void> {
+    if (this.start) return;
+    this.start = { service: processUsage(this.pid)?.cpuSeconds ?? 0, postgres: await this.backends() };
+  }
+
+  async finish(): Promise<{ service: number; postgres: number | undefined }> {
+    const service = (processUsage(this.pid)?.cpuSeconds ?? 0) - (this.start?.service ?? 0);
+    if (!this.databaseUrl) return { service, postgres: undefined };
+    let postgres = 0;
+    for (const [pid, seconds] of await this.backends())
+      postgres += seconds - (this.start?.postgres.get(pid) ?? 0);
+    return { service, postgres };
+  }
+
+  /** CPU-seconds so far of each backend of the database (the benchmark's own query's included: tiny). */
+  private async backends(): Promise<Map<number, number>> {
+    const seconds = new Map<number, number>();
+    if (!this.databaseUrl) return seconds;
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+        [this.databaseName],
+      );
+      for (const { pid } of rows) seconds.set(pid, processUsage(pid)?.cpuSeconds ?? 0);
+    } finally {
+      await client.end();
+    }
+    return seconds;
+  }
 }
 
 await withBenchBroker(log, drainBacklog);
