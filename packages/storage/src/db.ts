@@ -30,6 +30,13 @@ export interface Queryable {
   ): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * Adds rows with `COPY table (columns) FROM STDIN`; `text` is what `copyText` writes. PostgreSQL's
+   * fastest way in for many rows: no parameters to bind and no arrays to parse. There is no
+   * ON CONFLICT: a duplicate key fails the statement, and the transaction with it. Resolves with the
+   * number of rows added. `table` and `columns` are plain names (checked).
+   */
+  copyFrom(table: string, columns: readonly string[], text: string, options?: QueryOptions): Promise<number>;
 }
 
 export interface TransactionOptions {

@@ -1,4 +1,5 @@
 export { type ArrayElement, arrayLiteral } from "./array-literal.js";
+export { type CopyValue, copyText } from "./copy-text.js";
 export {
   assertSchemaName,
   type Db,

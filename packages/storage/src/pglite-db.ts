@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
 import type { Context } from "@opentelemetry/api";
+import { copyStatement } from "./copy-text.js";
 import {
   answersTrivialQuery,
   assertSchemaName,
@@ -67,6 +68,15 @@ export class PgliteDb implements Db {
     });
   }
 
+  copyFrom(
+    table: string,
+    columns: readonly string[],
+    text: string,
+    options: QueryOptions = {},
+  ): Promise<number> {
+    return copyInto(this.pg, table, columns, text, options, undefined);
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const parents = options.traceParents;
     try {
@@ -76,6 +86,8 @@ export class PgliteDb implements Db {
           exec: async (sql) => {
             await inner.exec(sql);
           },
+          copyFrom: (table, columns, text, queryOptions = {}) =>
+            copyInto(inner, table, columns, text, queryOptions, parents),
         };
         return fn(tx);
       });
@@ -104,6 +116,26 @@ async function run<R extends object>(
     try {
       const result = await target.query<R>(sql, params as unknown[]);
       return { rows: result.rows, rowCount: result.affectedRows ?? result.rows.length };
+    } catch (error) {
+      throw classifyDbError(error);
+    }
+  });
+}
+
+/** PGlite reads COPY's input from the blob passed with the statement, as `/dev/blob`. */
+async function copyInto(
+  target: PGlite | Transaction,
+  table: string,
+  columns: readonly string[],
+  text: string,
+  options: QueryOptions,
+  parents: readonly Context[] | undefined,
+): Promise<number> {
+  const sql = copyStatement(table, columns, "'/dev/blob'");
+  return traced(sql, "pglite", { collection: table, ...options }, parents, async () => {
+    try {
+      const result = await target.query(sql, [], { blob: new Blob([text]) });
+      return result.affectedRows ?? 0;
     } catch (error) {
       throw classifyDbError(error);
     }

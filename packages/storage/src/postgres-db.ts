@@ -1,6 +1,9 @@
+import { finished } from "node:stream/promises";
 import type { Context } from "@opentelemetry/api";
 import type { Logger } from "@parakey-bridge/telemetry";
 import pg from "pg";
+import { from as copyFromStdin } from "pg-copy-streams";
+import { copyStatement } from "./copy-text.js";
 import {
   answersTrivialQuery,
   assertSchemaName,
@@ -67,6 +70,15 @@ export class PostgresDb implements Db {
     await this.query(sql);
   }
 
+  copyFrom(
+    table: string,
+    columns: readonly string[],
+    text: string,
+    options: QueryOptions = {},
+  ): Promise<number> {
+    return this.transaction((tx) => tx.copyFrom(table, columns, text, options));
+  }
+
   async transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let client: pg.PoolClient;
     try {
@@ -89,6 +101,8 @@ export class PostgresDb implements Db {
       exec: async (sql) => {
         await run(client, sql, [], {}, this.namespace, parents);
       },
+      copyFrom: (table, columns, text, queryOptions = {}) =>
+        copyInto(client, table, columns, text, queryOptions, this.namespace, parents),
     };
     try {
       await client.query("BEGIN");
@@ -177,6 +191,29 @@ async function run<R extends object>(
     try {
       const result = await target.query<R>(sql, params as unknown[]);
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    } catch (error) {
+      throw classifyDbError(error);
+    }
+  });
+}
+
+/** `COPY … FROM STDIN` of `text` on the transaction's connection (see `Queryable.copyFrom`). */
+async function copyInto(
+  client: pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  text: string,
+  options: QueryOptions,
+  namespace: string,
+  parents: readonly Context[] | undefined,
+): Promise<number> {
+  const sql = copyStatement(table, columns, "STDIN");
+  return traced(sql, namespace, { collection: table, ...options }, parents, async () => {
+    try {
+      const stream = client.query(copyFromStdin(sql));
+      stream.end(text);
+      await finished(stream);
+      return stream.rowCount;
     } catch (error) {
       throw classifyDbError(error);
     }

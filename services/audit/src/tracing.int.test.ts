@@ -52,12 +52,12 @@ describe("tracing from the producer to the audit row", () => {
       });
       const insert = spans.find(
         (s) =>
-          s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
+          s.name === "COPY audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
       );
       expect(insert?.kind).toBe(SpanKind.CLIENT);
       expect(insert?.attributes).toMatchObject({
         "db.system.name": "postgresql",
-        "db.operation.name": "INSERT",
+        "db.operation.name": "COPY",
         "db.collection.name": "audit_events",
       });
       expect(row?.traceId).toBe(traceId);
@@ -94,7 +94,7 @@ describe("tracing from the producer to the audit row", () => {
     expect(
       spans.some(
         (s) =>
-          s.name === "INSERT audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
+          s.name === "COPY audit_events" && s.parentSpanContext?.spanId === consumer?.spanContext().spanId,
       ),
     ).toBe(true);
     expect((await pipeline.store.get(sampled.eventLogId))?.traceId).toBe(sampledTrace);
