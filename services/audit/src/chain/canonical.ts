@@ -37,7 +37,7 @@ export function canonicalJson(value: unknown): string {
  * a string with anything JSON.stringify escapes — `"`, `\\`, a control character, a surrogate
  * (paired ones too, to be safe) — goes to JSON.stringify.
  */
-function jsonString(value: string): string {
+export function jsonString(value: string): string {
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) {

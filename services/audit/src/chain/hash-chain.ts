@@ -1,5 +1,5 @@
-import { createHash, randomUUID } from "node:crypto";
-import { canonicalJson } from "./canonical.js";
+import { createHash, hash } from "node:crypto";
+import { canonicalJson, jsonString } from "./canonical.js";
 
 /** prev_hash of the first row of every chain. */
 export const GENESIS_HASH = "0".repeat(64);
@@ -47,15 +47,40 @@ export function chainHash(fields: ChainFields, prevHash: string): string {
     .digest("hex");
 }
 
-// Stands in for the two fields a row's position decides; random, so no payload can contain it.
-const SLOT = `\u0000${randomUUID()}`;
-const PREV_SLOT = JSON.stringify(`${SLOT}p`);
-const SEQ_SLOT = JSON.stringify(`${SLOT}s`);
+/** Every member a row's hash covers, in the order the canonical encoding puts them (sorted). */
+const MEMBERS: readonly string[] = [
+  "format",
+  "chainDomain",
+  "seq",
+  "eventLogId",
+  "domainId",
+  "deviceId",
+  "success",
+  "occurredAt",
+  "recordedAt",
+  "receivedAt",
+  "delayMs",
+  "via",
+  "payloadVersion",
+  "payload",
+  "personalCommitment",
+  "kafkaTopic",
+  "kafkaPartition",
+  "kafkaOffset",
+  "traceId",
+  "firstSeenAt",
+  "prevHash",
+].sort();
 
 /**
  * A row's hash with its chain position still open: everything but `seq` and `prevHash` is encoded
  * once, before the chain head is locked, so a batch holds the head only for the SHA-256 of each row.
  * `link(seq, prevHash)` returns exactly `chainHash({ ...fields, seq }, prevHash)`.
+ *
+ * The members are written in their known order around the two open positions, instead of encoding
+ * the whole row with placeholders, sorting its keys and searching the text for them: about half the
+ * audit service's cost of preparing a row (issue 17 item 2). Only the payload, whose members are
+ * Parakey's, goes through the generic `canonicalJson`.
  *
  * @example
  * const pending = prepareChainHash(fieldsWithoutPosition);
@@ -64,21 +89,25 @@ const SEQ_SLOT = JSON.stringify(`${SLOT}s`);
 export function prepareChainHash(fields: Omit<ChainFields, "seq">): {
   link(seq: string, prevHash: string): string;
 } {
-  const encoded = canonicalJson({ format: CHAIN_FORMAT, ...fields, seq: `${SLOT}s`, prevHash: `${SLOT}p` });
-  // Keys are sorted, so `prevHash` comes before `seq`, each exactly once at the top level.
-  const prevAt = encoded.indexOf(PREV_SLOT);
-  const seqAt = encoded.indexOf(SEQ_SLOT, prevAt + PREV_SLOT.length);
-  const head = encoded.slice(0, prevAt);
-  const middle = encoded.slice(prevAt + PREV_SLOT.length, seqAt);
-  const tail = encoded.slice(seqAt + SEQ_SLOT.length);
+  const values = fields as unknown as Record<string, unknown>;
+  // [before prevHash's value, between it and seq's, after seq's]: both are always present.
+  const parts: string[] = [];
+  let out = "{";
+  for (const member of MEMBERS) {
+    const comma = out.length === 1 && parts.length === 0 ? "" : ",";
+    if (member === "seq" || member === "prevHash") {
+      parts.push(`${out}${comma}"${member}":`);
+      out = "";
+      continue;
+    }
+    const value = member === "format" ? CHAIN_FORMAT : values[member];
+    if (value === undefined || typeof value === "function") continue;
+    out += `${comma}"${member}":${canonicalJson(value)}`;
+  }
+  const [head, middle] = parts as [string, string];
+  const tail = `${out}}`;
   return {
     link: (seq, prevHash) =>
-      createHash("sha256")
-        .update(head)
-        .update(JSON.stringify(prevHash))
-        .update(middle)
-        .update(JSON.stringify(seq))
-        .update(tail)
-        .digest("hex"),
+      hash("sha256", `${head}${jsonString(prevHash)}${middle}${jsonString(seq)}${tail}`, "hex"),
   };
 }
