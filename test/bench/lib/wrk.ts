@@ -45,7 +45,7 @@ function bodyTemplate(): [head: string, middle: string, tail: string] {
 export function wrkScript(
   path: string,
   headers: Record<string, string>,
-  options: { devices: number; keyHeader?: string | undefined },
+  options: { devices: number; keyHeader?: string | undefined; delayMs?: number | undefined },
 ): string {
   const [head, middle, tail] = bodyTemplate();
   const lua = (text: string) => `[==[${text}]==]`;
@@ -72,6 +72,12 @@ request = function()
   local body = head .. "el_" .. run .. "_" .. tid .. "_" .. counter .. middle .. device .. tail
   return wrk.format("POST", ${lua(path)}, nil, body)
 end
+${
+  // Paced runs: each connection waits this long after a response before its next request, so the
+  // rate is about connections / (delay + latency), the same for every system (closed-loop runs
+  // reach different rates, and CPU per request falls as the rate rises).
+  options.delayMs === undefined ? "" : `function delay()\n  return ${Math.round(options.delayMs)}\nend`
+}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('PB_RESULT {"requests":%d,"durationMicros":%d,"non2xx":%d,"socketErrors":%d,"p50Micros":%d,"p99Micros":%d}\\n',
@@ -90,13 +96,13 @@ export function countIdsOfRun(ids: Iterable<string>, runId: string): number {
 }
 
 /** Writes the `wrkScript` for the ingress's webhook (shared-secret header) to `file`, and returns `file`. */
-export function writeWebhookScript(file: string, secret: string, devices: number): string {
+export function writeWebhookScript(file: string, secret: string, devices: number, delayMs?: number): string {
   writeFileSync(
     file,
     wrkScript(
       "/webhooks/parakey",
       { "content-type": "application/json", "x-parakey-secret": secret },
-      { devices },
+      { devices, delayMs },
     ),
   );
   return file;

@@ -1,5 +1,7 @@
 // Side-by-side benchmark (not a test: it prints figures). `pnpm bench:peers [--seconds S]
-// [--connections C] [--repeat R] [--ceiling-records N] [--systems ingress,ingress-untraced,peer,ceiling]`.
+// [--connections C] [--repeat R] [--ceiling-records N] [--systems ingress,ingress-untraced,peer,ceiling]
+// [--pace R]`. With --pace, every HTTP system gets about R requests/s (wrk waits between a response
+// and a connection's next request), so CPU per request is compared at one rate.
 //
 // One single-node broker, one native load generator (wrk, the same script for every HTTP system) and,
 // in interleaved rounds, each system publishing the same event logs:
@@ -42,6 +44,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "50" },
+    pace: { type: "string" },
     repeat: { type: "string", default: "3" },
     "ceiling-records": { type: "string", default: "500000" },
     systems: { type: "string", default: "ingress,ingress-traced-all,ingress-untraced,peer,ceiling" },
@@ -49,6 +52,9 @@ const { values: args } = parseArgs({
 });
 const SECONDS = Number(args.seconds);
 const CONNECTIONS = Number(args.connections);
+/** wrk's pause per connection between a response and the next request, for `--pace` requests/s. */
+const DELAY_MS =
+  args.pace === undefined ? undefined : Math.max(1, Math.round((CONNECTIONS * 1000) / Number(args.pace)) - 1);
 const REPEAT = Number(args.repeat);
 const CEILING_RECORDS = Number(args["ceiling-records"]);
 const systems = args.systems.split(",") as SystemName[];
@@ -176,7 +182,7 @@ async function startIngress(brokers: string, tracing: Tracing, workDir: string):
     ["ignore", "pipe", "inherit"],
   );
   await waitForLine(child, "ingress listening", "ingress");
-  const script = writeWebhookScript(join(workDir, `${prefix}.lua`), SECRET, DEVICES);
+  const script = writeWebhookScript(join(workDir, `${prefix}.lua`), SECRET, DEVICES, DELAY_MS);
   return {
     child,
     url: `http://127.0.0.1:${port}`,
@@ -219,7 +225,7 @@ async function startPeer(
     wrkScript(
       `/topics/${topic}`,
       { "content-type": "application/json" },
-      { devices: DEVICES, keyHeader: "x-plt-kafka-hooks-key" },
+      { devices: DEVICES, keyHeader: "x-plt-kafka-hooks-key", delayMs: DELAY_MS },
     ),
   );
   return {
@@ -400,6 +406,9 @@ async function main(): Promise<void> {
       const workDir = mkdtempSync(join(tmpdir(), "pb-peers-"));
       process.stderr.write(
         `peers benchmark: ${SECONDS} s per run, ${CONNECTIONS} connections, ${REPEAT} interleaved rounds, ` +
+          (DELAY_MS === undefined
+            ? ""
+            : `paced at about ${args.pace}/s (${DELAY_MS} ms between requests per connection), `) +
           `broker ${brokers}, ${cpus().length} cores shared by broker, system and load generator, ` +
           `event log ${recordSize} bytes\n`,
       );
