@@ -90,24 +90,30 @@ export function prepareChainHash(fields: Omit<ChainFields, "seq">): {
   link(seq: string, prevHash: string): string;
 } {
   const values = fields as unknown as Record<string, unknown>;
-  // [before prevHash's value, between it and seq's, after seq's]: both are always present.
-  const parts: string[] = [];
+  // Where the values of prevHash and seq go (both always present, prevHash first).
+  const open: number[] = [];
   let out = "{";
   for (const member of MEMBERS) {
-    const comma = out.length === 1 && parts.length === 0 ? "" : ",";
+    const comma = out.length === 1 ? "" : ",";
     if (member === "seq" || member === "prevHash") {
-      parts.push(`${out}${comma}"${member}":`);
-      out = "";
+      out += `${comma}"${member}":`;
+      open.push(out.length);
       continue;
     }
     const value = member === "format" ? CHAIN_FORMAT : values[member];
     if (value === undefined || typeof value === "function") continue;
     out += `${comma}"${member}":${canonicalJson(value)}`;
   }
-  const [head, middle] = parts as [string, string];
-  const tail = `${out}}`;
+  out += "}";
+  // Slices of the one string (flattened once, by the first slice): the pieces as they were built are
+  // trees of dozens of concatenations, and hashing those cost twice as much per row. One-shot hash
+  // of the joined row: 1.4 → 1.0 µs against a Hash object fed piece by piece.
+  const [prevAt, seqAt] = open as [number, number];
+  const head = out.slice(0, prevAt);
+  const middle = out.slice(prevAt, seqAt);
+  const tail = out.slice(seqAt);
   return {
     link: (seq, prevHash) =>
-      hash("sha256", `${head}${jsonString(prevHash)}${middle}${jsonString(seq)}${tail}`, "hex"),
+      hash("sha256", head + jsonString(prevHash) + middle + jsonString(seq) + tail, "hex"),
   };
 }
