@@ -174,3 +174,77 @@ describe("kafkajs's encoder (patched)", () => {
     expect(encodeRecord(input).buffer.equals(expected)).toBe(true);
   });
 });
+
+// kafkajs's record decoder as patched: headers gathered into one object in place (the original
+// copied the object once per header) and offsets below 2^53 added as numbers instead of Longs.
+const decodeRecord = require("kafkajs/src/protocol/recordBatch/record/v0/decoder") as (
+  decoder: KafkaDecoder,
+  context: { firstOffset: string; firstTimestamp: string; timestampType: number },
+) => {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, unknown>;
+};
+
+/** A record's bytes as the broker stores them (the length prefix dropped, as the batch decoder does). */
+function recordBytes(record: RecordInput): Buffer {
+  const framed = new Decoder(encodeRecord(record).buffer);
+  return framed.readVarIntBytes();
+}
+
+describe("kafkajs's record decoder (patched)", () => {
+  const context = { firstOffset: "41", firstTimestamp: "1764979200000", timestampType: 0 };
+  const decode = (record: RecordInput, at = context) => decodeRecord(new Decoder(recordBytes(record)), at);
+
+  it("gives every header by name, a repeated one as an array in order, as kafkajs did", () => {
+    const bytes = Buffer.concat([
+      // Hand-built header list: three values under one name beside ordinary ones.
+      (() => {
+        const encoder = new Encoder();
+        encoder.writeInt8(0).writeVarLong(5).writeVarInt(2).writeVarIntBytes(Buffer.from("dev_1"));
+        encoder.writeVarIntBytes(Buffer.from("{}"));
+        encoder.writeVarIntArray([
+          Header({ key: "ce_id", value: "el_1" }),
+          Header({ key: "tag", value: "a" }),
+          Header({ key: "traceparent", value: "00-x" }),
+          Header({ key: "tag", value: "b" }),
+          Header({ key: "tag", value: "c" }),
+        ]);
+        return encoder.buffer;
+      })(),
+    ]);
+    const decoded = decodeRecord(new Decoder(bytes), context);
+    expect(decoded.offset).toBe("43");
+    expect(decoded.timestamp).toBe("1764979200005");
+    expect(decoded.key?.toString()).toBe("dev_1");
+    expect(Object.keys(decoded.headers)).toEqual(["ce_id", "tag", "traceparent"]);
+    expect(decoded.headers.ce_id).toEqual(Buffer.from("el_1"));
+    expect(decoded.headers.tag).toEqual([Buffer.from("a"), Buffer.from("b"), Buffer.from("c")]);
+  });
+
+  it("keeps headers named like Object.prototype members as plain data, and never sets the prototype", () => {
+    const decoded = decode({
+      offsetDelta: 0,
+      timestampDelta: 0,
+      key: null,
+      value: Buffer.from("{}"),
+      // JSON.parse makes "__proto__" an own member, as a header of that name is on the wire.
+      headers: JSON.parse('{"constructor":"c","toString":"t","__proto__":"p"}') as Record<string, string>,
+    });
+    expect(Object.getPrototypeOf(decoded.headers)).toBe(Object.prototype);
+    expect(decoded.headers.constructor).toEqual(Buffer.from("c"));
+    expect(decoded.headers.toString).toEqual(Buffer.from("t"));
+    expect(Object.getOwnPropertyDescriptor(decoded.headers, "__proto__")?.value).toEqual(Buffer.from("p"));
+  });
+
+  it("adds offsets beyond 2^53 exactly (the Long path) and below it as numbers", () => {
+    const record: RecordInput = { offsetDelta: 7, timestampDelta: 0, key: null, value: null, headers: {} };
+    expect(decode(record).offset).toBe("48");
+    expect(decode(record, { ...context, firstOffset: "9007199254740990" }).offset).toBe("9007199254740997");
+    expect(decode(record, { ...context, firstOffset: "9223372036854775800" }).offset).toBe(
+      "9223372036854775807",
+    );
+  });
+});
