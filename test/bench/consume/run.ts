@@ -1,5 +1,7 @@
 // Consume benchmark (not a test: it prints figures). `pnpm bench:consume [--service audit|billing|checkin]
-// [--events N] [--partitions P] [--batch B] [--concurrency C] [--duplicates F] [--pglite] [--keep]`.
+// [--events N] [--partitions P] [--batch B] [--concurrency C] [--duplicates F] [--instances I] [--pglite]
+// [--keep]`. `--instances 2` runs two processes of the service in the one consumer group, as two
+// replicas of its Deployment would (PostgreSQL only).
 //
 // Drains a backlog from Kafka into a consumer service's store, end to end: N door events (plus a fraction
 // F of duplicate deliveries) are produced to a fresh topic first, then the built service starts as
@@ -35,6 +37,7 @@ const { values: args } = parseArgs({
     service: { type: "string", default: "audit" },
     batch: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "2" },
+    instances: { type: "string", default: "1" },
     domains: { type: "string", default: "50" },
     pglite: { type: "boolean", default: false },
   },
@@ -47,6 +50,10 @@ const DOMAINS = Number(args.domains);
 const log = (line: string) => process.stderr.write(`[bench:consume] ${line}\n`);
 if (!(args.service in SERVICES)) throw new Error(`--service: one of ${Object.keys(SERVICES).join(", ")}`);
 const SERVICE = args.service as ServiceName;
+const INSTANCES = Number(args.instances);
+if (!(Number.isInteger(INSTANCES) && INSTANCES >= 1))
+  throw new Error("--instances: a whole number, 1 or more");
+if (INSTANCES > 1 && args.pglite) throw new Error("--instances: each instance would have its own PGlite");
 
 /**
  * The W3C trace context the ingress writes on every record: its PRODUCER span's, in a trace the
@@ -107,7 +114,7 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
   const produceSeconds = (performance.now() - produceStarted) / 1000;
   log(`produced ${records} records in ${produceSeconds.toFixed(1)} s`);
 
-  const adminPort = await freePort();
+  const adminPorts = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
   const dataDir = join(root, ".data", `bench-${SERVICE}-${stamp}`);
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -120,8 +127,6 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
     ENSURE_TOPICS: "false",
     CONSUMER_MAX_BATCH: args.batch,
     CONSUMER_CONCURRENCY: args.concurrency,
-    PORT: String(await freePort()),
-    ADMIN_PORT: String(adminPort),
     LOG_LEVEL: "warn",
     PGLITE_DATA_DIR: dataDir,
     // e.g. SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the service spends CPU.
@@ -131,17 +136,36 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
   else delete env.DATABASE_URL;
 
   const started = performance.now();
-  const child = spawnService(SERVICE, env, ["ignore", "inherit", "inherit"]);
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const children = await Promise.all(
+    adminPorts.map(async (adminPort) =>
+      spawnService(SERVICE, { ...env, PORT: String(await freePort()), ADMIN_PORT: String(adminPort) }, [
+        "ignore",
+        "inherit",
+        "inherit",
+      ]),
+    ),
+  );
+  const exited = Promise.all(
+    children.map(
+      (child) => new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code))),
+    ),
+  );
   // CPU is counted from the first record done to the last, for the service and for the PostgreSQL
   // backends serving the benchmark's database: on shared cores it varies far less than events/s do.
-  const cpu = new DrainCpu(child.pid as number, databaseUrl, databaseName);
+  const cpu = new DrainCpu(
+    children.map((child) => child.pid as number),
+    databaseUrl,
+    databaseName,
+  );
   const { done, firstAt, finished, peakRssMiB } = await watchDrain({
-    child,
+    children,
     records,
     maxMinutes: Number(args["max-minutes"]),
     progress: async () => {
-      const total = await metricTotal(adminPort, "bridge_consumer_records_processed_total");
+      const totals = await Promise.all(
+        adminPorts.map((port) => metricTotal(port, "bridge_consumer_records_processed_total")),
+      );
+      const total = totals.reduce((sum, n) => sum + n, 0);
       if (total > 0) await cpu.startOnce();
       return total;
     },
@@ -162,8 +186,8 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
     distinctIds = Number(counted.rows[0]?.ids);
     await client.end();
   }
-  child.kill("SIGTERM");
-  const exitCode = await exited;
+  for (const child of children) child.kill("SIGTERM");
+  const exitCodes = await exited;
 
   const drainSeconds = (finished - (firstAt ?? finished)) / 1000;
   const totalSeconds = (finished - started) / 1000;
@@ -190,7 +214,8 @@ async function drainBacklog({ brokers, client }: BenchBroker): Promise<void> {
     batch: Number(args.batch),
     concurrency: Number(args.concurrency),
     partitions: PARTITIONS,
-    serviceExitCode: exitCode,
+    instances: INSTANCES,
+    serviceExitCode: exitCodes.join(", "),
   };
   process.stdout.write(`\nconsume benchmark (${SERVICE} service draining a backlog):\n`);
   for (const [key, value] of Object.entries(table)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
@@ -218,23 +243,27 @@ class DrainCpu {
   private start: { service: number; postgres: Map<number, number> } | undefined;
 
   constructor(
-    private readonly pid: number,
+    private readonly pids: readonly number[],
     private readonly databaseUrl: string | undefined,
     private readonly databaseName: string | undefined,
   ) {}
 
   async startOnce(): Promise<void> {
     if (this.start) return;
-    this.start = { service: processUsage(this.pid)?.cpuSeconds ?? 0, postgres: await this.backends() };
+    this.start = { service: this.serviceSeconds(), postgres: await this.backends() };
   }
 
   async finish(): Promise<{ service: number; postgres: number | undefined }> {
-    const service = (processUsage(this.pid)?.cpuSeconds ?? 0) - (this.start?.service ?? 0);
+    const service = this.serviceSeconds() - (this.start?.service ?? 0);
     if (!this.databaseUrl) return { service, postgres: undefined };
     let postgres = 0;
     for (const [pid, seconds] of await this.backends())
       postgres += seconds - (this.start?.postgres.get(pid) ?? 0);
     return { service, postgres };
+  }
+
+  private serviceSeconds(): number {
+    return this.pids.reduce((sum, pid) => sum + (processUsage(pid)?.cpuSeconds ?? 0), 0);
   }
 
   /** CPU-seconds so far of each backend of the database (the benchmark's own query's included: tiny). */

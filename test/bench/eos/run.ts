@@ -100,7 +100,7 @@ async function drain({ brokers, localPort: brokerPort, client }: BenchBroker): P
   );
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const { done, firstAt, finished, rssAtFirstMiB, peakRssMiB } = await watchDrain({
-    child,
+    children: [child],
     records,
     maxMinutes: Number(args["max-minutes"]),
     progress: () => metricTotal(adminPort, "bridge_stream_input_records_total"),

@@ -8,17 +8,18 @@ export interface Drain {
   /** `performance.now()` when the service first reported a record done, and when the watch ended. */
   firstAt: number | undefined;
   finished: number;
-  /** The service's resident set size when it first reported a record done, and at its peak, MiB. */
+  /** The service's resident set size when it first reported a record done, and at its peak, MiB (of its largest instance). */
   rssAtFirstMiB: number;
   peakRssMiB: number;
 }
 
 /**
- * Polls a service twice a second until `progress()` (its own metric) covers `records`, the service
- * exits, or `maxMinutes` pass; samples its memory meanwhile and logs the rate every 15 s.
+ * Polls a service (one or more instances of it) twice a second until `progress()` (its own metric)
+ * covers `records`, an instance exits, or `maxMinutes` pass; samples memory meanwhile and logs the
+ * rate every 15 s.
  */
 export async function watchDrain(options: {
-  child: ChildProcess;
+  children: readonly ChildProcess[];
   records: number;
   maxMinutes: number;
   progress: () => Promise<number>;
@@ -26,16 +27,21 @@ export async function watchDrain(options: {
   what: string;
   log: (line: string) => void;
 }): Promise<Drain> {
-  const { child, records } = options;
+  const { children, records } = options;
   const drain: Drain = { done: 0, firstAt: undefined, finished: 0, rssAtFirstMiB: 0, peakRssMiB: 0 };
+  const running = () => children.every((child) => child.exitCode === null);
   const sample = () => {
-    const usage = child.pid && child.exitCode === null ? processUsage(child.pid) : undefined;
-    if (usage) drain.peakRssMiB = Math.max(drain.peakRssMiB, usage.peakRssMiB);
-    return usage;
+    let largest: ReturnType<typeof processUsage>;
+    for (const child of children) {
+      const usage = child.pid && child.exitCode === null ? processUsage(child.pid) : undefined;
+      if (usage && (!largest || usage.rssMiB > largest.rssMiB)) largest = usage;
+      if (usage) drain.peakRssMiB = Math.max(drain.peakRssMiB, usage.peakRssMiB);
+    }
+    return largest;
   };
   const deadline = Date.now() + options.maxMinutes * 60_000;
   let lastReport = Date.now();
-  while (drain.done < records && Date.now() < deadline && child.exitCode === null) {
+  while (drain.done < records && Date.now() < deadline && running()) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     drain.done = await options.progress();
     const usage = sample();
