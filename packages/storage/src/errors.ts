@@ -26,8 +26,9 @@ const UNREACHABLE_ERRNOS = new Set([
  *   40P01 deadlock, 55P03 lock not available, 57014 statement timeout (canceled). Retried in place
  *   with backoff; when it persists the consumer pauses rather than dead-letter a healthy record.
  * - `record`: the statement is wrong for this record's data: 22 data exception, 23 integrity
- *   violation (a dedupe conflict never gets here: sinks use ON CONFLICT), and whatever else the
- *   database rejects. Only these dead-letter the record.
+ *   violation (a dedupe conflict never gets here: sinks use ON CONFLICT, and audit's COPY turns
+ *   its primary key's refusal into a retryable `chain_conflict`), and whatever else the database
+ *   rejects. Only these dead-letter the record.
  */
 export type DbFailureKind = "environment" | "transient" | "record";
 
