@@ -47,30 +47,36 @@ export function chainHash(fields: ChainFields, prevHash: string): string {
     .digest("hex");
 }
 
-/** Every member a row's hash covers, in the order the canonical encoding puts them (sorted). */
-const MEMBERS: readonly string[] = [
-  "format",
-  "chainDomain",
-  "seq",
-  "eventLogId",
-  "domainId",
-  "deviceId",
-  "success",
-  "occurredAt",
-  "recordedAt",
-  "receivedAt",
-  "delayMs",
-  "via",
-  "payloadVersion",
-  "payload",
-  "personalCommitment",
-  "kafkaTopic",
-  "kafkaPartition",
-  "kafkaOffset",
-  "traceId",
-  "firstSeenAt",
-  "prevHash",
-].sort();
+/**
+ * Every member a row's hash covers. A record over ChainFields' keys, so a field added there fails to
+ * compile until it is listed here, and the fast encoder below cannot silently leave it out.
+ */
+const COVERED: Record<keyof ChainFields | "format" | "prevHash", true> = {
+  format: true,
+  chainDomain: true,
+  seq: true,
+  eventLogId: true,
+  domainId: true,
+  deviceId: true,
+  success: true,
+  occurredAt: true,
+  recordedAt: true,
+  receivedAt: true,
+  delayMs: true,
+  via: true,
+  payloadVersion: true,
+  payload: true,
+  personalCommitment: true,
+  kafkaTopic: true,
+  kafkaPartition: true,
+  kafkaOffset: true,
+  traceId: true,
+  firstSeenAt: true,
+  prevHash: true,
+};
+
+/** The covered members in the order the canonical encoding puts them (sorted). */
+const MEMBERS: readonly string[] = Object.keys(COVERED).sort();
 
 /**
  * A row's hash with its chain position still open: everything but `seq` and `prevHash` is encoded
